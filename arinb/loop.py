@@ -1,0 +1,218 @@
+"""The engine loop: an asyncio loop in a daemon thread, and :class:`Call`, the handle for work sent to it.
+
+Why a thread: in Jupyter a cell that blocks (``time.sleep``) freezes every task on the kernel's own loop, so
+WebSocket frames would pile up and get wrong receive times. A loop in a daemon thread keeps receiving while a
+cell blocks, and widget trait updates made from it still reach the browser (both measured). The client
+session runs on the shared ``arinb-engine`` loop; the embedded simulator runs on a loop of its own
+(``arinb-sim``) so that it behaves like a separate server.
+
+Every public I/O method returns a :class:`Call`, which works the three ways people reach for:
+
+* ``await channel.answer()`` on any event loop (notebook top-level ``await``, async code, handlers);
+* ``channel.answer()`` in a plain script or thread with no running loop: the call blocks until done and
+  raises on error; ``.result()`` then gives the value at once;
+* ``channel.answer()`` without ``await`` in a notebook: the request is already on its way; the Call's repr
+  shows how it ended, and an error nobody looked at is logged rather than lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import threading
+from collections.abc import Awaitable, Callable, Coroutine, Generator
+from typing import Any, ClassVar, Generic, TypeVar
+
+from arinb.errors import AriTimeoutError, AriUsageError
+
+__all__ = ["Call", "EngineLoop", "enable_nested_loops", "in_running_loop"]
+
+T = TypeVar("T")
+log = logging.getLogger("arinb")
+
+
+def in_running_loop() -> bool:
+    """True if the calling thread is running an asyncio event loop (a notebook cell, a coroutine, a handler)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+class EngineLoop:
+    """An asyncio event loop running forever in a daemon thread.
+
+    >>> engine = EngineLoop.shared()
+    >>> async def answer() -> int:
+    ...     return 42
+    >>> engine.call(answer()).result()
+    42
+    """
+
+    _instances: ClassVar[dict[str, EngineLoop]] = {}
+    _lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self, name: str = "arinb-engine") -> None:
+        self.name = name
+        self.loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+        self._ready.wait()
+
+    @classmethod
+    def shared(cls, name: str = "arinb-engine") -> EngineLoop:
+        """The process-wide loop of that name, started on first use."""
+        with cls._lock:
+            engine = cls._instances.get(name)
+            if engine is None or not engine.is_alive():
+                engine = cls._instances[name] = cls(name)
+            return engine
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.loop.call_soon(self._ready.set)
+        self.loop.run_forever()
+
+    def is_alive(self) -> bool:
+        return self._thread.is_alive() and not self.loop.is_closed()
+
+    def is_current(self) -> bool:
+        """True when called from this loop's own thread."""
+        return threading.current_thread() is self._thread
+
+    def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+        """Schedule a coroutine on the loop from any thread."""
+        return asyncio.run_coroutine_threadsafe(coro, self.loop)
+
+    def call(self, coro: Coroutine[Any, Any, T], label: str = "") -> Call[T]:
+        """Schedule a coroutine and return its :class:`Call` (blocking first when no loop runs here)."""
+        call = Call(self.submit(coro), engine=self, label=label)
+        if not in_running_loop():
+            call._wait()
+        return call
+
+    def run_sync(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run a plain function on the loop's thread and return its result (thread-safe state access)."""
+        if self.is_current():
+            return fn(*args)
+
+        async def _go() -> T:
+            return fn(*args)
+
+        return self.submit(_go()).result()
+
+    def call_soon(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Thread-safe ``loop.call_soon``."""
+        self.loop.call_soon_threadsafe(fn, *args)
+
+    def stop(self) -> None:
+        """Stop the loop and wait for its thread (used by tests; shared loops normally live until exit)."""
+        if self.loop.is_closed():
+            return
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        if not self.is_current():
+            self._thread.join(5)
+        with self._lock:
+            if self._instances.get(self.name) is self:
+                del self._instances[self.name]
+
+    def __repr__(self) -> str:
+        state = "running" if self.is_alive() else "stopped"
+        return f"<EngineLoop {self.name!r} {state}>"
+
+
+class Call(Generic[T], Awaitable[T]):
+    """A request running on the engine loop: ``await`` it, or ask for ``.result()``.
+
+    >>> call = session.channels.list()      # doctest: +SKIP
+    >>> channels = await call               # in a notebook or coroutine
+    >>> channels = call.result()            # in a script (already finished there)
+    """
+
+    __slots__ = ("_engine", "_future", "_label", "_retrieved")
+
+    def __init__(self, future: concurrent.futures.Future[T], *, engine: EngineLoop, label: str = "") -> None:
+        self._future = future
+        self._engine = engine
+        self._label = label
+        self._retrieved = False
+
+    @property
+    def label(self) -> str:
+        return self._label
+
+    def _wait(self) -> None:
+        # Script mode: block until done, so errors surface at the call site and calls keep their order.
+        self._retrieved = True
+        self._future.result()
+
+    def __await__(self) -> Generator[Any, None, T]:
+        self._retrieved = True
+        return asyncio.wrap_future(self._future).__await__()
+
+    def result(self, timeout: float | None = None) -> T:
+        """The value, waiting up to ``timeout`` seconds; raises the call's error."""
+        self._retrieved = True
+        if not self._future.done() and self._engine.is_current():
+            raise AriUsageError(
+                "cannot wait for a result on the engine loop (inside a handler): "
+                "use an async handler and `await` the call instead"
+            )
+        try:
+            return self._future.result(timeout)
+        except concurrent.futures.TimeoutError:
+            raise AriTimeoutError(f"{self._label or 'call'} did not finish within {timeout} s") from None
+
+    def done(self) -> bool:
+        return self._future.done()
+
+    def exception(self) -> BaseException | None:
+        """The error the call ended with, or None (waits for the call to finish)."""
+        self._retrieved = True
+        return self._future.exception()
+
+    def add_done_callback(self, fn: Callable[[Call[T]], Any]) -> None:
+        self._future.add_done_callback(lambda _f: fn(self))
+
+    def cancel(self) -> bool:
+        return self._future.cancel()
+
+    def __repr__(self) -> str:
+        label = f" {self._label}" if self._label else ""
+        f = self._future
+        if not f.done():
+            return f"<Call{label}: pending>"
+        if f.cancelled():
+            return f"<Call{label}: cancelled>"
+        exc = f.exception()
+        if exc is not None:
+            self._retrieved = True
+            return f"<Call{label}: failed {type(exc).__name__}: {exc}>"
+        return f"<Call{label}: {f.result()!r}>"
+
+    def __del__(self) -> None:
+        # The notebook "forgot to await" case: do not let an error vanish silently.
+        try:
+            f = self._future
+            if not self._retrieved and f.done() and not f.cancelled() and f.exception() is not None:
+                log.error("arinb: %s failed and nobody awaited it: %s", self._label or "call", f.exception())
+        except Exception:
+            pass
+
+
+def enable_nested_loops() -> None:
+    """Let ``asyncio.run()`` and ``loop.run_until_complete()`` work inside a running loop (a notebook cell).
+
+    arinb itself never needs this (its own work runs on the engine thread) and never applies it at import:
+    under ipykernel 7 the archived ``nest_asyncio`` broke Run All. This applies its maintained successor,
+    ``nest-asyncio2``, to the current thread's loop, on request only.
+
+    >>> arinb.enable_nested_loops()   # doctest: +SKIP
+    >>> asyncio.run(main())           # now works in a notebook cell
+    """
+    import nest_asyncio2
+
+    nest_asyncio2.apply()

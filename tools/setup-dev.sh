@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs everything arinb's tests need on a fresh Debian machine, then nothing else.
+#   Debian packages (as root): chromium (the browser test drives JupyterLab in it; Playwright cannot
+#   download its own browser here) and Asterisk's English core sounds (the simulator reads real durations
+#   and audio from them when present; tests cover both with and without them).
+#   Python: this project with the dev, lab and browser extras.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+apt_pkgs=(chromium asterisk-core-sounds-en-wav asterisk-core-sounds-en-gsm)
+if command -v apt-get >/dev/null 2>&1; then
+  missing=()
+  for p in "${apt_pkgs[@]}"; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+  done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    if [ "$(id -u)" = 0 ]; then
+      export DEBIAN_FRONTEND=noninteractive
+      apt-get update -qq
+      apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    else
+      echo "setup-dev: not root, cannot install ${missing[*]} (browser/sound tests will say what is missing)" >&2
+    fi
+  fi
+fi
+
+python3 -m pip install --quiet --disable-pip-version-check -e ".[dev,lab,browser]"
