@@ -20,7 +20,9 @@ _COMMANDS: dict[str, tuple[str, str]] = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="arinb", description="A Jupyter kit for the Asterisk REST Interface.")
+    parser = argparse.ArgumentParser(
+        prog="arinb", description="A Jupyter kit for the Asterisk REST Interface."
+    )
     from arinb import __version__
 
     parser.add_argument("--version", action="version", version=f"arinb {__version__}")

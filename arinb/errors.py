@@ -35,6 +35,7 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "ApplicationReplaced",
     "AriAuthError",
     "AriBadRequest",
     "AriConflict",
@@ -49,7 +50,6 @@ __all__ = [
     "AriUnprocessable",
     "AriUsageError",
     "AriWebSocketError",
-    "ApplicationReplaced",
     "PlaybackLost",
     "SessionClosed",
     "http_error",
@@ -164,7 +164,7 @@ class PlaybackLost(AriError):
 
 
 class ApplicationReplaced(AriError):
-    """Another WebSocket registered the same Stasis application; this session no longer receives its events."""
+    """Another WebSocket registered the same Stasis application; this session gets no more of its events."""
 
 
 class SessionClosed(AriError):

@@ -33,7 +33,7 @@ log = logging.getLogger("arinb")
 
 
 def in_running_loop() -> bool:
-    """True if the calling thread is running an asyncio event loop (a notebook cell, a coroutine, a handler)."""
+    """True if the calling thread runs an asyncio event loop (a notebook cell, a coroutine, a handler)."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:

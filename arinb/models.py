@@ -55,7 +55,7 @@ def format_timestamp(epoch: float) -> str:
     >>> format_timestamp(1795695288.843)
     '2026-11-26T12:14:48.843+0000'
     """
-    ms_total = int(round(epoch * 1000.0))
+    ms_total = round(epoch * 1000.0)
     secs, ms = divmod(ms_total, 1000)
     t = _dt.datetime.fromtimestamp(secs, _dt.UTC)
     return f"{t:%Y-%m-%dT%H:%M:%S}.{ms:03d}+0000"

@@ -1,0 +1,105 @@
+"""The engine loop and Call: await, script-style blocking, and errors nobody awaited."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import threading
+import time
+
+import pytest
+
+from arinb.errors import AriNotFound, AriTimeoutError, AriUsageError
+from arinb.loop import Call, EngineLoop, in_running_loop
+
+
+@pytest.fixture
+def engine() -> EngineLoop:
+    eng = EngineLoop("arinb-test-engine")
+    yield eng
+    eng.stop()
+
+
+async def _value(v: int, delay: float = 0.0) -> int:
+    await asyncio.sleep(delay)
+    return v
+
+
+async def _fail() -> int:
+    raise AriNotFound(404, "Channel not found")
+
+
+async def test_await_from_another_loop(engine: EngineLoop) -> None:
+    assert in_running_loop()
+    call = engine.call(_value(7, 0.01))
+    assert not call.done()  # returned at once: this thread runs a loop
+    assert await call == 7
+
+
+def test_script_mode_blocks_and_raises(engine: EngineLoop) -> None:
+    def worker(out: list[object]) -> None:
+        call = engine.call(_value(3, 0.05))
+        out.append(call.done())
+        try:
+            engine.call(_fail())
+        except AriNotFound as e:
+            out.append(e.message)
+
+    out: list[object] = []
+    t = threading.Thread(target=worker, args=(out,))
+    t.start()
+    t.join(5)
+    assert out == [True, "Channel not found"]
+
+
+def test_engine_keeps_running_while_caller_sleeps(engine: EngineLoop) -> None:
+    stamps: list[float] = []
+
+    async def ticker() -> None:
+        for _ in range(5):
+            stamps.append(time.monotonic())
+            await asyncio.sleep(0.02)
+
+    engine.submit(ticker())
+    time.sleep(0.2)  # a "blocking cell"
+    assert len(stamps) == 5
+    assert max(b - a for a, b in itertools.pairwise(stamps)) < 0.15
+
+
+def test_result_on_engine_thread_is_refused(engine: EngineLoop) -> None:
+    async def inner() -> str:
+        pending = Call(engine.submit(_value(1, 0.2)), engine=engine, label="x")
+        try:
+            pending.result()
+        except AriUsageError as e:
+            return str(e)
+        return "no error"
+
+    assert "async handler" in engine.submit(inner()).result(5)
+
+
+def test_result_timeout(engine: EngineLoop) -> None:
+    call = Call(engine.submit(_value(1, 1.0)), engine=engine, label="slow")
+    with pytest.raises(AriTimeoutError, match="slow"):
+        call.result(timeout=0.05)
+
+
+async def test_unawaited_failure_is_logged(engine: EngineLoop, caplog: pytest.LogCaptureFixture) -> None:
+    call = engine.call(_fail(), label="POST /x")
+    while not call.done():
+        await asyncio.sleep(0.01)
+    with caplog.at_level(logging.ERROR, logger="arinb"):
+        del call
+    assert any("POST /x" in r.getMessage() and "nobody awaited" in r.getMessage() for r in caplog.records)
+
+
+async def test_repr_shows_outcome(engine: EngineLoop) -> None:
+    call = engine.call(_value(5), label="GET /y")
+    await call
+    assert repr(call) == "<Call GET /y: 5>"
+
+
+def test_shared_is_a_singleton() -> None:
+    assert EngineLoop.shared("arinb-test-shared") is EngineLoop.shared("arinb-test-shared")
+    EngineLoop.shared("arinb-test-shared").stop()
