@@ -1,0 +1,911 @@
+"""The scenario framework: an ARI app told as named steps that run whole, one per cell, or from a widget.
+
+A :class:`Scenario` is a list of :class:`Step` s run in order on the shared engine loop, so that
+``await sc.next()`` works in a notebook cell, in a coroutine, or (blocking) in a plain script, and a widget
+button can start a step without touching the kernel's own loop. Each step returns a :class:`StepResult`
+that renders, under the cell that ran it, the lines the app printed and the events that arrived meanwhile.
+
+:class:`AppScenario` adds what the ARI playback apps share: its own session (or yours), its own call
+(``sim.call(...)`` on the simulator, or an originate of ``Local/<ext>@default`` into ``wait`` on a real
+Asterisk, as the captured traces did), waits that follow the simulator's clock, the docs' printed lines,
+and a check that the run ended as the docs say. It cleans up (hangs up, closes) when a step fails, when it
+is reset, and when a cell that builds the same scenario again is re-run.
+
+>>> sc = arinb.scenarios.tones(sim)          # doctest: +SKIP
+>>> await sc.next()                          # doctest: +SKIP   (one step; its events show under the cell)
+>>> result = await sc.run()                  # doctest: +SKIP   (the remaining steps)
+>>> result.check.ok                          # doctest: +SKIP
+True
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import sys
+import time
+import weakref
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from arinb.errors import AriError, AriTimeoutError, AriUsageError
+from arinb.loop import Call, EngineLoop
+from arinb.models import parse_timestamp
+
+__all__ = [
+    "AppScenario",
+    "Check",
+    "EventRow",
+    "RunResult",
+    "Scenario",
+    "ScenarioClock",
+    "Step",
+    "StepResult",
+]
+
+StepFn = Callable[[], Awaitable[None]]
+
+
+# --------------------------------------------------------------------------------------------------- clocks
+
+
+class ScenarioClock:
+    """The time a scenario's waits follow: the simulator's clock when it targets one, else the wall clock.
+
+    The docs say "after 8 s"; on a simulator running at ``speed=20`` those are 8 *simulated* seconds,
+    0.4 s of wall time. A manual simulator clock is advanced by the wait itself, so a test runs instantly.
+
+    >>> clock = ScenarioClock()            # wall clock
+    >>> clock.speed
+    1.0
+    """
+
+    def __init__(self, sim_clock: Any = None) -> None:
+        self._sim_clock = sim_clock
+
+    @property
+    def simulated(self) -> bool:
+        return self._sim_clock is not None
+
+    @property
+    def speed(self) -> float:
+        """Simulated seconds per wall second (1.0 for the wall clock; inf for a manual clock)."""
+        if self._sim_clock is None:
+            return 1.0
+        if self.manual:
+            return float("inf")
+        speed = getattr(self._sim_clock, "speed", 1.0)
+        try:
+            return max(float(speed), 1e-6)
+        except (TypeError, ValueError):
+            return 1.0
+
+    @property
+    def manual(self) -> bool:
+        """True for a simulator clock that only moves when ``advance(dt)`` is called."""
+        c = self._sim_clock
+        if c is None:
+            return False
+        manual = getattr(c, "manual", None)
+        if isinstance(manual, bool):
+            return manual
+        speed = getattr(c, "speed", 1.0)
+        return speed is None or speed == 0
+
+    def now(self) -> float:
+        """Epoch seconds on this clock."""
+        return float(self._sim_clock.now()) if self._sim_clock is not None else time.time()
+
+    def wall_timeout(self, seconds: float) -> float:
+        """Wall seconds to allow for something that takes ``seconds`` on this clock (plus slack)."""
+        if self.manual:
+            return 10.0
+        return seconds / self.speed + 5.0
+
+    async def sleep(self, seconds: float) -> None:
+        """Wait ``seconds`` of this clock's time."""
+        await self.sleep_until(self.now() + seconds)
+
+    async def sleep_until(self, deadline: float) -> None:
+        """Wait until this clock reads ``deadline`` (at once if it already does)."""
+        while True:
+            remaining = deadline - self.now()
+            if remaining <= 0:
+                return
+            if self.manual:
+                self._sim_clock.advance(remaining)
+                await asyncio.sleep(0)
+                continue
+            # Re-read the clock in small slices: its speed may change, and a sped-up clock drifts from
+            # asyncio's by scheduling jitter.
+            await asyncio.sleep(min(remaining / self.speed, 0.25))
+
+
+# --------------------------------------------------------------------------------------------------- steps
+
+
+@dataclass(frozen=True)
+class Step:
+    """One named step of a scenario: ``name`` (short), ``doc`` (one sentence shown by the widget), ``fn``."""
+
+    name: str
+    doc: str
+    fn: StepFn
+
+
+@dataclass(frozen=True)
+class EventRow:
+    """An event as a scenario shows it: ``t`` seconds after the scenario's call (server time)."""
+
+    t: float
+    type: str
+    detail: str
+    channel_id: str = ""
+    playback_id: str = ""
+
+    def as_html(self) -> str:
+        return (
+            f"<tr><td style='text-align:right'>{self.t:7.2f}</td><td><b>{html.escape(self.type)}</b></td>"
+            f"<td>{html.escape(self.detail)}</td></tr>"
+        )
+
+
+def _rows_html(rows: Sequence[EventRow]) -> str:
+    if not rows:
+        return "<div style='color:#888'>(no events)</div>"
+    head = "<tr><th style='text-align:right'>t (s)</th><th>event</th><th>detail</th></tr>"
+    return (
+        "<table style='border-collapse:collapse;font-size:90%'>"
+        + head
+        + "".join(r.as_html() for r in rows)
+        + "</table>"
+    )
+
+
+def _lines_html(lines: Sequence[str]) -> str:
+    if not lines:
+        return ""
+    return (
+        "<pre style='margin:2px 0;padding:4px;background:#f6f8fa'>" + html.escape("\n".join(lines)) + "</pre>"
+    )
+
+
+@dataclass
+class StepResult:
+    """What one step did: its printed lines, the events that arrived meanwhile, and how it ended.
+
+    ``status`` is ``"done"``, ``"failed"`` (``error`` holds why) or ``"finished"`` (there was no step
+    left to run). It renders as HTML under the notebook cell.
+    """
+
+    scenario: str
+    index: int
+    name: str
+    doc: str
+    status: str
+    lines: list[str] = field(default_factory=list)
+    events: list[EventRow] = field(default_factory=list)
+    elapsed: float = 0.0
+    error: BaseException | None = None
+    total: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "failed"
+
+    def __repr__(self) -> str:
+        if self.status == "finished":
+            return f"<{self.scenario}: all {self.total} steps done; sc.reset() starts over>"
+        head = f"<{self.scenario} step {self.index + 1}/{self.total} {self.name!r}: {self.status}"
+        if self.error is not None:
+            head += f" ({type(self.error).__name__}: {self.error})"
+        body = "".join(f"\n  | {line}" for line in self.lines)
+        body += "".join(f"\n  {r.t:7.2f}  {r.type}  {r.detail}" for r in self.events)
+        return head + ">" + body
+
+    def _repr_html_(self) -> str:
+        if self.status == "finished":
+            return (
+                f"<div><b>{html.escape(self.scenario)}</b>: all {self.total} steps done. "
+                "<code>sc.reset()</code> starts over.</div>"
+            )
+        color = {"done": "#2e7d32", "failed": "#c62828"}.get(self.status, "#555")
+        out = [
+            f"<div><b>{html.escape(self.scenario)}</b> step {self.index + 1}/{self.total} "
+            f"<b>{html.escape(self.name)}</b> <span style='color:{color}'>{html.escape(self.status)}</span>"
+            f" <span style='color:#888'>({self.elapsed:.2f} s)</span><br>"
+            f"<i>{html.escape(self.doc)}</i></div>"
+        ]
+        if self.error is not None:
+            out.append(
+                f"<div style='color:#c62828'>{html.escape(type(self.error).__name__)}: "
+                f"{html.escape(str(self.error))}</div>"
+            )
+        out.append(_lines_html(self.lines))
+        out.append(_rows_html(self.events))
+        return "".join(out)
+
+
+@dataclass
+class Check:
+    """Did the run end as the docs say? Compares the event order and the printed lines.
+
+    Truthy when both match. Renders as a two-column table (expected / seen).
+    """
+
+    expected_events: list[str]
+    events: list[str]
+    expected_lines: list[str]
+    lines: list[str]
+
+    @property
+    def events_ok(self) -> bool:
+        return self.events == self.expected_events
+
+    @property
+    def lines_ok(self) -> bool:
+        return self.lines == self.expected_lines
+
+    @property
+    def ok(self) -> bool:
+        return self.events_ok and self.lines_ok
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def problems(self) -> list[str]:
+        """Human-readable differences (empty when ok)."""
+        out = []
+        if not self.events_ok:
+            out.append(f"events: expected {' → '.join(self.expected_events)}; saw {' → '.join(self.events)}")
+        if not self.lines_ok:
+            missing = [x for x in self.expected_lines if x not in self.lines]
+            extra = [x for x in self.lines if x not in self.expected_lines]
+            detail = []
+            if missing:
+                detail.append(f"missing {missing}")
+            if extra:
+                detail.append(f"unexpected {extra}")
+            out.append("lines: " + ("; ".join(detail) or "same lines, different order"))
+        return out
+
+    def __repr__(self) -> str:
+        if self.ok:
+            return f"<Check ok: {' → '.join(self.events)}>"
+        return "<Check FAILED: " + " | ".join(self.problems()) + ">"
+
+    def _repr_html_(self) -> str:
+        mark = "<span style='color:#2e7d32'>✔ as the docs say</span>"
+        if not self.ok:
+            mark = "<span style='color:#c62828'>✘ not as the docs say</span>"
+        n = max(len(self.expected_events), len(self.events))
+        rows = []
+        for i in range(n):
+            exp = self.expected_events[i] if i < len(self.expected_events) else ""
+            got = self.events[i] if i < len(self.events) else ""
+            style = "" if exp == got else " style='color:#c62828'"
+            rows.append(f"<tr{style}><td>{html.escape(exp)}</td><td>{html.escape(got)}</td></tr>")
+        return (
+            f"<div><b>Check</b>: {mark}</div><table style='font-size:90%'>"
+            "<tr><th>expected event</th><th>seen</th></tr>"
+            + "".join(rows)
+            + "</table>"
+            + "".join(f"<div style='color:#c62828'>{html.escape(p)}</div>" for p in self.problems())
+        )
+
+
+@dataclass
+class RunResult:
+    """The result of :meth:`Scenario.run`: every step's result, the printed lines, the check, the timeline."""
+
+    scenario: str
+    steps: list[StepResult]
+    lines: list[str]
+    check: Check | None
+    timeline: Any = None
+
+    @property
+    def ok(self) -> bool:
+        return all(s.ok for s in self.steps) and (self.check is None or self.check.ok)
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def __repr__(self) -> str:
+        failed = [s for s in self.steps if not s.ok]
+        state = "ok" if self.ok else ("failed at " + failed[0].name if failed else "check failed")
+        return f"<{self.scenario} run: {state}; {len(self.lines)} lines>" + "".join(
+            f"\n  | {line}" for line in self.lines
+        )
+
+    def _repr_html_(self) -> str:
+        out = [f"<div><b>{html.escape(self.scenario)}</b>: {len(self.steps)} steps</div>"]
+        for s in self.steps:
+            if not s.ok:
+                out.append(s._repr_html_())
+        out.append(_lines_html(self.lines))
+        if self.check is not None:
+            out.append(self.check._repr_html_())
+        return "".join(out)
+
+
+# --------------------------------------------------------------------------------------------------- scenario
+
+
+class Scenario:
+    """Named steps run in order on the engine loop.
+
+    Subclasses provide :meth:`build_steps`; they may override :meth:`setup` (before the first step),
+    :meth:`cleanup` (after the last step, after a failure, on reset and on close), :meth:`step_events`
+    (what a step result shows) and :meth:`check`.
+
+    >>> class Hello(Scenario):
+    ...     title = "hello"
+    ...     def build_steps(self):
+    ...         async def greet():
+    ...             self.say("hello")
+    ...         return [Step("greet", "Say hello.", greet)]
+    >>> Hello().run().result().lines
+    ['hello']
+    """
+
+    title: ClassVar[str] = "scenario"
+
+    def __init__(self, *, echo: bool = False) -> None:
+        #: print each line to stdout as it is said (scripts, ``arinb demo``); notebooks show results instead
+        self.echo = echo
+        self.lines: list[str] = []
+        self.results: list[StepResult] = []
+        self.steps: list[Step] = self.build_steps()
+        self.index = 0  # the next step to run
+        self.running: int | None = None  # index of the step running now
+        self.failed = False
+        self._engine = EngineLoop.shared()
+        self._task: asyncio.Task[Any] | None = None
+        self._listeners: list[Callable[[str], None]] = []
+        self._set_up = False
+        self._closed = False
+
+    # -- to override ---------------------------------------------------------------------------------
+
+    def build_steps(self) -> list[Step]:
+        raise NotImplementedError
+
+    async def setup(self) -> None:
+        """Runs once before the first step (after a reset, again)."""
+
+    async def cleanup(self) -> None:
+        """Undo what the steps left behind. Must be safe to call at any point, and twice."""
+
+    def step_events(self, since: int) -> list[EventRow]:
+        """The events to show for a step that began when ``since`` events had been seen."""
+        return []
+
+    def event_mark(self) -> int:
+        """A mark for :meth:`step_events` taken when a step begins."""
+        return 0
+
+    def check(self) -> Check | None:
+        """Compare the run with what the docs say (None: nothing to compare)."""
+        return None
+
+    @property
+    def timeline(self) -> Any:
+        return None
+
+    # -- state ---------------------------------------------------------------------------------------
+
+    @property
+    def finished(self) -> bool:
+        return self.index >= len(self.steps)
+
+    @property
+    def step_names(self) -> list[str]:
+        return [s.name for s in self.steps]
+
+    def say(self, line: str) -> None:
+        """Record one printed line of the app (and print it when ``echo`` is on)."""
+        self.lines.append(line)
+        if self.echo:
+            print(line, file=sys.stdout, flush=True)
+        self._notify("line")
+
+    def observe(self, callback: Callable[[str], None]) -> Callable[[], None]:
+        """Call ``callback(what)`` on each change (``"step"``, ``"line"``, ``"reset"``); returns an undo."""
+        self._listeners.append(callback)
+
+        def remove() -> None:
+            if callback in self._listeners:
+                self._listeners.remove(callback)
+
+        return remove
+
+    def _notify(self, what: str) -> None:
+        for cb in list(self._listeners):
+            try:
+                cb(what)
+            except Exception:  # a broken view must not break the scenario
+                pass
+
+    # -- running -------------------------------------------------------------------------------------
+
+    def next(self) -> Call[StepResult]:
+        """Run the next step; the result shows that step's lines and events."""
+        return self._engine.call(self._next(), label=f"{self.title}.next()")
+
+    def run(self) -> Call[RunResult]:
+        """Run every remaining step (from the start if the scenario already finished)."""
+        return self._engine.call(self._run(), label=f"{self.title}.run()")
+
+    def reset(self) -> Call[None]:
+        """Stop a running step, clean up, and go back to the first step."""
+        return self._engine.call(self._reset(), label=f"{self.title}.reset()")
+
+    def close(self) -> Call[None]:
+        """Clean up for good (hang up, close an own session)."""
+        return self._engine.call(self._close(), label=f"{self.title}.close()")
+
+    def widget(self) -> Any:
+        """A stepper widget (Step, Run, Reset; current step highlighted; live timeline beneath)."""
+        from arinb.widgets.scenario import ScenarioWidget
+
+        return ScenarioWidget(self)
+
+    async def _next(self) -> StepResult:
+        if self._closed:
+            raise AriUsageError(f"{self.title} is closed; build a new scenario")
+        if self.running is not None:
+            raise AriUsageError(f"{self.title}: step {self.steps[self.running].name!r} is still running")
+        if self.finished or self.failed:
+            if self.failed:
+                raise AriUsageError(f"{self.title} failed at a step; call reset() to start over")
+            return StepResult(self.title, self.index, "", "", "finished", total=len(self.steps))
+        self._task = asyncio.current_task()
+        i = self.index
+        step = self.steps[i]
+        self.running = i
+        self._notify("step")
+        started = time.monotonic()
+        n_lines = len(self.lines)
+        mark = self.event_mark()
+        error: BaseException | None = None
+        try:
+            if not self._set_up:
+                self._set_up = True
+                await self.setup()
+            await step.fn()
+        except asyncio.CancelledError:
+            error = AriUsageError("step was cancelled (reset)")
+            raise
+        except Exception as exc:
+            error = exc
+        finally:
+            self.running = None
+            self._task = None
+            if error is None:
+                self.index = i + 1
+            else:
+                self.failed = True
+        result = StepResult(
+            self.title,
+            i,
+            step.name,
+            step.doc,
+            "done" if error is None else "failed",
+            lines=self.lines[n_lines:],
+            events=self.step_events(mark),
+            elapsed=time.monotonic() - started,
+            error=error,
+            total=len(self.steps),
+        )
+        self.results.append(result)
+        if error is not None or self.finished:
+            await self._safe_cleanup()
+        self._notify("step")
+        return result
+
+    async def _run(self) -> RunResult:
+        if self.finished or self.failed:
+            await self._reset()
+        results = []
+        while not self.finished:
+            result = await self._next()
+            results.append(result)
+            if not result.ok:
+                break
+        return RunResult(self.title, results, list(self.lines), self.check(), self.timeline)
+
+    async def _reset(self) -> None:
+        task = self._task
+        if task is not None and task is not asyncio.current_task() and not task.done():
+            task.cancel()
+            try:
+                await task
+            except BaseException:
+                pass
+        await self._safe_cleanup()
+        self.index = 0
+        self.running = None
+        self.failed = False
+        self._set_up = False
+        self.lines = []
+        self.results = []
+        self._notify("reset")
+
+    async def _close(self) -> None:
+        if self._closed:
+            return
+        await self._reset()
+        self._closed = True
+        self._notify("closed")
+
+    async def _safe_cleanup(self) -> None:
+        try:
+            await asyncio.wait_for(self.cleanup(), 10.0)
+        except Exception as exc:  # cleanup is best effort; say what went wrong rather than hide it
+            self.lines.append(f"(cleanup: {type(exc).__name__}: {exc})")
+
+
+# --------------------------------------------------------------------------------------------------- ARI apps
+
+# (app, target key) -> the live scenario, so that re-running the cell that builds it cleans up the old one.
+_LIVE: weakref.WeakValueDictionary[tuple[str, str], AppScenario] = weakref.WeakValueDictionary()
+
+
+def _field(obj: Any, name: str, default: Any = None) -> Any:
+    """A field of an event, channel handle or plain dict."""
+    if obj is None:
+        return default
+    if isinstance(obj, dict):
+        return obj.get(name, default)
+    value = getattr(obj, name, None)
+    if value is None and hasattr(obj, "__getitem__"):
+        try:
+            value = obj[name]
+        except Exception:
+            value = None
+    return default if value is None else value
+
+
+def _event_time(event: Any) -> float:
+    ts = _field(event, "timestamp")
+    if isinstance(ts, int | float):
+        return float(ts)
+    if isinstance(ts, str):
+        try:
+            return parse_timestamp(ts)
+        except ValueError:
+            pass
+    return float(_field(event, "received_at", time.time()))
+
+
+def describe_event(event: Any) -> str:
+    """A one-line summary of an ARI event: channel name and state, playback id, media and state."""
+    parts = []
+    ch = _field(event, "channel")
+    pb = _field(event, "playback")
+    if pb is not None:
+        parts.append(
+            f"playback {_field(pb, 'id', '?')} {_field(pb, 'media_uri', '')} {_field(pb, 'state', '')}"
+        )
+    elif ch is not None:
+        parts.append(f"{_field(ch, 'name', '?')} {_field(ch, 'state', '')}")
+    for extra in ("cause", "digit", "variable"):
+        value = _field(event, extra)
+        if value is not None and not isinstance(value, dict):
+            parts.append(f"{extra}={value}")
+    return " ".join(p.strip() for p in parts if p.strip())
+
+
+class AppScenario(Scenario):
+    """One of the ARI docs' apps as a scenario on the simulator or a real Asterisk.
+
+    ``target`` is a :class:`arinb.Simulator` (the call comes from ``sim.call``; waits follow its clock),
+    an ARI URL (the call is an originate of ``Local/<extension>@default`` into ``default,wait,1``), or
+    an already connected session (then pass ``sim=`` if it talks to a simulator). Without a session the
+    scenario connects its own, subscribed to its app, and closes it on reset/close.
+    """
+
+    app: ClassVar[str] = ""
+    extension: ClassVar[str] = ""
+    expected_events: ClassVar[tuple[str, ...]] = ()
+    expected_lines: ClassVar[tuple[str, ...]] = ()
+    #: the docs' app as printed in notebooks, and where it comes from
+    docs_url: ClassVar[str] = ""
+
+    def __init__(
+        self,
+        target: Any = None,
+        *,
+        session: Any = None,
+        sim: Any = None,
+        url: str | None = None,
+        username: str = "asterisk",
+        password: str = "asterisk",
+        caller: str = "alice",
+        echo: bool = False,
+        timeout: float = 30.0,
+    ) -> None:
+        if target is not None:
+            if isinstance(target, str):
+                url = target
+            elif hasattr(target, "clock") and hasattr(target, "call"):
+                sim = target
+            elif hasattr(target, "on") and hasattr(target, "timeline"):
+                session = target
+            else:
+                raise AriUsageError(
+                    f"cannot run a scenario against {target!r}: pass a Simulator, a URL or a session"
+                )
+        if session is None and sim is None and url is None:
+            raise AriUsageError(
+                "a scenario needs a target: arinb.scenarios.tones(sim) or tones('http://host:8088', ...)"
+            )
+        self.sim = sim
+        self.url = url if url is not None else (getattr(sim, "url", None) if sim is not None else None)
+        self._username = username if sim is None else getattr(sim, "username", username)
+        self._password = password if sim is None else getattr(sim, "password", password)
+        self.caller = caller
+        #: sim-time seconds allowed for one expected event beyond its own duration
+        self.timeout = timeout
+        self.clock = ScenarioClock(getattr(sim, "clock", None) if sim is not None else None)
+        self._given_session = session
+        self.session: Any = session
+        self.channel: Any = None
+        self.channel_id: str = ""
+        self.channel_name: str = ""
+        self.playback: Any = None
+        self.marks: dict[str, float] = {}
+        self._events: list[Any] = []
+        self._changed: asyncio.Event | None = None
+        self._handlers: list[tuple[str, Callable[[Any], Any]]] = []
+        self._started_at: float | None = None
+        self._left = False
+        super().__init__(echo=echo)
+        self._register()
+
+    # -- identity, re-run cleanup ------------------------------------------------------------------------
+
+    def _target_key(self) -> str:
+        if self._given_session is not None:
+            return f"session:{id(self._given_session)}"
+        return f"url:{self.url}"
+
+    def _register(self) -> None:
+        key = (self.app, self._target_key())
+        old = _LIVE.get(key)
+        if old is not None and old is not self and not old._closed:
+            # The cell that built this scenario ran again: the old one must not keep a call up.
+            old.close()
+        _LIVE[key] = self
+
+    # -- session and events --------------------------------------------------------------------------
+
+    @property
+    def timeline(self) -> Any:
+        s = self.session
+        return getattr(s, "timeline", None) if s is not None else None
+
+    async def setup(self) -> None:
+        self._events = []
+        self._changed = asyncio.Event()
+        self.channel = None
+        self.channel_id = ""
+        self.channel_name = ""
+        self.playback = None
+        self.marks = {}
+        self._left = False
+        self._started_at = None
+        if self.session is None:
+            import arinb
+
+            assert self.url is not None
+            self.session = await arinb.connect(
+                self.url, self._username, self._password, apps=self.app, subscribe_all=False
+            )
+            self._notify("session")
+        self._on("*", self._collect)
+        self._install_handlers()
+
+    def _install_handlers(self) -> None:
+        """Register the app's own handlers (the docs' printed lines) with :meth:`_on`."""
+
+    def _on(self, event_type: str, handler: Callable[[Any], Any]) -> None:
+        """``session.on`` for this run only: removed again by cleanup, and filtered to this app's channel."""
+
+        def guarded(event: Any) -> Any:
+            if handler is not self._collect and not self._mine(event):
+                return None
+            return handler(event)
+
+        self.session.on(event_type, guarded)
+        self._handlers.append((event_type, guarded))
+
+    def _mine(self, event: Any) -> bool:
+        app = _field(event, "application")
+        if app and app != self.app:
+            return False
+        if not self.channel_id:
+            return True
+        ch = _field(event, "channel")
+        if ch is not None:
+            return _field(ch, "id") == self.channel_id
+        pb = _field(event, "playback")
+        if pb is not None:
+            return _field(pb, "target_uri") == f"channel:{self.channel_id}"
+        return True
+
+    def _collect(self, event: Any) -> None:
+        if not self._mine(event):
+            return
+        if self.channel_id == "" and _field(event, "type") == "StasisStart":
+            ch = _field(event, "channel")
+            self.channel = ch
+            self.channel_id = str(_field(ch, "id", ""))
+            self.channel_name = str(_field(ch, "name", ""))
+            if self._started_at is None:
+                self._started_at = _event_time(event)
+        if _field(event, "type") == "StasisEnd":
+            self._left = True
+        self._events.append(event)
+        if self._changed is not None:
+            self._changed.set()
+
+    def event_mark(self) -> int:
+        return len(self._events)
+
+    def _row(self, event: Any) -> EventRow:
+        t0 = self._started_at if self._started_at is not None else _event_time(event)
+        ch = _field(event, "channel")
+        pb = _field(event, "playback")
+        return EventRow(
+            t=_event_time(event) - t0,
+            type=str(_field(event, "type", "?")),
+            detail=describe_event(event),
+            channel_id=str(_field(ch, "id", "")) if ch is not None else "",
+            playback_id=str(_field(pb, "id", "")) if pb is not None else "",
+        )
+
+    def step_events(self, since: int) -> list[EventRow]:
+        return [self._row(e) for e in self._events[since:]]
+
+    @property
+    def events(self) -> list[EventRow]:
+        """Every event of this run's channel and its playbacks, in arrival order."""
+        return [self._row(e) for e in self._events]
+
+    async def wait_event(
+        self,
+        event_type: str,
+        where: Callable[[Any], bool] | None = None,
+        *,
+        within: float | None = None,
+        since: int = 0,
+    ) -> Any:
+        """The first event of ``event_type`` seen at index ``since`` or later (waiting for it).
+
+        ``within`` is in the scenario clock's seconds (the simulator's when it targets one).
+        """
+        assert self._changed is not None
+        seconds = within if within is not None else self.timeout
+        budget = self.clock.wall_timeout(seconds)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + budget
+        nudged, nudge = 0.0, 0.01
+        i = since
+        while True:
+            while i < len(self._events):
+                ev = self._events[i]
+                i += 1
+                if _field(ev, "type") == event_type and (where is None or where(ev)):
+                    return ev
+            self._changed.clear()
+            remaining = deadline - loop.time()
+            if remaining <= 0 or nudged > seconds:
+                raise AriTimeoutError(f"{self.title}: no {event_type} arrived within {seconds:g} s")
+            if self.clock.manual:
+                remaining = min(remaining, 0.02)
+            try:
+                await asyncio.wait_for(self._changed.wait(), remaining)
+            except TimeoutError:
+                if self.clock.manual:
+                    # Nothing moves on a manual clock unless someone advances it. When nothing is in
+                    # flight, nudge it along; the clock fires each timer at its own due time.
+                    self.clock._sim_clock.advance(nudge)
+                    nudged += nudge
+                    nudge = min(nudge * 2, 0.5)
+
+    # -- the call ------------------------------------------------------------------------------------
+
+    async def place_call(self) -> Any:
+        """Bring the call in: ``sim.call(extension)`` on the simulator, else originate a Local channel."""
+        self.marks["call"] = self.clock.now()
+        since = len(self._events)
+        if self.sim is not None:
+            await self.sim.call(self.extension, caller=self.caller)
+        else:
+            await self.session.channels.originate(
+                endpoint=f"Local/{self.extension}@default",
+                context="default",
+                extension="wait",
+                priority=1,
+                timeout=120,
+            )
+        ev = await self.wait_event("StasisStart", since=since)
+        self.channel = _field(ev, "channel")
+        return ev
+
+    async def sleep_until_after(self, mark: str, seconds: float) -> None:
+        """Wait until ``seconds`` after ``marks[mark]`` on the scenario clock (the docs' timers).
+
+        Run whole, this is exactly the docs' timer; stepped by hand, a slow reader waits no longer.
+        """
+        await self.clock.sleep_until(self.marks.get(mark, self.clock.now()) + seconds)
+
+    async def cleanup(self) -> None:
+        session = self.session
+        if session is not None and self.channel is not None and not self._left:
+            try:
+                await self.channel.hangup()
+            except AriError:
+                pass  # already gone
+            try:
+                await self.wait_event("StasisEnd", within=2.0)
+            except AriError:
+                pass
+        for event_type, handler in self._handlers:
+            off = getattr(session, "off", None)
+            if off is not None:
+                try:
+                    off(event_type, handler)
+                except Exception:
+                    pass
+        self._handlers = []
+        if session is not None and self._given_session is None and not self._closing_keeps_session():
+            self.session = None
+            await session.close()
+
+    def _closing_keeps_session(self) -> bool:
+        # After a normal finish the own session stays open so its timeline can still be read and shown;
+        # it is closed on reset/close.
+        return self.finished and not self.failed and self.running is None and not self._resetting
+
+    _resetting = False
+
+    async def _reset(self) -> None:
+        self._resetting = True
+        try:
+            await super()._reset()
+        finally:
+            self._resetting = False
+
+    # -- checking ------------------------------------------------------------------------------------
+
+    def check(self) -> Check:
+        names = {"name": self.channel_name or "?"}
+        return Check(
+            expected_events=list(self.expected_events),
+            events=[str(_field(e, "type")) for e in self._events],
+            expected_lines=[line.format(**names) for line in self.expected_lines],
+            lines=list(self.lines),
+        )
+
+    def __repr__(self) -> str:
+        where = "simulator" if self.sim is not None else (self.url or "session")
+        now = "finished" if self.finished else f"next: {self.steps[self.index].name}"
+        return f"<{type(self).__name__} app={self.app!r} ext={self.extension} on {where}; {now}>"
+
+
+def channel_name(event: Any) -> str:
+    """The name of the channel an event is about (the docs' ``channel.json.get('name')``)."""
+    return str(_field(_field(event, "channel"), "name", "?"))
+
+
+def matches_state(state: str) -> Callable[[Any], bool]:
+    """A predicate for ``ChannelStateChange`` events that reach ``state``."""
+    return lambda ev: _field(_field(ev, "channel"), "state") == state
+
+
+def iter_lines(results: Iterable[StepResult]) -> list[str]:
+    return [line for r in results for line in r.lines]
