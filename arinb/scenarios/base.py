@@ -751,6 +751,7 @@ class AppScenario(Scenario):
         self._events.append(event)
         if self._changed is not None:
             self._changed.set()
+        self._notify("event")
 
     def event_mark(self) -> int:
         return len(self._events)

@@ -1,0 +1,214 @@
+"""The scenario stepper: Step, Run and Reset buttons, the steps with the current one highlighted, the app's
+printed lines, the events so far, and the live timeline and swimlanes beneath.
+
+Every view update sets traits (``value``, ``children``, ``disabled``) from a throttled refresh on the engine
+loop; nothing writes into an output area from a task, so the widget stays right after a cell re-runs.
+
+>>> sc = arinb.scenarios.tones(sim)      # doctest: +SKIP
+>>> sc.widget()                          # doctest: +SKIP   (or ScenarioWidget(sc))
+"""
+
+from __future__ import annotations
+
+import html
+import threading
+from typing import Any
+
+import ipywidgets as w
+
+from arinb.loop import Call, EngineLoop
+from arinb.scenarios.base import Scenario, _lines_html, _rows_html
+
+__all__ = ["ScenarioWidget"]
+
+_CSS = {
+    "done": "color:#2e7d32",
+    "failed": "color:#c62828;font-weight:bold",
+    "running": "background:#fff3c4;font-weight:bold",
+    "next": "background:#e3f2fd;font-weight:bold",
+    "todo": "color:#555",
+}
+_MARK = {"done": "✔", "failed": "✘", "running": "⏳", "next": "▶", "todo": "·"}
+
+
+class ScenarioWidget(w.VBox):
+    """A stepper for a :class:`~arinb.scenarios.Scenario`.
+
+    ``step_button``, ``run_button`` and ``reset_button`` are plain ipywidgets buttons (``.click()`` works
+    from Python); ``steps_html``, ``lines_html`` and ``events_html`` hold what is shown.
+    """
+
+    def __init__(self, scenario: Scenario, *, throttle: float = 0.15, timeline: bool = True) -> None:
+        self.scenario = scenario
+        self.throttle = throttle
+        self._engine = EngineLoop.shared()
+        self._lock = threading.Lock()
+        self._pending = False
+        self._shown_session: Any = None
+        self._show_timeline = timeline
+        self.last_error: BaseException | None = None
+
+        app = getattr(scenario, "app", "")
+        ext = getattr(scenario, "extension", "")
+        where = f" — app <code>{html.escape(app)}</code>, extension {html.escape(ext)}" if app else ""
+        self.title_html = w.HTML(f"<b>{html.escape(scenario.title)}</b>{where}")
+        self.steps_html = w.HTML()
+        self.step_button = w.Button(description="Step", icon="step-forward", tooltip="Run the next step")
+        self.run_button = w.Button(description="Run", icon="play", tooltip="Run the remaining steps")
+        self.reset_button = w.Button(description="Reset", icon="undo", tooltip="Hang up and start over")
+        for b in (self.step_button, self.run_button, self.reset_button):
+            b.layout = w.Layout(width="auto")
+        self.step_button.add_class("arinb-step")
+        self.run_button.add_class("arinb-run")
+        self.reset_button.add_class("arinb-reset")
+        self.status = w.HTML()
+        self.lines_html = w.HTML()
+        self.events_html = w.HTML()
+        self.timeline_box = w.VBox()
+        self.step_button.on_click(lambda _b: self._start(self.scenario.next))
+        self.run_button.on_click(lambda _b: self._start(self.scenario.run))
+        self.reset_button.on_click(lambda _b: self._start(self.scenario.reset))
+        super().__init__(
+            children=[
+                self.title_html,
+                self.steps_html,
+                w.HBox([self.step_button, self.run_button, self.reset_button, self.status]),
+                self.lines_html,
+                self.events_html,
+                self.timeline_box,
+            ]
+        )
+        self.add_class("arinb-scenario")
+        self._undo = scenario.observe(self._changed)
+        self.refresh()
+
+    # -- actions ---------------------------------------------------------------------------------------
+
+    def _start(self, action: Any) -> None:
+        self.last_error = None
+        self._set_buttons(busy=True)
+        try:
+            call: Call[Any] = action()
+        except Exception as exc:  # e.g. a usage error raised at once in a script
+            self._finished_with(exc)
+            return
+        call.add_done_callback(lambda c: self._finished_with(c.exception()))
+
+    def _finished_with(self, error: BaseException | None) -> None:
+        if error is not None:
+            self.last_error = error
+        self._changed("done")
+
+    # -- refreshing ------------------------------------------------------------------------------------
+
+    def _changed(self, _what: str) -> None:
+        # Coalesce bursts (a step's events, lines) into one refresh per throttle interval.
+        with self._lock:
+            if self._pending:
+                return
+            self._pending = True
+        self._engine.loop.call_soon_threadsafe(self._engine.loop.call_later, self.throttle, self._deferred)
+
+    def _deferred(self) -> None:
+        with self._lock:
+            self._pending = False
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Bring every part of the view up to date with the scenario (also called on a throttle)."""
+        sc = self.scenario
+        rows = []
+        for i, step in enumerate(sc.steps):
+            if sc.running == i:
+                state = "running"
+            elif i < sc.index:
+                state = "done"
+            elif i == sc.index and sc.failed:
+                state = "failed"
+            elif i == sc.index:
+                state = "next"
+            else:
+                state = "todo"
+            rows.append(
+                f"<li class='arinb-step-{state}' style='{_CSS[state]};padding:1px 4px'>"
+                f"{_MARK[state]} <b>{html.escape(step.name)}</b> — {html.escape(step.doc)}</li>"
+            )
+        self.steps_html.value = (
+            "<ol style='margin:4px 0;padding-left:1.5em;list-style:none'>" + "".join(rows) + "</ol>"
+        )
+        self.lines_html.value = _lines_html(sc.lines)
+        events = getattr(sc, "events", None)
+        self.events_html.value = _rows_html(events) if events else ""
+        self._set_buttons(busy=sc.running is not None)
+        self.status.value = self._status_text()
+        self._attach_timeline()
+
+    def _status_text(self) -> str:
+        sc = self.scenario
+        if self.last_error is not None:
+            err = self.last_error
+            return f"<span style='color:#c62828'>{html.escape(type(err).__name__)}: {html.escape(str(err))}</span>"
+        if sc.running is not None:
+            return f"running <b>{html.escape(sc.steps[sc.running].name)}</b>…"
+        if sc.failed:
+            failed = sc.results[-1] if sc.results else None
+            why = f": {failed.error}" if failed is not None and failed.error is not None else ""
+            return f"<span style='color:#c62828'>failed{html.escape(why)} — Reset starts over</span>"
+        if sc.finished:
+            check = sc.check()
+            if check is None:
+                return "<span style='color:#2e7d32'>finished</span>"
+            if check.ok:
+                return "<span class='arinb-check-ok' style='color:#2e7d32'>finished ✔ as the docs say</span>"
+            return (
+                "<span class='arinb-check-failed' style='color:#c62828'>finished ✘ "
+                + html.escape("; ".join(check.problems()))
+                + "</span>"
+            )
+        return f"step {sc.index + 1} of {len(sc.steps)}"
+
+    def _set_buttons(self, *, busy: bool) -> None:
+        sc = self.scenario
+        self.step_button.disabled = busy or sc.finished or sc.failed
+        self.run_button.disabled = busy
+        self.reset_button.disabled = False
+
+    def _attach_timeline(self) -> None:
+        """Show the session's timeline widget (and swimlanes) once the scenario has a session."""
+        if not self._show_timeline:
+            return
+        session = getattr(self.scenario, "session", None)
+        if session is self._shown_session:
+            return
+        self._shown_session = session
+        timeline = getattr(session, "timeline", None) if session is not None else None
+        children: list[w.Widget] = []
+        if timeline is not None:
+            children.extend(_timeline_views(timeline))
+        self.timeline_box.children = tuple(children)
+
+    def close(self) -> None:
+        self._undo()
+        super().close()
+
+
+def _timeline_views(timeline: Any) -> list[w.Widget]:
+    """The live timeline widget and the swimlanes for it, whichever of them are available."""
+    views: list[w.Widget] = []
+    make = getattr(timeline, "widget", None)
+    if make is not None:
+        try:
+            view = make()
+            if isinstance(view, w.Widget):
+                views.append(view)
+        except Exception as exc:  # an optional view must not break the stepper
+            views.append(w.HTML(f"<i>timeline view unavailable: {html.escape(str(exc))}</i>"))
+    try:
+        from arinb import plot
+
+        lanes = plot.swimlanes_widget(timeline)
+        if isinstance(lanes, w.Widget):
+            views.append(lanes)
+    except Exception:
+        pass  # swimlanes need plotly (the ``plot`` extra); the timeline alone is enough
+    return views

@@ -1,0 +1,97 @@
+"""The scenario stepper widget, driven from Python: set up, click buttons, read the traits."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scenarios"))
+
+from scenario_fakes import FakeSim  # noqa: E402
+
+import arinb.scenarios as scenarios  # noqa: E402
+from arinb.widgets.scenario import ScenarioWidget  # noqa: E402
+
+
+def make_widget() -> tuple[ScenarioWidget, scenarios.AppScenario]:
+    sim = FakeSim()
+    sc = scenarios.tones(sim.session("channel-tones"), sim=sim)
+    return ScenarioWidget(sc, throttle=0.01, timeline=False), sc
+
+
+def settle(widget: ScenarioWidget) -> None:
+    # Clicks in a script block until the step is done; the throttled refresh follows on the engine loop.
+    time.sleep(0.05)
+    widget.refresh()
+
+
+def test_initial_view_highlights_the_first_step() -> None:
+    widget, sc = make_widget()
+    assert "arinb-step-next" in widget.steps_html.value
+    assert widget.steps_html.value.index("arinb-step-next") < widget.steps_html.value.index("call in")
+    assert widget.status.value == "step 1 of 5"
+    assert not widget.step_button.disabled
+
+
+def test_step_button_runs_one_step_and_moves_the_highlight() -> None:
+    widget, sc = make_widget()
+    widget.step_button.click()
+    settle(widget)
+    assert sc.index == 1
+    html = widget.steps_html.value
+    assert html.count("arinb-step-done") == 1 and "arinb-step-next" in html
+    assert html.index("arinb-step-next") > html.index("call in")
+    assert "has entered the application" in widget.lines_html.value
+    assert "StasisStart" in widget.events_html.value
+    assert widget.status.value == "step 2 of 5"
+
+
+def test_step_through_to_the_end_then_reset() -> None:
+    widget, sc = make_widget()
+    for _ in range(5):
+        widget.step_button.click()
+    settle(widget)
+    assert sc.finished
+    assert widget.step_button.disabled
+    assert "as the docs say" in widget.status.value
+    for name in ("PlaybackStarted", "PlaybackFinished", "ChannelStateChange", "StasisEnd"):
+        assert name in widget.events_html.value
+    widget.reset_button.click()
+    settle(widget)
+    assert sc.index == 0 and widget.lines_html.value == "" and not widget.step_button.disabled
+    assert "arinb-step-done" not in widget.steps_html.value
+
+
+def test_run_button_runs_everything() -> None:
+    widget, sc = make_widget()
+    widget.run_button.click()
+    settle(widget)
+    assert sc.finished and sc.check().ok
+    assert widget.steps_html.value.count("arinb-step-done") == 5
+
+
+def test_a_failing_step_shows_in_red_and_reset_recovers() -> None:
+    widget, sc = make_widget()
+
+    async def broken() -> None:
+        raise RuntimeError("no dial tone")
+
+    sc.steps[0] = scenarios.Step("call in", "Breaks.", broken)
+    widget.step_button.click()
+    settle(widget)
+    assert "arinb-step-failed" in widget.steps_html.value
+    assert "no dial tone" in widget.status.value
+    assert widget.step_button.disabled
+    widget.reset_button.click()
+    settle(widget)
+    assert not widget.step_button.disabled and "arinb-step-failed" not in widget.steps_html.value
+
+
+def test_throttled_refresh_follows_changes_without_a_manual_refresh() -> None:
+    widget, sc = make_widget()
+    sc.say("hello from the app")
+    deadline = time.monotonic() + 2
+    while "hello from the app" not in widget.lines_html.value and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert "hello from the app" in widget.lines_html.value
