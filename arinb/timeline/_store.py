@@ -89,8 +89,9 @@ class ColumnStore:
         # raw JSON text per row, or the event dict itself when the caller had no text (serialised on read).
         self.raw: list[Any] = []
         self.raw_dicts: list[int] = []  # seqs whose raw is a dict, to serialise at build time
-        # Rows of kind request / connection carry extra fields; events never touch these (seq -> fields).
-        self.extra: dict[int, dict[str, Any]] = {}
+        # Rows of kind request / connection carry extra fields; events never touch these. Append-only,
+        # in seq order (readers bisect it), published with the row.
+        self.extra: list[tuple[int, dict[str, Any]]] = []
         # Epoch of each "YYYY-MM-DDTHH:MM:SS" prefix seen (events share seconds; one entry per second).
         self.ts_seconds: dict[str, float] = {}
 

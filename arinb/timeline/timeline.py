@@ -74,7 +74,7 @@ class Timeline:
         interned = (x for name in STRING_COLUMNS for x in (c[name], v[name].codes))
         self._hot: tuple[Any, ...] = (s.kind, s.received_at, s.timestamp, s.ts_seconds, s.raw, *interned)
         self._frame: Any = None  # arinb.timeline.frame.FrameCache, created on first read
-        self._base: pd.DataFrame | None = None  # rows loaded by Timeline.read (before any appended row)
+        self._offset = 0  # rows read from a file (Timeline.read), before the store's rows
 
     # ------------------------------------------------------------------ write side (engine thread)
 
@@ -219,17 +219,21 @@ class Timeline:
             raw = body.decode("utf-8", "replace")
         elapsed_f = _NAN if elapsed is None else float(elapsed)
         done_at = sent_at if elapsed is None else sent_at + elapsed_f
-        seq = s.n
-        s.extra[seq] = {
-            "method": method.upper(),
-            "path": path,
-            "query": _clean_query(query),
-            "status": None if status is None else int(status),
-            "sent_at": float(sent_at),
-            "elapsed": elapsed_f,
-            "reason": reason,
-            "error": None if error is None else strip_url_credentials(str(error)),
-        }
+        s.extra.append(
+            (
+                s.n,
+                {
+                    "method": method.upper(),
+                    "path": path,
+                    "query": _clean_query(query),
+                    "status": None if status is None else int(status),
+                    "sent_at": float(sent_at),
+                    "elapsed": elapsed_f,
+                    "reason": reason,
+                    "error": None if error is None else strip_url_credentials(str(error)),
+                },
+            )
+        )
         self._append_row(KIND_REQUEST, done_at, None, ids, raw)
 
     def add_connection(self, kind: str, at: float, detail: str = "") -> None:
@@ -241,7 +245,7 @@ class Timeline:
         if kind not in CONNECTION_KINDS:
             raise AriUsageError(f"connection kind must be one of {', '.join(CONNECTION_KINDS)}, not {kind!r}")
         s = self._s
-        s.extra[s.n] = {"detail": strip_url_credentials(str(detail)) if detail else ""}
+        s.extra.append((s.n, {"detail": strip_url_credentials(str(detail)) if detail else ""}))
         self._append_row(KIND_CONNECTION, at, kind, {}, None)
 
     def _append_row(
@@ -260,7 +264,7 @@ class Timeline:
     # ------------------------------------------------------------------ read side (kernel thread)
 
     def __len__(self) -> int:
-        return self._s.n + (0 if self._base is None else len(self._base))
+        return self._offset + self._s.n
 
     def __repr__(self) -> str:
         return f"<Timeline {len(self)} rows>"
@@ -277,7 +281,7 @@ class Timeline:
         if self._frame is None:
             from arinb.timeline.frame import FrameCache
 
-            self._frame = FrameCache(self._s, self._base)
+            self._frame = FrameCache(self._s)
         return self._frame
 
     @staticmethod
