@@ -1,0 +1,113 @@
+"""arinb's full intake path and REST calls, through the public API only.
+
+Intake: ``arinb.connect`` (sync script form: the session runs on the ``arinb-engine`` thread), a sync
+per-type handler for every event type, and at StasisStart a per-channel handler
+(``event.channel.on("ChannelStateChange", ...)``). Each event is received, parsed, dispatched to both
+and appended to the timeline; at the end the timeline must hold every event, in order, or the run fails.
+REST: ``channel.answer()`` on a Channel handle. Prints one JSON line (see ``bench/run.py``).
+
+    python3 bench/clients/arinb_client.py --url http://127.0.0.1:PORT --mode intake
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import threading
+import time
+from importlib.metadata import version
+from typing import Any
+
+import arinb
+
+MARKER = "bench-marker-end"
+TYPES = (
+    "StasisStart",
+    "ChannelVarset",
+    "ChannelStateChange",
+    "PlaybackStarted",
+    "ChannelDtmfReceived",
+    "PlaybackFinished",
+    "ChannelHangupRequest",
+    "StasisEnd",
+)
+
+
+def _event_rows(timeline: Any) -> Any:
+    df = timeline.df
+    return df[df["kind"] == "event"] if "kind" in df.columns else df
+
+
+def intake(url: str, expect: int) -> dict[str, Any]:
+    n = 0
+    t0 = 0.0
+    t1 = 0.0
+    per_object = 0
+    done = threading.Event()
+
+    def on_state(ev: Any) -> None:
+        nonlocal per_object
+        per_object += 1
+
+    def handler(ev: Any) -> None:
+        nonlocal n, t0, t1
+        if n == 0:
+            t0 = time.perf_counter()
+        n += 1
+        t = ev.type
+        if t == "StasisStart":
+            ev.channel.on("ChannelStateChange", on_state)
+        elif t == "StasisEnd" and ev.channel.id == MARKER:
+            t1 = time.perf_counter()
+            done.set()
+
+    session = arinb.connect(url, "asterisk", "asterisk", apps="bench")
+    try:
+        for t in TYPES:
+            session.on(t, handler)
+        if not done.wait(600):
+            raise RuntimeError(f"marker not seen after {n} events")
+        rows = _event_rows(session.timeline)
+        in_timeline = len(rows)
+        if expect and in_timeline != expect:
+            raise RuntimeError(f"timeline holds {in_timeline} events, expected {expect}")
+        last_type = str(rows["type"].iloc[-1]) if "type" in rows.columns and in_timeline else ""
+    finally:
+        session.close()
+    return {
+        "events": n,
+        "seconds": t1 - t0,
+        "per_object_calls": per_object,
+        "timeline_events": in_timeline,
+        "timeline_last": last_type,
+    }
+
+
+def rest(url: str, requests: int) -> dict[str, Any]:
+    session = arinb.connect(url, "asterisk", "asterisk", apps="bench")
+    try:
+        channels = [session.channels.handle(f"1795700000.{i}") for i in range(50)]
+        session.channels.handle("warmup").answer()
+        t0 = time.perf_counter()
+        for i in range(requests):
+            channels[i % 50].answer()
+        elapsed = time.perf_counter() - t0
+    finally:
+        session.close()
+    return {"requests": requests, "seconds": elapsed}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--url", required=True)
+    ap.add_argument("--mode", choices=("intake", "rest"), default="intake")
+    ap.add_argument("--requests", type=int, default=2000)
+    ap.add_argument("--expect", type=int, default=0, help="events the timeline must hold at the end")
+    args = ap.parse_args()
+    out = intake(args.url, args.expect) if args.mode == "intake" else rest(args.url, args.requests)
+    out["version"] = f"arinb {version('arinb')} (aiohttp {version('aiohttp')}, orjson {version('orjson')})"
+    print(json.dumps(out), flush=True)
+
+
+if __name__ == "__main__":
+    main()

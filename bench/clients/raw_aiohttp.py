@@ -1,0 +1,117 @@
+"""The practical ceiling: aiohttp WebSocket + a JSON parser + dict dispatch, no client library.
+
+Intake: per-type handlers in a dict, and a per-channel handler registered at StasisStart and dropped at
+StasisEnd (what an ARI app does by hand). REST: ``POST /channels/{id}/answer`` with a shared
+``ClientSession`` and Basic auth. Prints one JSON line (see ``bench/run.py``).
+
+    python3 bench/clients/raw_aiohttp.py --url http://127.0.0.1:PORT --mode intake --parser orjson
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp
+
+MARKER = "bench-marker-end"
+
+
+async def intake(url: str, loads: Callable[[Any], Any]) -> dict[str, Any]:
+    counts: dict[str, int] = {}
+    per_channel: dict[str, Callable[[dict[str, Any]], None]] = {}
+    per_object_calls = 0
+    done = False
+
+    def count(ev: dict[str, Any]) -> None:
+        t = ev["type"]
+        counts[t] = counts.get(t, 0) + 1
+
+    def on_channel(ev: dict[str, Any]) -> None:
+        nonlocal per_object_calls
+        per_object_calls += 1
+
+    def stasis_start(ev: dict[str, Any]) -> None:
+        count(ev)
+        per_channel[ev["channel"]["id"]] = on_channel
+
+    def stasis_end(ev: dict[str, Any]) -> None:
+        nonlocal done
+        count(ev)
+        cid = ev["channel"]["id"]
+        per_channel.pop(cid, None)
+        if cid == MARKER:
+            done = True
+
+    handlers: dict[str, Callable[[dict[str, Any]], None]] = {
+        "StasisStart": stasis_start,
+        "StasisEnd": stasis_end,
+    }
+    n = 0
+    t0 = 0.0
+    async with aiohttp.ClientSession() as http:
+        ws_url = url.replace("http", "ws", 1) + "/ari/events?app=bench&api_key=asterisk:asterisk"
+        async with http.ws_connect(ws_url, max_msg_size=0) as ws:
+            async for msg in ws:
+                if msg.type != aiohttp.WSMsgType.TEXT:
+                    break
+                if n == 0:
+                    t0 = time.perf_counter()
+                n += 1
+                ev = loads(msg.data)
+                handlers.get(ev["type"], count)(ev)
+                ch = ev.get("channel")
+                if ch is not None:
+                    h = per_channel.get(ch["id"])
+                    if h is not None:
+                        h(ev)
+                if done:
+                    break
+            elapsed = time.perf_counter() - t0
+    return {"events": n, "seconds": elapsed, "per_object_calls": per_object_calls, "by_type": counts}
+
+
+async def rest(url: str, requests: int) -> dict[str, Any]:
+    auth = {"Authorization": "Basic " + base64.b64encode(b"asterisk:asterisk").decode()}
+    async with aiohttp.ClientSession(headers=auth) as http:
+        async with http.post(url + "/ari/channels/warmup/answer") as r:
+            assert r.status == 204, r.status
+        t0 = time.perf_counter()
+        for i in range(requests):
+            async with http.post(f"{url}/ari/channels/1795700000.{i % 50}/answer") as r:
+                if r.status != 204:
+                    raise RuntimeError(f"answer -> {r.status}")
+        elapsed = time.perf_counter() - t0
+    return {"requests": requests, "seconds": elapsed}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--url", required=True)
+    ap.add_argument("--mode", choices=("intake", "rest"), default="intake")
+    ap.add_argument("--parser", choices=("json", "orjson"), default="json")
+    ap.add_argument("--requests", type=int, default=2000)
+    args = ap.parse_args()
+    if args.parser == "orjson":
+        import orjson
+
+        loads: Callable[[Any], Any] = orjson.loads
+        version = f"aiohttp {aiohttp.__version__}, orjson {orjson.__version__}"
+    else:
+        loads = json.loads
+        version = f"aiohttp {aiohttp.__version__}, json (stdlib)"
+    if args.mode == "intake":
+        out = asyncio.run(intake(args.url, loads))
+    else:
+        out = asyncio.run(rest(args.url, args.requests))
+    out["version"] = version
+    print(json.dumps(out), flush=True)
+
+
+if __name__ == "__main__":
+    main()
