@@ -18,13 +18,16 @@ from typing import Any, Final
 
 from arinb.models import parse_timestamp
 
-__all__ = ["KINDS", "STRING_COLUMNS", "ColumnStore", "Vocab"]
+__all__ = ["HTTP_METHODS", "KINDS", "STRING_COLUMNS", "ColumnStore", "Vocab"]
 
 #: Row kinds, in code order.
 KINDS: Final = ("event", "request", "connection")
 KIND_EVENT: Final = 0
 KIND_REQUEST: Final = 1
 KIND_CONNECTION: Final = 2
+
+#: HTTP methods a request row may have (the ``method`` categorical's categories).
+HTTP_METHODS: Final = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
 
 #: Interned string columns, in storage order (each has its own vocabulary; code 0 means missing).
 STRING_COLUMNS: Final = (

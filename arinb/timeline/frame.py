@@ -52,14 +52,13 @@ import numpy as np
 import pandas as pd
 
 from arinb.models import dumps
-from arinb.timeline._store import KINDS, STRING_COLUMNS, ColumnStore
+from arinb.timeline._store import HTTP_METHODS, KINDS, STRING_COLUMNS, ColumnStore
 
 __all__ = ["COLUMNS", "DTYPES", "FrameCache", "coerce_frame", "empty_frame"]
 
 STRING: Final = pd.StringDtype("python")
 UTC_NS: Final = pd.DatetimeTZDtype("ns", "UTC")
 KIND_DTYPE: Final = pd.CategoricalDtype(list(KINDS))
-HTTP_METHODS: Final = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
 METHOD_DTYPE: Final = pd.CategoricalDtype(list(HTTP_METHODS))
 
 #: Columns whose categories are the (sorted) values seen, not a fixed list.

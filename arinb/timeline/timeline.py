@@ -10,11 +10,13 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from arinb.credentials import strip_url_credentials
 from arinb.errors import AriUsageError
-from arinb.timeline._store import KIND_CONNECTION, KIND_REQUEST, STRING_COLUMNS, ColumnStore
+from arinb.models import dumps, loads
+from arinb.timeline._store import HTTP_METHODS, KIND_CONNECTION, KIND_REQUEST, STRING_COLUMNS, ColumnStore
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -47,6 +49,26 @@ def _clean_query(query: Any) -> str:
         items: Iterable[Any] = query.items() if isinstance(query, Mapping) else query
         pairs = [(str(k), "" if v is None else str(v)) for k, v in items]
     return "&".join(f"{k}={v}" for k, v in pairs if k not in _SECRET_KEYS)
+
+
+def _query_value(query: Any, name: str) -> str | None:
+    """The last value of ``name`` in a query (a repeated parameter: the last wins, as in Asterisk)."""
+    found = None
+    for pair in _clean_query(query).split("&"):
+        key, _, value = pair.partition("=")
+        if key == name:
+            found = value
+    return found
+
+
+def _body_id(body: Any) -> str | None:
+    if isinstance(body, str | bytes):
+        try:
+            body = loads(body)
+        except ValueError:
+            return None
+    value = body.get("id") if isinstance(body, dict) else None
+    return value if isinstance(value, str) else None
 
 
 class Timeline:
@@ -153,18 +175,21 @@ class Timeline:
             c_media.append(0)
             c_next.append(0)
 
+        recording = get("recording")
+        if type(recording) is dict:
+            value = recording.get("name")
+            code = v_rec.get(value)
+            c_rec.append(self._intern("recording_name", value) if code is None else code)
+            target = recording.get("target_uri")
+            if channel_id is None and type(target) is str and target.startswith("channel:"):
+                channel_id = target[8:]
+        else:
+            c_rec.append(0)
+
         code = v_cid.get(channel_id)
         c_cid.append(self._intern("channel_id", channel_id) if code is None else code)
         code = v_bridge.get(bridge_id)
         c_bridge.append(self._intern("bridge_id", bridge_id) if code is None else code)
-
-        value = get("recording")
-        if value is not None:
-            value = value.get("name") if type(value) is dict else None
-            code = v_rec.get(value)
-            c_rec.append(self._intern("recording_name", value) if code is None else code)
-        else:
-            c_rec.append(0)
 
         if raw is None:
             s.raw_dicts.append(s.n)
@@ -198,8 +223,10 @@ class Timeline:
         >>> tl = Timeline()
         >>> tl.add_request("POST", "/ari/channels/1.1/answer", {}, 204, sent_at=1795695290.0, elapsed=0.002)
         """
-        if not isinstance(method, str) or not isinstance(path, str):
-            raise AriUsageError("add_request needs a method and a path as strings")
+        if not isinstance(method, str) or method.upper() not in HTTP_METHODS:
+            raise AriUsageError(f"add_request: method must be one of {', '.join(HTTP_METHODS)}: {method!r}")
+        if not isinstance(path, str):
+            raise AriUsageError(f"add_request: path must be a string, not {path!r}")
         path = strip_url_credentials(path)
         s = self._s
         ids: dict[str, str | None] = {name: None for name, _ in _PATH_IDS}
@@ -207,10 +234,11 @@ class Timeline:
             match = pattern.search(path)
             if match:
                 ids[name] = match.group(1)
-        raw: Any = body
+        if ids["playback_id"] is None and path.rstrip("/").endswith("/play"):
+            # POST /channels/{id}/play without an id in the path: the id is in the query or the reply.
+            ids["playback_id"] = _query_value(query, "playbackId") or _body_id(body)
+        raw: Any = body if body not in ("", b"") else None
         if body is not None and not isinstance(body, str | bytes):
-            from arinb.models import dumps
-
             try:
                 raw = dumps(body)
             except TypeError:
@@ -288,3 +316,70 @@ class Timeline:
     def now() -> float:
         """The current wall clock as epoch seconds (what ``received_at`` should be)."""
         return time.time()
+
+    # ------------------------------------------------------------------ views
+
+    def for_channel(self, id_or_name: str) -> pd.DataFrame:
+        """Rows about one channel (by id or name): its events, its playbacks' events, REST calls on it."""
+        from arinb.timeline import views
+
+        return views.for_channel(self.df, id_or_name)
+
+    def for_playback(self, playback_id: str) -> pd.DataFrame:
+        """Rows about one playback id: its events and the REST calls naming it."""
+        from arinb.timeline import views
+
+        return views.for_playback(self.df, playback_id)
+
+    def playbacks(self) -> pd.DataFrame:
+        """One row per playback: channel, media list, queued/started/finished, duration, final state.
+
+        ``never_finished`` is True when Asterisk never sent PlaybackFinished (Asterisk 22 does that for an
+        unsupported media scheme); ``lost_at`` is then the channel's StasisEnd.
+
+        >>> Timeline.from_trace("../shared/ari/traces/tones.json").playbacks()[["media", "duration", "state"]]
+        ... # doctest: +SKIP
+                             media  duration state
+        0  [tone:ring;tonezone=fr]     8.011  done
+        """
+        from arinb.timeline import views
+
+        return views.playbacks(self.df)
+
+    def channels(self) -> pd.DataFrame:
+        """One row per channel: name, Stasis entry/exit, states visited and seconds spent in each."""
+        from arinb.timeline import views
+
+        return views.channels(self.df)
+
+    def state_spans(self) -> pd.DataFrame:
+        """One row per channel state span (channel, state, start, end, seconds): what swimlanes draw."""
+        from arinb.timeline import views
+
+        return views.state_spans(self.df)
+
+    def requests(self) -> pd.DataFrame:
+        """REST calls with their status and latency (``elapsed`` seconds, ``latency_ms``)."""
+        from arinb.timeline import views
+
+        return views.requests(self.df)
+
+    def counts(self) -> pd.DataFrame:
+        """Rows per kind and type (requests: per HTTP method), most frequent first."""
+        from arinb.timeline import views
+
+        return views.counts(self.df)
+
+    # ------------------------------------------------------------------ loading
+
+    @classmethod
+    def from_trace(cls, path: str | Path) -> Timeline:
+        """A timeline of a shared trace file (``traces/*.json``): its events, requests and connections.
+
+        >>> tl = Timeline.from_trace("../shared/ari/traces/monkeys.json")  # doctest: +SKIP
+        >>> tl.playbacks().loc[0, "duration"]                                # doctest: +SKIP
+        16.18
+        """
+        from arinb.timeline.trace import load_trace
+
+        return load_trace(cls(), path)
