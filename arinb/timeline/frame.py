@@ -170,6 +170,9 @@ def coerce_frame(frame: pd.DataFrame) -> pd.DataFrame:
             values = col.astype("object")
             col = values.where(values.notna(), None).astype(STRING)
         else:
+            numeric = not isinstance(DTYPES[name], pd.CategoricalDtype)
+            if numeric and (col.dtype == object or isinstance(col.dtype, pd.StringDtype)):
+                col = pd.to_numeric(col)  # text formats: "201", "0.0021", "" / None for missing
             col = col.astype(DTYPES[name])
         out[name] = col.reset_index(drop=True)
     return pd.DataFrame(out)
@@ -215,7 +218,7 @@ class FrameCache:
     }
 
     def _reserve(self, rows: int) -> None:
-        if rows <= self._cap:
+        if rows <= self._cap and self._buf:
             return
         cap = max(1024, rows + rows // 4, self._cap * 2)
         for name, dtype in self._LAYOUT.items():
@@ -283,9 +286,10 @@ class FrameCache:
         b["kind"][lo:hi] = np.frombuffer(s.kind[start:stop], dtype=np.int8)
         received = np.frombuffer(s.received_at[start:stop], dtype=np.float64)
         stamps = np.frombuffer(s.timestamp[start:stop], dtype=np.float64)
-        b["received_at"][lo:hi] = _datetime_ns(received, 1e-6)
-        b["timestamp"][lo:hi] = _datetime_ns(stamps, 1e-3)
-        b["lag"][lo:hi] = received - stamps
+        received_ns = b["received_at"][lo:hi] = _datetime_ns(received, 1e-6)
+        stamps_ns = b["timestamp"][lo:hi] = _datetime_ns(stamps, 1e-3)
+        # From the rounded times, so that a frame read back from a file recomputes the same lag.
+        b["lag"][lo:hi] = np.where(stamps_ns == _NAT, np.nan, (received_ns - stamps_ns) / 1e9)
         for name in STRING_COLUMNS:
             codes = np.frombuffer(s.codes[name][start:stop], dtype=np.int32)
             if name in OPEN_CATEGORIES:
