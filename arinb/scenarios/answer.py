@@ -20,7 +20,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from arinb.scenarios.base import AppScenario, Step, channel_name, matches_state
+from arinb.scenarios.base import AppScenario, Step, channel_name, channel_state_of, matches_state
 
 __all__ = ["Answer", "channel_state"]
 
@@ -49,7 +49,7 @@ class Answer(AppScenario):
         )
         self._on(
             "ChannelStateChange",
-            lambda ev: self.say(f"Channel {channel_name(ev)} is now: {ev.channel.state}"),
+            lambda ev: self.say(f"Channel {channel_name(ev)} is now: {channel_state_of(ev)}"),
         )
         self._on("StasisEnd", lambda ev: self.say(f"Channel {channel_name(ev)} just left our application"))
 
@@ -84,7 +84,7 @@ class Answer(AppScenario):
         self.say(f"Answering channel {self.channel_name}")
         await self.channel.answer()
         self.marks["answered"] = self.clock.now()
-        await self.channel.start_silence()
+        await self.channel.silence()
         await self.wait_event("ChannelStateChange", matches_state("Up"), since=since)
 
     async def _hangup(self) -> None:
@@ -112,7 +112,7 @@ def channel_state(
         await sleep(2)
         say(f"Answering channel {channel.name}")
         await channel.answer()
-        await channel.start_silence()
+        await channel.silence()
         await sleep(4)
         say(f"Hanging up channel {channel.name}")
         await channel.hangup()

@@ -63,10 +63,23 @@ class ScenarioClock:
 
     def __init__(self, sim_clock: Any = None) -> None:
         self._sim_clock = sim_clock
+        self._manual: bool | None = None
+        self._speed: float | None = None
 
     @property
     def simulated(self) -> bool:
         return self._sim_clock is not None
+
+    @property
+    def manual(self) -> bool:
+        """True for a simulator clock that only moves when ``advance(dt)`` is called."""
+        if self._manual is None:
+            c = self._sim_clock
+            flag = getattr(c, "is_manual", None) if c is not None else False
+            if not isinstance(flag, bool):
+                flag = getattr(c, "manual", False)
+            self._manual = flag if isinstance(flag, bool) else False
+        return self._manual
 
     @property
     def speed(self) -> float:
@@ -75,23 +88,12 @@ class ScenarioClock:
             return 1.0
         if self.manual:
             return float("inf")
-        speed = getattr(self._sim_clock, "speed", 1.0)
-        try:
-            return max(float(speed), 1e-6)
-        except (TypeError, ValueError):
-            return 1.0
-
-    @property
-    def manual(self) -> bool:
-        """True for a simulator clock that only moves when ``advance(dt)`` is called."""
-        c = self._sim_clock
-        if c is None:
-            return False
-        manual = getattr(c, "manual", None)
-        if isinstance(manual, bool):
-            return manual
-        speed = getattr(c, "speed", 1.0)
-        return speed is None or speed == 0
+        if self._speed is None:
+            try:
+                self._speed = max(float(getattr(self._sim_clock, "speed", 1.0)), 1e-6)
+            except (TypeError, ValueError):
+                self._speed = 1.0
+        return self._speed
 
     def now(self) -> float:
         """Epoch seconds on this clock."""
@@ -568,6 +570,18 @@ def _field(obj: Any, name: str, default: Any = None) -> Any:
     return default if value is None else value
 
 
+def _part(event: Any, name: str) -> Any:
+    """A part of an event as it was sent (``event.raw[name]``), else its handle or attribute.
+
+    The raw JSON matters for display: a client's channel handle is kept up to date from later events,
+    while the event's own ``channel`` object says what the state was when the event was sent.
+    """
+    raw = getattr(event, "raw", None)
+    if isinstance(raw, dict) and name in raw:
+        return raw[name]
+    return _field(event, name)
+
+
 def _event_time(event: Any) -> float:
     ts = _field(event, "timestamp")
     if isinstance(ts, int | float):
@@ -583,8 +597,8 @@ def _event_time(event: Any) -> float:
 def describe_event(event: Any) -> str:
     """A one-line summary of an ARI event: channel name and state, playback id, media and state."""
     parts = []
-    ch = _field(event, "channel")
-    pb = _field(event, "playback")
+    ch = _part(event, "channel")
+    pb = _part(event, "playback")
     if pb is not None:
         parts.append(
             f"playback {_field(pb, 'id', '?')} {_field(pb, 'media_uri', '')} {_field(pb, 'state', '')}"
@@ -592,7 +606,7 @@ def describe_event(event: Any) -> str:
     elif ch is not None:
         parts.append(f"{_field(ch, 'name', '?')} {_field(ch, 'state', '')}")
     for extra in ("cause", "digit", "variable"):
-        value = _field(event, extra)
+        value = _part(event, extra)
         if value is not None and not isinstance(value, dict):
             parts.append(f"{extra}={value}")
     return " ".join(p.strip() for p in parts if p.strip())
@@ -604,7 +618,8 @@ class AppScenario(Scenario):
     ``target`` is a :class:`arinb.Simulator` (the call comes from ``sim.call``; waits follow its clock),
     an ARI URL (the call is an originate of ``Local/<extension>@default`` into ``default,wait,1``), or
     an already connected session (then pass ``sim=`` if it talks to a simulator). Without a session the
-    scenario connects its own, subscribed to its app, and closes it on reset/close.
+    scenario connects its own, subscribed to its app, and closes it on reset/close. ``originate=True``
+    brings the call in as on a real Asterisk even on the simulator.
     """
 
     app: ClassVar[str] = ""
@@ -626,6 +641,7 @@ class AppScenario(Scenario):
         caller: str = "alice",
         echo: bool = False,
         timeout: float = 30.0,
+        originate: bool | None = None,
     ) -> None:
         if target is not None:
             if isinstance(target, str):
@@ -647,6 +663,9 @@ class AppScenario(Scenario):
         self._username = username if sim is None else getattr(sim, "username", username)
         self._password = password if sim is None else getattr(sim, "password", password)
         self.caller = caller
+        #: bring the call in by originating Local/<ext>@default (a real Asterisk's way); default: only
+        #: when there is no simulator to place an inbound call
+        self.originate = sim is None if originate is None else originate
         #: sim-time seconds allowed for one expected event beyond its own duration
         self.timeout = timeout
         self.clock = ScenarioClock(getattr(sim, "clock", None) if sim is not None else None)
@@ -731,7 +750,7 @@ class AppScenario(Scenario):
         ch = _field(event, "channel")
         if ch is not None:
             return _field(ch, "id") == self.channel_id
-        pb = _field(event, "playback")
+        pb = _part(event, "playback")
         if pb is not None:
             return _field(pb, "target_uri") == f"channel:{self.channel_id}"
         return True
@@ -758,8 +777,8 @@ class AppScenario(Scenario):
 
     def _row(self, event: Any) -> EventRow:
         t0 = self._started_at if self._started_at is not None else _event_time(event)
-        ch = _field(event, "channel")
-        pb = _field(event, "playback")
+        ch = _part(event, "channel")
+        pb = _part(event, "playback")
         return EventRow(
             t=_event_time(event) - t0,
             type=str(_field(event, "type", "?")),
@@ -823,7 +842,7 @@ class AppScenario(Scenario):
         """Bring the call in: ``sim.call(extension)`` on the simulator, else originate a Local channel."""
         self.marks["call"] = self.clock.now()
         since = len(self._events)
-        if self.sim is not None:
+        if not self.originate:
             await self.sim.call(self.extension, caller=self.caller)
         else:
             await self.session.channels.originate(
@@ -900,12 +919,17 @@ class AppScenario(Scenario):
 
 def channel_name(event: Any) -> str:
     """The name of the channel an event is about (the docs' ``channel.json.get('name')``)."""
-    return str(_field(_field(event, "channel"), "name", "?"))
+    return str(_field(_part(event, "channel"), "name", "?"))
+
+
+def channel_state_of(event: Any) -> str:
+    """The channel's state as the event reported it (the docs' ``channel.json.get('state')``)."""
+    return str(_field(_part(event, "channel"), "state", "?"))
 
 
 def matches_state(state: str) -> Callable[[Any], bool]:
     """A predicate for ``ChannelStateChange`` events that reach ``state``."""
-    return lambda ev: _field(_field(ev, "channel"), "state") == state
+    return lambda ev: channel_state_of(ev) == state
 
 
 def iter_lines(results: Iterable[StepResult]) -> list[str]:

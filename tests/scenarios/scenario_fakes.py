@@ -136,7 +136,7 @@ class FakeChannel:
         self.requests.append("ring")
         return _done()
 
-    def start_silence(self) -> Any:
+    def silence(self) -> Any:
         self.requests.append("silence")
         return _done()
 
