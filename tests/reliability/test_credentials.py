@@ -1,0 +1,101 @@
+"""The password never shows: repr, str of errors (with their causes and tracebacks), DEBUG logs, timeline
+rows and exports, widget state."""
+
+from __future__ import annotations
+
+import base64
+import logging
+import traceback
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, quote_plus
+
+import pytest
+from conftest import APP, PASSWORD, eventually
+from reliability_server import ControlledAri, event
+
+import arinb
+
+WRONG = "Wq9-walrus-WRONGPASS-0815"
+
+
+def _forms(secret: str) -> list[str]:
+    token = base64.b64encode(f"asterisk:{secret}".encode()).decode()
+    return sorted({secret, quote(secret, safe=""), quote_plus(secret), token})
+
+
+def _leaks(text: str) -> list[str]:
+    return [f for s in (PASSWORD, WRONG) for f in _forms(s) if f in text]
+
+
+def _error_text(err: BaseException) -> str:
+    parts = [repr(err), str(err), "".join(traceback.format_exception(err))]
+    for attr in ("message", "path", "body", "reason"):
+        parts.append(repr(getattr(err, attr, None)))
+    return "\n".join(parts)
+
+
+async def test_no_output_surface_shows_the_password(
+    ari: ControlledAri, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    caplog.set_level(logging.DEBUG)  # every logger, aiohttp's included
+    surfaces: dict[str, str] = {}
+
+    # A refused password: the error and its whole chain.
+    with pytest.raises(arinb.AriError) as refused:
+        await arinb.connect(ari.url, "asterisk", WRONG, apps=APP)
+    assert isinstance(refused.value, arinb.AriAuthError | arinb.AriWebSocketError)
+    surfaces["auth error"] = _error_text(refused.value)
+
+    session = await arinb.connect(ari.url, "asterisk", PASSWORD, apps=APP)
+    try:
+        await ari.wait_connected()
+        got: list[Any] = []
+        session.on("*", got.append)
+        await ari.send(event("StasisStart", channel="8.1"), "{broken frame")
+        await eventually(lambda: got)
+        channel = got[0].channel
+        await channel.answer()
+        ari.script("POST", "/ari/channels/8.1/answer", status=500, body={"message": "boom"}, times=1)
+        with pytest.raises(arinb.AriServerError) as failed:
+            await channel.answer()
+        surfaces["server error"] = _error_text(failed.value)
+        ari.script("GET", "/ari/channels/8.1", status=404, body={"message": "Channel not found"}, times=1)
+        await ari.drop()  # a reconnect: the WebSocket URL (api_key) is built again and logged, maybe
+        await ari.wait_connected(2)
+        await ari.send(event("StasisEnd", channel="8.1", state="Up"))
+        await eventually(lambda: len(got) == 2)
+
+        surfaces["repr(session)"] = repr(session) + "\n" + str(session)
+        surfaces["repr(channel)"] = repr(channel) + "\n" + str(channel)
+        surfaces["repr(event)"] = "\n".join(repr(e) for e in got)
+        surfaces["repr(call)"] = repr(channel.answer())
+        tl = session.timeline
+        surfaces["repr(timeline)"] = repr(tl)
+        df = tl.df
+        surfaces["timeline df"] = df.to_csv() + df.to_json(orient="records", lines=True, default_handler=str)
+        for suffix in (".csv", ".jsonl", ".parquet"):
+            target = tmp_path / f"run{suffix}"
+            try:
+                tl.save(target)
+            except arinb.AriUsageError:
+                continue  # a format this timeline does not write
+            surfaces[f"timeline.save({suffix})"] = target.read_bytes().decode("latin-1")
+        try:
+            import ipywidgets
+
+            tl.widget()
+            state = ipywidgets.Widget.get_manager_state()
+            surfaces["widget state"] = repr(state)
+        except ImportError:
+            pass
+    finally:
+        await session.close()
+
+    surfaces["logs"] = "\n".join(
+        f"{r.name} {r.levelname} {r.getMessage()} {r.exc_text or ''}" for r in caplog.records
+    )
+    assert surfaces["logs"], "DEBUG logging captured nothing: the log surface was not exercised"
+    assert len(surfaces) >= 9
+    leaks = {name: _leaks(text) for name, text in surfaces.items() if _leaks(text)}
+    assert not leaks, f"the password shows in: {sorted(leaks)}"
