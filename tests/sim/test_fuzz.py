@@ -1,0 +1,388 @@
+"""Hypothesis throws random methods, paths, parameters, bodies and media URIs at a running simulator.
+
+What must hold for every request (as on a real Asterisk 22):
+
+* no 5xx, except the 500s Asterisk itself answers (play or bridge play without media, bridge type bogus,
+  a Bogus endpoint, record without a name, variable functions that fail) and 501 for an operation the
+  simulator does not implement; never the catch-all ``Internal Server Error`` of an engine crash;
+* every error body is JSON with a ``message`` (or Asterisk's ``error``), Content-Type application/json;
+  204 has no body;
+* the server keeps serving;
+* invariants, checked after every request through the API: no playback outlives its channel (no playback
+  event for a channel after its StasisEnd, no live playback whose channel is gone), and no channel is listed
+  in an application once it is gone.
+
+Bounded: 200 examples, a 1 s client timeout per request (a POST answer queued behind an endless tone waits
+like on Asterisk; that is allowed for channel operations and counted), everything on loopback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from arinb.loop import EngineLoop
+from arinb.models import loads
+from arinb.sim import Simulator, simulate
+from arinb.sim.routes import ROUTES, Operation
+
+pytestmark = pytest.mark.slow
+
+APP = "probe"
+DIALPLAN = """
+[default]
+exten => 1000,1,NoOp()
+ same => n,Stasis(channel-tones)
+ same => n,Hangup()
+exten => 1003,1,NoOp()
+ same => n,Stasis(probe)
+ same => n,Hangup()
+exten => wait,1,Answer()
+ same => n,Wait(300)
+ same => n,Hangup()
+"""
+
+# Operations for which Asterisk 22 itself answers a 500 on some inputs (README/MORE.md, probes).
+ASTERISK_500 = {
+    "channels.play",
+    "channels.playWithId",
+    "channels.originate",
+    "channels.originateWithId",
+    "channels.create",
+    "channels.record",
+    "channels.getChannelVar",
+    "channels.setChannelVar",
+    "channels.getChannelVars",
+    "channels.setChannelVars",
+    "channels.externalMedia",
+    "channels.snoopChannel",
+    "channels.snoopChannelWithId",
+    "bridges.create",
+    "bridges.createWithId",
+    "bridges.play",
+    "bridges.playWithId",
+    "bridges.record",
+    "bridges.getBridgeVar",
+    "bridges.setBridgeVar",
+    "asterisk.getGlobalVar",
+    "asterisk.setGlobalVar",
+}
+CRASH_BODY = {"message": "Internal Server Error"}
+TIMEOUT = 1.0
+MAX_CALLS = 120
+
+MEDIA = [
+    "sound:tt-monkeys",
+    "sound:beep",
+    "sound:tt-weasels",
+    "sound:",
+    "sound:does-not-exist",
+    "recording:does-not-exist",
+    "recording:rec1",
+    "tone:ring",
+    "tone:busy;tonezone=fr",
+    "tone:ring;tonezone=xx",
+    "tone:440+480/2000,0/4000",
+    "number:123",
+    "number:-7",
+    "number:abc",
+    "digits:5551212",
+    "digits:",
+    "characters:abc",
+    "foo:bar",
+    "tt-monkeys",
+    "sound:tt-monkeys,sound:beep",
+    "sound:beep,foo:bar,sound:beep",
+    "",
+    ",",
+]
+
+
+class Harness:
+    """A client on its own loop thread: REST calls, and the probe app's events WebSocket."""
+
+    def __init__(self, sim: Simulator) -> None:
+        self.sim = sim
+        self.loop = EngineLoop("arinb-fuzz-client")
+        self.events: list[dict[str, Any]] = []
+        self.channels: list[str] = []
+        self.playbacks: list[str] = ["pb-1"]
+        self.bridges: list[str] = ["br-1"]
+        self.timeouts: dict[str, int] = {}
+        self.not_implemented: set[str] = set()
+        self.calls = 0
+        self.loop.submit(self._open()).result(10)
+
+    async def _open(self) -> None:
+        auth = aiohttp.BasicAuth(self.sim.username, self.sim.password)
+        self.http = aiohttp.ClientSession(auth=auth, timeout=aiohttp.ClientTimeout(total=TIMEOUT))
+        ws_url = self.sim.url.replace("http", "ws", 1) + f"/ari/events?app={APP}"
+        self.ws = await self.http.ws_connect(ws_url, timeout=aiohttp.ClientWSTimeout(ws_close=2))
+        self.reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        async for msg in self.ws:
+            if msg.type == aiohttp.WSMsgType.TEXT:
+                event = loads(msg.data)
+                self.events.append(event)
+                channel = event.get("channel", {}).get("id")
+                if event["type"] == "StasisStart" and channel not in self.channels:
+                    self.channels.append(channel)
+                playback = event.get("playback", {}).get("id")
+                if playback and playback not in self.playbacks:
+                    self.playbacks.append(playback)
+
+    async def _request(
+        self, method: str, path: str, query: list[tuple[str, str]], body: bytes | None, json_type: bool
+    ) -> tuple[int, str, bytes]:
+        from yarl import URL
+
+        qs = "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in query)
+        url = URL(f"{self.sim.url}/ari{path}{'?' + qs if qs else ''}", encoded=True)
+        headers = {"Content-Type": "application/json"} if json_type else {}
+        async with self.http.request(method, url, data=body, headers=headers) as r:
+            return r.status, r.headers.get("Content-Type", ""), await r.read()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        query: list[tuple[str, str]] | None = None,
+        body: bytes | None = None,
+        json_type: bool = False,
+    ) -> tuple[int, str, bytes] | None:
+        """(status, content type, body), or None when the 1 s client timeout ran out."""
+        try:
+            return self.loop.submit(self._request(method, path, query or [], body, json_type)).result(
+                TIMEOUT + 5
+            )
+        except TimeoutError:
+            return None
+
+    def get_json(self, path: str) -> tuple[int, Any]:
+        got = self.request("GET", path)
+        assert got is not None, f"GET {path} did not answer"
+        status, _, body = got
+        return status, loads(body) if body else None
+
+    def ensure_channels(self, n: int = 2) -> None:
+        status, app = self.get_json(f"/applications/{APP}")
+        assert status == 200
+        live = len(app["channel_ids"])
+        while live < n and self.calls < MAX_CALLS:
+            self.calls += 1
+            self.sim.call("1003", caller=f"fuzz{self.calls}").result(10)
+            live += 1
+
+    def close(self) -> None:
+        async def shut() -> None:
+            await self.ws.close()
+            self.reader.cancel()
+            await self.http.close()
+
+        self.loop.submit(shut()).result(10)
+        self.loop.stop()
+
+
+@pytest.fixture(scope="module")
+def harness() -> Iterator[Harness]:
+    sim = simulate(speed=200, dialplan=DIALPLAN)
+    h = Harness(sim)
+    try:
+        yield h
+    finally:
+        h.close()
+        sim.close()
+
+
+# ---- strategies ---------------------------------------------------------------------------------------
+
+_word = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-_.;:/ %&+,#é", min_size=0, max_size=12)
+_int_like = st.one_of(st.integers(-5, 100_000).map(str), st.sampled_from(["", "abc", "1e3", "-1", "0"]))
+_bool_like = st.sampled_from(["true", "false", "yes", "no", "1", "0", "maybe", ""])
+
+
+def _value_for(
+    name: str, data_type: str, allowable: tuple[str, ...] | None, h: Harness
+) -> st.SearchStrategy[str]:
+    if allowable:
+        return st.one_of(st.sampled_from(allowable), st.sampled_from(["bogus", ""]))
+    if name == "media":
+        return st.one_of(st.sampled_from(MEDIA), _word)
+    if name in ("channel", "channelId", "otherChannelId", "snoopId"):
+        return st.one_of(st.sampled_from(h.channels or ["nope"]), _word, st.just(",".join(h.channels[-2:])))
+    if name in ("playbackId",):
+        return st.one_of(st.sampled_from(h.playbacks), _word)
+    if name in ("bridgeId",):
+        return st.one_of(st.sampled_from(h.bridges), _word)
+    if name == "endpoint":
+        return st.sampled_from(
+            ["Local/1003@default", "Local/wait@default", "Bogus/xyz", "PJSIP/alice", "", "Local"]
+        )
+    if name in ("app", "application"):
+        return st.sampled_from([APP, "nope", "", f"{APP},other"])
+    if name == "eventSource":
+        ch = h.channels[-1] if h.channels else "x"
+        return st.sampled_from(
+            [f"channel:{ch}", "channel:nope", "bridge:nope", "bogus:x", "nocolon", "endpoint:Local"]
+        )
+    if name in ("name", "recordingName", "destinationRecordingName"):
+        return st.one_of(st.sampled_from(["rec1", "rec2", ""]), _word)
+    if name in ("dtmf",):
+        return st.sampled_from(["1", "123#", "ABCD*0", "1Zx2", "4,5", ""])
+    if name == "reason":
+        return st.sampled_from(["normal", "busy", "congestion", "no_answer", "bogus", ""])
+    if data_type in ("int", "long"):
+        return _int_like
+    if data_type == "boolean":
+        return _bool_like
+    return _word
+
+
+@st.composite
+def requests(
+    draw: st.DrawFn, h: Harness
+) -> tuple[str, str, str | None, list[tuple[str, str]], bytes | None, bool]:
+    """(method, path, operation key or None, query pairs, body, json content type)."""
+    if draw(st.integers(0, 9)) == 0:  # 10%: a random path and method
+        segments = draw(st.lists(_word.filter(bool), min_size=1, max_size=4))
+        method = draw(st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]))
+        return method, "/" + "/".join(quote(s, safe="") for s in segments), None, [], None, False
+    operation: Operation = draw(st.sampled_from([o for o in ROUTES if not o.websocket]))
+    path = operation.path
+    for p in operation.params_of("path"):
+        value = draw(_value_for(p.name, p.data_type, None, h).filter(bool))
+        path = path.replace("{" + p.name + "}", quote(value, safe=""))
+    method = operation.method if draw(st.integers(0, 19)) else draw(st.sampled_from(["GET", "PUT", "PATCH"]))
+    query: list[tuple[str, str]] = []
+    for p in operation.params_of("query"):
+        if draw(st.integers(0, 3)):  # most of the time each parameter is present
+            query.append((p.name, draw(_value_for(p.name, p.data_type, p.allowable_values, h))))
+            if draw(st.integers(0, 9)) == 0:  # sometimes repeated: the last value wins
+                query.append((p.name, draw(_value_for(p.name, p.data_type, p.allowable_values, h))))
+    if draw(st.integers(0, 9)) == 0:
+        query.append((draw(_word.filter(bool)), draw(_word)))
+    body: bytes | None = None
+    json_type = False
+    shape = draw(st.integers(0, 9))
+    if shape == 0:
+        body, json_type = b'{"variables": {"X": "1", "CALLERID(name)": "fuzz"}}', True
+    elif shape == 1:
+        body, json_type = draw(st.sampled_from([b"{nope", b"[]", b"null", b'"x"', b'{"media": 3}'])), True
+    return method, path, operation.key, query, body, json_type
+
+
+# ---- invariants ---------------------------------------------------------------------------------------
+
+
+def _check_event_invariants(events: list[dict[str, Any]]) -> None:
+    """No playback event for a channel after its StasisEnd (unless it came back with a new StasisStart)."""
+    ended: set[str] = set()
+    for event in events:
+        kind = event["type"]
+        channel = event.get("channel", {}).get("id")
+        if kind == "StasisStart":
+            ended.discard(channel)
+        elif kind == "StasisEnd":
+            ended.add(channel)
+        elif kind.startswith("Playback"):
+            target = event["playback"].get("target_uri", "")
+            assert not (target.startswith("channel:") and target[len("channel:") :] in ended), (
+                f"{kind} for {target} after its StasisEnd"
+            )
+
+
+def _check_rest_invariants(h: Harness) -> None:
+    """Polled for up to 1 s: the engine may finish a hangup's work on its next loop turn."""
+    deadline = time.monotonic() + 1.0
+    while True:
+        problems = []
+        status, app = h.get_json(f"/applications/{APP}")
+        assert status == 200
+        _, channels = h.get_json("/channels")
+        alive = {c["id"] for c in channels}
+        problems += [f"gone channel {c} still in app" for c in app["channel_ids"] if c not in alive]
+        for pb in h.playbacks[-30:]:
+            status, playback = h.get_json(f"/playbacks/{quote(pb, safe='')}")
+            target = playback.get("target_uri", "") if status == 200 else ""
+            if target.startswith("channel:") and target[len("channel:") :] not in alive:
+                problems.append(f"playback {pb} outlives its channel {target}")
+        if not problems or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert not problems, problems
+
+
+# ---- the test -----------------------------------------------------------------------------------------
+
+
+def _check_response(
+    key: str | None, method: str, path: str, got: tuple[int, str, bytes] | None, h: Harness
+) -> None:
+    where = f"{method} {path} ({key})"
+    if got is None:
+        # A channel command queued behind an endless playback waits, as on Asterisk.
+        assert key is not None and key.startswith(("channels.", "bridges.")), f"{where}: no answer"
+        h.timeouts[key] = h.timeouts.get(key, 0) + 1
+        return
+    status, ctype, raw = got
+    if status == 204:
+        assert raw == b"", where
+        return
+    if key == "recordings.getStoredFile" and status == 200:
+        return  # audio bytes
+    assert ctype == "application/json", f"{where}: {status} {ctype}"
+    body = loads(raw)
+    if status >= 400:
+        assert isinstance(body, dict), f"{where}: {status} {body!r}"
+        message = body.get("message", body.get("error"))
+        assert isinstance(message, str) and message, f"{where}: {status} {body!r}"
+    if status >= 500:
+        assert body != CRASH_BODY, f"{where}: the engine crashed"
+        if status == 501:
+            assert key is not None
+            h.not_implemented.add(key)
+        else:
+            assert status == 500 and key in ASTERISK_500, f"{where}: {status} {body!r}"
+    if status == 200 and key in ("bridges.create", "bridges.createWithId") and isinstance(body, dict):
+        h.bridges.append(body["id"])
+
+
+@settings(
+    max_examples=200,
+    deadline=None,
+    database=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
+)
+@given(data=st.data())
+def test_random_requests_never_break_the_simulator(harness: Harness, data: st.DataObject) -> None:
+    h = harness
+    h.ensure_channels()
+    method, path, key, query, body, json_type = data.draw(requests(h))
+    got = h.request(method, path, query, body, json_type)
+    _check_response(key, method, path, got, h)
+    _check_event_invariants(h.events)
+    _check_rest_invariants(h)
+
+
+def test_still_serving_after_the_fuzz(harness: Harness) -> None:
+    status, info = harness.get_json("/asterisk/info")
+    assert status == 200 and "system" in info
+    for channel in list(harness.channels):
+        harness.request("DELETE", f"/channels/{quote(channel, safe='')}")
+    _check_rest_invariants(harness)
+    _check_event_invariants(harness.events)
+    missing = sorted(harness.not_implemented)
+    print(f"\nfuzz: {harness.calls} calls, timeouts {harness.timeouts}, not implemented {missing}")
