@@ -9,6 +9,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from arinb.timeline.timeline import CONNECTION_KINDS, Timeline
 
-__all__ = ["CONNECTION_KINDS", "Timeline"]
+if TYPE_CHECKING:
+    from arinb.timeline.compare import CompareResult
+
+__all__ = ["CONNECTION_KINDS", "CompareResult", "Timeline"]
+
+
+def __getattr__(name: str) -> Any:
+    # CompareResult lives with pandas; importing arinb.timeline must stay pandas-free (engine thread).
+    if name == "CompareResult":
+        from arinb.timeline.compare import CompareResult
+
+        return CompareResult
+    raise AttributeError(f"module 'arinb.timeline' has no attribute {name!r}")

@@ -21,6 +21,8 @@ from arinb.timeline._store import HTTP_METHODS, KIND_CONNECTION, KIND_REQUEST, S
 if TYPE_CHECKING:
     import pandas as pd
 
+    from arinb.timeline.compare import CompareResult
+
 __all__ = ["CONNECTION_KINDS", "Timeline"]
 
 #: What ``add_connection`` accepts as ``kind``.
@@ -412,3 +414,20 @@ class Timeline:
         timeline._frames().adopt(frame)
         timeline._offset = len(frame)
         return timeline
+
+    def compare(
+        self, other: Timeline | pd.DataFrame, tolerance: float = 0.05, include_requests: bool = False
+    ) -> CompareResult:
+        """What differs between this timeline and ``other``: events missing, extra, changed, moved in time.
+
+        Ids are normalised by first appearance, so a simulator run compares with a real Asterisk run.
+        ``tolerance`` (seconds) bounds how far the gap between two consecutive matched events may move.
+
+        >>> result = Timeline.from_trace(sim_path).compare(Timeline.from_trace(real_path))  # doctest: +SKIP
+        >>> print(result.summary())                                                         # doctest: +SKIP
+        6 of 6 events matched 6 (timing tolerance 0.05 s): no difference.
+        """
+        from arinb.timeline.compare import compare_frames
+
+        other_frame = other.df if isinstance(other, Timeline) else other
+        return compare_frames(self.df, other_frame, tolerance=tolerance, include_requests=include_requests)
