@@ -286,20 +286,25 @@ def playable_samples(path: str | os.PathLike[str], rate: int = 8000) -> np.ndarr
         raise
 
 
-def sound_dirs(extra: Iterable[str | os.PathLike[str]] = ()) -> list[Path]:
+def sound_dirs(extra: Iterable[str | os.PathLike[str]] = (), defaults: bool = True) -> list[Path]:
     """The directories searched for named sounds: ``extra``, then ``$ARINB_SOUNDS_DIR``, then the defaults."""
     dirs = [Path(d) for d in extra]
+    if not defaults:
+        return dirs
     env = os.environ.get("ARINB_SOUNDS_DIR", "")
     dirs += [Path(d) for d in env.split(os.pathsep) if d]
     dirs += [Path(d) for d in DEFAULT_SOUND_DIRS]
     return dirs
 
 
-def find_sound(name: str, language: str = "en", dirs: Sequence[str | os.PathLike[str]] = ()) -> Path | None:
+def find_sound(
+    name: str, language: str = "en", dirs: Sequence[str | os.PathLike[str]] = (), *, defaults: bool = True
+) -> Path | None:
     """The file Asterisk would play for ``sound:name`` (``"digits/1"``, ``"tt-monkeys"``), or None.
 
     Looks in ``<dir>/<language>/<name>.<ext>`` then ``<dir>/<name>.<ext>``, extensions in
-    :data:`SOUND_EXTENSIONS` order. A name that already has a known extension is taken as it is.
+    :data:`SOUND_EXTENSIONS` order. A name that already has a known extension is taken as it is; an
+    absolute path is only completed with an extension. ``defaults=False`` searches ``dirs`` only.
     """
     if not name:
         return None
@@ -309,7 +314,11 @@ def find_sound(name: str, language: str = "en", dirs: Sequence[str | os.PathLike
     if direct.is_absolute():
         folders = [direct.parent]
     else:
-        folders = [folder / direct.parent for base in sound_dirs(dirs) for folder in (base / language, base)]
+        folders = [
+            folder / direct.parent
+            for base in sound_dirs(dirs, defaults)
+            for folder in (base / language, base)
+        ]
     for folder in folders:
         for candidate in candidates:
             path = folder / candidate

@@ -149,10 +149,14 @@ class _Renderer:
     # -- files ----------------------------------------------------------------------------------------------
 
     def content(self, source: str) -> np.ndarray | None:
-        """The file's playable samples, or None (with a note) when there is nothing to play."""
+        """The file's playable samples, or None (with a note) when there is nothing to play.
+
+        The engine gives a path when a file exists and a bare name when it does not (catalog only), so a
+        name is looked up only in ``sound_dirs`` given to the renderer.
+        """
         path: Path | None = Path(source)
-        if not (path is not None and path.is_absolute() and path.is_file()):
-            path = find_sound(source, self.language, self.sound_dirs)
+        if path is None or not path.is_absolute() or not path.is_file():
+            path = find_sound(source, self.language, self.sound_dirs, defaults=False)
         if path is None:
             self.notes.add_missing(source)
             return None
@@ -223,8 +227,8 @@ def render_clip(
     """Render ``segments`` between ``start`` and ``end`` (simulated epoch seconds) as an :class:`AudioClip`.
 
     Like :func:`render`, plus the clip's ``start``, ``title`` and ``notes`` (missing files, undecodable
-    files, unparsable tones). ``sound_dirs`` are searched first for segments that name a sound instead of
-    giving a path.
+    files, unparsable tones). A segment that names a sound instead of giving a path is looked up in
+    ``sound_dirs`` (``<dir>/<language>/<name>.<ext>``); without them it renders as silence, with a note.
     """
     renderer = _Renderer(start, end, sound_dirs, language)
     renderer.run(segments)
