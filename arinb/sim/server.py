@@ -259,7 +259,8 @@ class SimServer:
                 return web.Response(status=204, headers={"Allow": ", ".join(("OPTIONS", *e.allowed))})
             return _error(405, "Invalid method")
         operation = match.operation
-        query = dict(pairs)  # a repeated name keeps its LAST value, as in Asterisk
+        # A repeated name keeps its LAST value, as in Asterisk. The api_key never goes further than here.
+        query = {name: value for name, value in pairs if name.lower() != "api_key"}
         if operation.websocket:
             return await self._events(request, query)
         if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":

@@ -136,9 +136,9 @@ async def test_query_last_value_wins_and_raw_values_survive(
 ) -> None:
     url = (
         f"{server.url}/ari/channels/ch%2F1/play/pb%201"
-        "?media=sound:beep&media=tone:ring;tonezone=fr&lang=en&skipms=%26"
+        f"?media=sound:beep&media=tone:ring;tonezone=fr&lang=en&skipms=%26&api_key={USER}:{PASSWORD}"
     )
-    status, _, _, _ = await _get(http, url, method="POST", headers=basic())
+    status, _, _, _ = await _get(http, url, method="POST")
     assert status == 200
     key, path, query, body = engine.calls[-1]
     assert key == "channels.playWithId"
