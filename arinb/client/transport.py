@@ -1,0 +1,426 @@
+"""The client's only network I/O: aiohttp REST calls and the ARI events WebSocket, on the engine loop.
+
+* REST: one ``aiohttp.ClientSession`` with HTTP Basic auth; ARI error replies become the typed errors of
+  :mod:`arinb.errors` (status, ARI's message, method and path); a request that gets no answer within
+  ``request_timeout`` seconds raises :class:`AriTimeoutError`; every call is a timeline row.
+* Events: ``ws(s)://host:port/ari/events?app=a,b&subscribeAll=...&api_key=user:password``. Each frame's receive
+  time is taken the moment it arrives, on the engine thread, and the frame goes straight to
+  :meth:`SessionCore.feed_frame`. When the socket is lost (server close, restart, network error) the transport
+  reconnects with exponential backoff and jitter, with the same apps, renews the subscriptions made through
+  ``session.applications.subscribe``, and writes the gap (loss, reconnect) as connection rows.
+
+Nothing here ever puts the password in a message: URLs shown are stripped of credentials and ``api_key``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import urlsplit, urlunsplit
+
+import aiohttp
+from yarl import URL
+
+from arinb.credentials import Credentials, strip_url_credentials
+from arinb.errors import (
+    AriAuthError,
+    AriConnectionError,
+    AriError,
+    AriTimeoutError,
+    AriUsageError,
+    AriWebSocketError,
+    SessionClosed,
+    http_error,
+)
+from arinb.models import dumps, loads
+
+if TYPE_CHECKING:
+    from arinb.client.core import SessionCore
+
+__all__ = ["AriUrls", "Transport", "encode_params", "parse_base_url"]
+
+log = logging.getLogger("arinb.client")
+
+CONFIG_HINT: Final = (
+    "On a real Asterisk check http.conf ([general] enabled=yes, bindaddr, bindport; the default is 8088) "
+    "and ari.conf ([general] enabled=yes, and a [user] section with type=user and password); "
+    "`asterisk -rx 'http show status'` shows where the HTTP server listens."
+)
+
+
+@dataclass(frozen=True)
+class AriUrls:
+    """Where ARI lives, derived from the URL the user gave (``http://host:8088`` or ``.../ari``)."""
+
+    root: str  # http(s)://host:port[/prefix], no credentials
+    rest: str  # root + "/ari"
+    ws: str  # ws(s)://host:port[/prefix]/ari/events
+    username: str | None = None  # credentials found in the URL itself, if any
+    password: str | None = None
+
+    @property
+    def path_prefix(self) -> str:
+        """The path REST paths are shown with (``/ari``, or ``/proxy/ari`` behind a proxy)."""
+        return urlsplit(self.rest).path
+
+
+def parse_base_url(url: str) -> AriUrls:
+    """Normalise an ARI base URL.
+
+    >>> parse_base_url("http://127.0.0.1:8088/ari/").ws
+    'ws://127.0.0.1:8088/ari/events'
+    >>> parse_base_url("https://pbx.example.com").rest
+    'https://pbx.example.com/ari'
+    """
+    if not isinstance(url, str) or not url.strip():
+        raise AriUsageError("the ARI URL is empty: give something like 'http://127.0.0.1:8088'")
+    text = url.strip()
+    if "://" not in text:
+        text = "http://" + text
+    parts = urlsplit(text)
+    scheme = {"http": "http", "https": "https", "ws": "http", "wss": "https"}.get(parts.scheme.lower())
+    if scheme is None or not parts.hostname:
+        raise AriUsageError(f"not an ARI URL: {strip_url_credentials(url)!r} (expected http://host:8088)")
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    path = parts.path.rstrip("/")
+    for suffix in ("/ari/events", "/ari"):
+        if path.endswith(suffix):
+            path = path[: -len(suffix)]
+            break
+    root = urlunsplit((scheme, netloc, path, "", ""))
+    ws_scheme = "wss" if scheme == "https" else "ws"
+    return AriUrls(
+        root=root,
+        rest=root + "/ari",
+        ws=urlunsplit((ws_scheme, netloc, path + "/ari/events", "", "")),
+        username=parts.username,
+        password=parts.password,
+    )
+
+
+def _param_value(value: Any) -> str:
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Iterable) and not isinstance(value, bytes | dict):
+        return ",".join(_param_value(v) for v in value)
+    return str(value)
+
+
+def encode_params(params: dict[str, Any] | None) -> dict[str, str]:
+    """ARI query values: booleans as ``true``/``false``, lists comma-joined, None dropped."""
+    if not params:
+        return {}
+    return {k: _param_value(v) for k, v in params.items() if v is not None}
+
+
+class Transport:
+    """REST and events WebSocket for one session. Lives on (and must be used from) the engine loop."""
+
+    def __init__(
+        self,
+        urls: AriUrls,
+        credentials: Credentials,
+        apps: list[str],
+        subscribe_all: bool,
+        core: SessionCore,
+        *,
+        request_timeout: float = 30.0,
+        connect_timeout: float = 10.0,
+        reconnect: bool = True,
+        backoff_initial: float = 0.5,
+        backoff_max: float = 30.0,
+        heartbeat: float | None = 20.0,
+        on_reconnected: Callable[[], Any] | None = None,
+        on_gone: Callable[[BaseException | None], Any] | None = None,
+    ) -> None:
+        self.urls = urls
+        self._credentials = credentials
+        self.apps = apps
+        self.subscribe_all = subscribe_all
+        self.core = core
+        self.request_timeout = request_timeout
+        self.connect_timeout = connect_timeout
+        self.reconnect = reconnect
+        self.backoff_initial = backoff_initial
+        self.backoff_max = backoff_max
+        self.heartbeat = heartbeat
+        self.on_reconnected = on_reconnected
+        self.on_gone = on_gone
+        self.http: aiohttp.ClientSession | None = None
+        self.ws: aiohttp.ClientWebSocketResponse | None = None
+        self.connected = False
+        self.reconnects = 0
+        self.last_loss_at: float | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._closing = False
+        self._stop_reading = False
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def _display_ws(self) -> str:
+        return f"{self.urls.ws}?app={','.join(self.apps)}&subscribeAll={str(self.subscribe_all).lower()}"
+
+    async def start(self) -> None:
+        """Open the HTTP session and the events WebSocket (typed errors if either is refused)."""
+        self.http = aiohttp.ClientSession(
+            headers={"Authorization": self._credentials.basic_auth_header()},
+            json_serialize=dumps,
+            timeout=aiohttp.ClientTimeout(total=self.request_timeout, connect=self.connect_timeout),
+        )
+        try:
+            ws = await self._connect_ws()
+        except BaseException:
+            await self.http.close()
+            self.http = None
+            raise
+        self.core.record_connection("connect", self._display_ws())
+        self._reader = asyncio.get_running_loop().create_task(self._read_loop(ws), name="arinb-events-reader")
+
+    async def close(self) -> None:
+        """Close the WebSocket and the HTTP session; the reader task ends; nothing is left running."""
+        if self._closing:
+            return
+        self._closing = True
+        ws = self.ws
+        if ws is not None and not ws.closed:
+            await ws.close()
+        reader = self._reader
+        if reader is not None and not reader.done():
+            reader.cancel()
+            try:
+                await reader
+            except (asyncio.CancelledError, Exception):
+                pass
+        if self.http is not None:
+            await self.http.close()
+        self.connected = False
+        self.core.record_connection("closed", "session closed")
+
+    def stop_reading(self) -> None:
+        """Stop the event stream for good (ApplicationReplaced): close the socket, never reconnect."""
+        self._stop_reading = True
+        ws = self.ws
+        if ws is not None and not ws.closed:
+            asyncio.get_running_loop().create_task(ws.close())
+
+    # ------------------------------------------------------------------ WebSocket
+
+    async def _connect_ws(self) -> aiohttp.ClientWebSocketResponse:
+        assert self.http is not None
+        params = {
+            "app": ",".join(self.apps),
+            "subscribeAll": "true" if self.subscribe_all else "false",
+            "api_key": self._credentials.api_key(),
+        }
+        shown = self._display_ws()
+        try:
+            ws = await self.http.ws_connect(
+                self.urls.ws,
+                params=params,
+                heartbeat=self.heartbeat,
+                autoping=True,
+                compress=0,
+                timeout=aiohttp.ClientWSTimeout(ws_close=5.0),
+            )
+        except aiohttp.WSServerHandshakeError as exc:
+            # str(exc) holds the URL with api_key: build our own message and drop the chain.
+            if exc.status == 401:
+                raise AriAuthError(
+                    401,
+                    "Authentication required: ARI refused the user name or password",
+                    method="GET",
+                    path=self.urls.path_prefix + "/events",
+                    reason="Unauthorized",
+                ) from None
+            if exc.status == 404:
+                raise AriWebSocketError(
+                    f"no ARI events WebSocket at {shown} (404): ARI may be disabled. {CONFIG_HINT}"
+                ) from None
+            raise AriWebSocketError(
+                f"the events WebSocket at {shown} was refused: {exc.status} {self._redact(exc.message)}"
+            ) from None
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            raise AriConnectionError(
+                f"cannot reach ARI at {self.urls.rest} ({self._describe(exc)}). {CONFIG_HINT}"
+            ) from None
+        self.ws = ws
+        self.connected = True
+        return ws
+
+    def _redact(self, text: str) -> str:
+        return self._credentials.redact(strip_url_credentials(str(text)))
+
+    def _describe(self, exc: BaseException) -> str:
+        if isinstance(exc, aiohttp.ClientConnectorError):
+            err = exc.os_error
+            return f"{type(err).__name__}: {err.strerror or err}" if err is not None else type(exc).__name__
+        if isinstance(exc, TimeoutError):
+            return f"no answer within {self.connect_timeout} s"
+        text = self._redact(str(exc))
+        return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+    async def _read_loop(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        error: BaseException | None = None
+        try:
+            while True:
+                why = await self._pump(ws)
+                self.connected = False
+                if self._closing:
+                    return
+                if self._stop_reading or self.core.replaced:
+                    self.core.record_connection("replaced", "application replaced: event stream stopped")
+                    return
+                loss_at = time.time()
+                self.last_loss_at = loss_at
+                self.core.record_connection("loss", why, at=loss_at)
+                if not self.reconnect:
+                    log.warning("arinb: lost the ARI events WebSocket (%s); reconnect is off", why)
+                    error = AriWebSocketError(f"lost the events WebSocket ({why}) and reconnect is off")
+                    return
+                log.warning("arinb: lost the ARI events WebSocket (%s); reconnecting", why)
+                next_ws = await self._reconnect(loss_at)
+                if next_ws is None:
+                    return
+                ws = next_ws
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a bug here must not pass silently
+            log.exception("arinb: the events reader stopped")
+            error = exc
+        finally:
+            if not self._closing and self.on_gone is not None:
+                self.on_gone(error)
+
+    async def _pump(self, ws: aiohttp.ClientWebSocketResponse) -> str:
+        """Read frames until the socket ends; returns why it ended. The hot path."""
+        receive = ws.receive
+        feed = self.core.feed_frame
+        now = time.time
+        text_type = aiohttp.WSMsgType.TEXT
+        binary_type = aiohttp.WSMsgType.BINARY
+        try:
+            while True:
+                msg = await receive()
+                received_at = now()
+                kind = msg.type
+                if kind is text_type or kind is binary_type:
+                    try:
+                        feed(msg.data, received_at)
+                    except Exception:
+                        log.exception("arinb: event intake failed on a frame (kept reading)")
+                    if self._stop_reading:
+                        return "stopped"
+                    continue
+                if kind is aiohttp.WSMsgType.ERROR:
+                    return f"error: {self._redact(str(msg.data))}"
+                code = ws.close_code
+                return f"closed by the server (code {code})" if code is not None else "connection lost"
+        finally:
+            if not ws.closed:
+                await ws.close()
+
+    async def _reconnect(self, loss_at: float) -> aiohttp.ClientWebSocketResponse | None:
+        attempt = 0
+        while not self._closing and not self._stop_reading:
+            delay = min(self.backoff_max, self.backoff_initial * (2**attempt))
+            await asyncio.sleep(random.uniform(delay / 2, delay))  # jitter: many clients do not retry in step
+            if self._closing:
+                return None
+            try:
+                ws = await self._connect_ws()
+            except AriError as exc:
+                attempt += 1
+                if attempt == 1:
+                    log.warning("arinb: reconnect failed (%s); retrying with backoff", exc)
+                else:
+                    log.debug("arinb: reconnect attempt %d failed: %s", attempt, exc)
+                continue
+            at = time.time()
+            self.reconnects += 1
+            self.core.record_connection(
+                "reconnect",
+                f"{self._display_ws()} after a {at - loss_at:.3f} s gap (lost at {loss_at:.3f}, back at {at:.3f})",
+                at=at,
+            )
+            log.warning("arinb: events WebSocket back after %.3f s", at - loss_at)
+            if self.on_reconnected is not None:
+                try:
+                    await self.on_reconnected()
+                except Exception:
+                    log.exception("arinb: resubscribing after the reconnect failed")
+            return ws
+        return None
+
+    # ------------------------------------------------------------------ REST
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        *,
+        accept_bytes: bool = False,
+    ) -> Any:
+        """One ARI REST call. ``path`` is below ``/ari`` and already percent-encoded (``/channels/1.1/answer``).
+
+        Returns the parsed JSON body, None for 204, bytes for a binary body when ``accept_bytes``.
+        """
+        http = self.http
+        if http is None or http.closed or self._closing:
+            raise SessionClosed(f"{method} {path}: the session is closed")
+        query = encode_params(params)
+        shown_path = self.urls.path_prefix + path
+        url = URL(self.urls.rest + path, encoded=True)
+        sent_at = time.time()
+        started = time.perf_counter()
+        try:
+            async with http.request(method, url, params=query or None, json=json) as resp:
+                data = await resp.read()
+                status = resp.status
+                reason = resp.reason or ""
+                content_type = resp.content_type
+        except TimeoutError:
+            elapsed = time.perf_counter() - started
+            self.core.record_request(method, shown_path, query, None, sent_at, elapsed, error="timeout")
+            raise AriTimeoutError(
+                f"{method} {shown_path} got no answer within {self.request_timeout} s"
+            ) from None
+        except (aiohttp.ClientError, OSError) as exc:
+            elapsed = time.perf_counter() - started
+            why = self._describe(exc)
+            self.core.record_request(method, shown_path, query, None, sent_at, elapsed, error=why)
+            raise AriConnectionError(
+                f"{method} {shown_path}: cannot reach ARI at {self.urls.rest} ({why}). {CONFIG_HINT}"
+            ) from None
+        elapsed = time.perf_counter() - started
+
+        body: Any = None
+        row_body: Any = None
+        if data:
+            if content_type == "application/json" or (not accept_bytes and data[:1] in (b"{", b"[")):
+                try:
+                    body = loads(data)
+                    row_body = data.decode("utf-8", "replace")
+                except ValueError:
+                    body = row_body = data.decode("utf-8", "replace")
+            elif accept_bytes:
+                body = data
+                row_body = f"<{len(data)} bytes {content_type}>"
+            else:
+                body = row_body = data.decode("utf-8", "replace")
+        self.core.record_request(
+            method, shown_path, query, status, sent_at, elapsed, reason=reason, body=row_body
+        )
+        if status >= 400:
+            raise http_error(status, body, method=method, path=shown_path, reason=reason)
+        return body

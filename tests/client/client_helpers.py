@@ -1,0 +1,41 @@
+"""Event dicts shaped like Asterisk 22's (see /work/shared/ari/traces)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+_TS = "2026-11-26T12:17:03.105+0000"
+
+
+def channel(cid: str, state: str = "Ring") -> dict[str, Any]:
+    return {"id": cid, "name": f"Local/1003@default-00000001;2-{cid}", "state": state,
+            "caller": {"name": "", "number": ""}, "dialplan": {"context": "default", "exten": "1003"}}  # fmt: skip
+
+
+def ev(etype: str, **fields: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": etype, "timestamp": _TS}
+    for key, value in fields.items():
+        if key == "channel" and isinstance(value, str):
+            value = channel(value)
+        out[key] = value
+    out.setdefault("application", "test")
+    return out
+
+
+def pb_ev(etype: str, pid: str, cid: str, state: str = "playing", media: str = "sound:beep") -> dict[str, Any]:
+    return ev(etype, playback={"id": pid, "media_uri": media, "target_uri": f"channel:{cid}",
+                               "language": "en", "state": state})  # fmt: skip
+
+
+async def eventually(check: Callable[[], Any], within: float = 5.0, what: str = "") -> Any:
+    deadline = time.monotonic() + within
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not reached within {within} s: {what or check}")
+        await asyncio.sleep(0.005)
