@@ -175,7 +175,11 @@ def coerce_frame(frame: pd.DataFrame) -> pd.DataFrame:
                 col = pd.to_numeric(col)  # text formats: "201", "0.0021", "" / None for missing
             col = col.astype(DTYPES[name])
         out[name] = col.reset_index(drop=True)
-    return pd.DataFrame(out)
+    result = pd.DataFrame(out)
+    # lag is derived: recompute it exactly as the store does, whatever a text format did to the float.
+    received, stamps = result["received_at"].array.asi8, result["timestamp"].array.asi8
+    result["lag"] = np.where(stamps == _NAT, np.nan, (received - stamps) / 1e9)
+    return result
 
 
 class FrameCache:

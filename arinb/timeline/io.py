@@ -76,7 +76,7 @@ def read_frame(path: str | Path) -> pd.DataFrame:
             if _blank(path):  # an empty timeline writes an empty file
                 frame = pd.DataFrame({name: [] for name in COLUMNS})
             else:
-                frame = pd.read_json(path, orient="records", lines=True, dtype=False, convert_dates=False)
+                frame = pd.read_json(path, orient="records", lines=True, dtype=False, precise_float=True)
         return coerce_frame(frame)
     except KeyError as exc:
         raise AriUsageError(f"{path}: not a timeline file (missing columns: {exc.args[0]})") from exc

@@ -229,6 +229,9 @@ def _media_from_query(query: Any) -> list[str]:
 def playbacks(frame: pd.DataFrame) -> pd.DataFrame:
     """One row per playback: target, media list, queued/started/finished times, duration, final state.
 
+    ``queued`` is when the play request was sent (client clock); ``started`` and ``finished`` are Asterisk's
+    timestamps of PlaybackStarted / PlaybackFinished; ``duration`` is finished - started in seconds.
+
     A playback id used twice (Asterisk accepts a duplicate id and queues the second) gives two rows:
     a new instance starts at the first event after a PlaybackFinished. ``never_finished`` is True when no
     PlaybackFinished came: Asterisk 22 does that for an unsupported scheme or a missing recording.
@@ -282,7 +285,7 @@ def playbacks(frame: pd.DataFrame) -> pd.DataFrame:
             requested = _media_from_query(req["query"])
             if requested:
                 run["media"] = requested + [m for m in run["media"] if m not in requested]
-            run["queued"] = req["received_at"]
+            run["queued"] = req["sent_at"]  # when it was asked for (the client's clock)
             run["status"] = req["status"]
             if run["channel_id"] is pd.NA and isinstance(req["channel_id"], str):
                 run["channel_id"] = req["channel_id"]

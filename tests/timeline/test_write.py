@@ -1,0 +1,189 @@
+"""The write side: what add_event / add_request / add_connection record, and concurrent reads."""
+
+from __future__ import annotations
+
+import threading
+
+import pandas as pd
+import pytest
+
+from arinb.errors import AriUsageError
+from arinb.models import dumps, format_timestamp, parse_timestamp
+from arinb.timeline import Timeline
+
+
+def test_add_event_extracts_columns(event) -> None:
+    tl = Timeline()
+    raw = dumps(
+        event(
+            "StasisStart",
+            "2026-11-26T12:14:48.843+0000",
+            channel={"id": "1.1", "name": "PJSIP/a", "state": "Ring"},
+        )
+    )
+    tl.add_event(
+        event(
+            "StasisStart",
+            "2026-11-26T12:14:48.843+0000",
+            channel={"id": "1.1", "name": "PJSIP/a", "state": "Ring"},
+        ),
+        received_at=1795695288.8455,
+        raw=raw,
+    )
+    tl.add_event(
+        event(
+            "PlaybackStarted",
+            "2026-11-26T12:14:48.845+0000",
+            playback={
+                "id": "pb-1",
+                "media_uri": "sound:tt-monkeys",
+                "next_media_uri": "sound:beep",
+                "target_uri": "channel:1.1",
+                "state": "playing",
+            },
+        ),
+        received_at=1795695288.846,
+    )
+    tl.add_event(event("RecordingStarted", recording={"name": "rec1", "target_uri": "channel:1.1"}), 1.0)
+    tl.add_event(event("BridgeCreated", bridge={"id": "br-1"}), 2.0)
+    df = tl.df
+    assert len(tl) == len(df) == 4
+    first = df.iloc[0]
+    assert first["type"] == "StasisStart" and first["channel_state"] == "Ring"
+    assert first["channel_name"] == "PJSIP/a" and first["application"] == "demo"
+    assert first["timestamp"] == pd.Timestamp("2026-11-26T12:14:48.843Z")
+    assert first["received_at"] == pd.Timestamp("2026-11-26T12:14:48.8455Z")
+    assert first["lag"] == pytest.approx(0.0025)
+    assert first["raw"] == raw
+    second = df.iloc[1]
+    # A playback event names its channel only through target_uri.
+    assert second["channel_id"] == "1.1" and pd.isna(second["channel_state"])
+    assert (second["playback_id"], second["playback_state"]) == ("pb-1", "playing")
+    assert (second["media_uri"], second["next_media_uri"]) == ("sound:tt-monkeys", "sound:beep")
+    # Without raw text the dict is serialised when the frame is built.
+    assert second["raw"].startswith('{"type":"PlaybackStarted"')
+    assert df.iloc[2]["recording_name"] == "rec1" and df.iloc[2]["channel_id"] == "1.1"
+    assert df.iloc[3]["bridge_id"] == "br-1"
+    assert list(df["seq"]) == [0, 1, 2, 3]
+
+
+def test_timestamps_any_offset_and_garbage() -> None:
+    tl = Timeline()
+    for ts in ["2026-11-26T12:14:48.843+0000", "2026-11-26T13:14:48.844+0100", "yesterday", None, 12]:
+        tl.add_event({"type": "X", "timestamp": ts}, 1.0)
+    stamps = tl.df["timestamp"]
+    assert stamps.iloc[0] == pd.Timestamp("2026-11-26T12:14:48.843Z")
+    assert stamps.iloc[1] == pd.Timestamp("2026-11-26T12:14:48.844Z")
+    assert stamps.iloc[2:].isna().all()
+
+
+def test_timestamp_fast_path_matches_models() -> None:
+    tl = Timeline()
+    epochs = [1795695288.0 + i * 0.0137 for i in range(500)]
+    for t in epochs:
+        tl.add_event({"type": "X", "timestamp": format_timestamp(t)}, t)
+    got = tl.df["timestamp"]
+    want = pd.to_datetime(
+        [round(parse_timestamp(format_timestamp(t)) * 1000) for t in epochs], unit="ms", utc=True
+    )
+    assert (got.to_numpy() == want.to_numpy()).all()
+
+
+def test_odd_values_do_not_break_intake() -> None:
+    tl = Timeline()
+    tl.add_event({}, 1.0)
+    tl.add_event({"type": 5, "channel": "not a dict", "playback": ["x"], "bridge": 3, "recording": None}, 2.0)
+    tl.add_event({"type": "X", "channel": {"id": 42, "state": None}}, 3.0)
+    df = tl.df
+    assert len(df) == 3
+    assert df["type"].iloc[1] == "5"
+    assert df["channel_id"].iloc[2] == "42"
+    assert df["channel_id"].iloc[:2].isna().all()
+
+
+def test_add_request_strips_credentials_and_parses_ids() -> None:
+    tl = Timeline()
+    tl.add_request(
+        "post",
+        "http://asterisk:s3cret@127.0.0.1:8088/ari/channels/1.1/play/pb-7",
+        [("media", "sound:beep"), ("api_key", "asterisk:s3cret")],
+        201,
+        sent_at=100.0,
+        elapsed=0.0021234,
+        reason="Created",
+        body={"id": "pb-7", "state": "queued"},
+    )
+    tl.add_request(
+        "POST", "/ari/channels/1.1/play", "media=sound:beep", 201, 101.0, 0.001, body='{"id":"auto-1"}'
+    )
+    tl.add_request("GET", "/ari/channels/9", {"password": "s3cret"}, None, 102.0, None, error="timed out")
+    df = tl.df
+    assert "s3cret" not in df.to_csv()
+    row = df.iloc[0]
+    assert row["kind"] == "request" and row["method"] == "POST" and row["status"] == 201
+    assert row["query"] == "media=sound:beep"
+    assert (row["channel_id"], row["playback_id"]) == ("1.1", "pb-7")
+    assert row["elapsed"] == 0.002123
+    assert row["sent_at"] == pd.Timestamp(100.0, unit="s", tz="UTC")
+    assert row["received_at"] == pd.Timestamp(100.002123, unit="s", tz="UTC")
+    assert row["raw"] == '{"id":"pb-7","state":"queued"}'
+    assert df.iloc[1]["playback_id"] == "auto-1"
+    assert pd.isna(df.iloc[2]["status"]) and df.iloc[2]["error"] == "timed out"
+    assert df["status"].dtype == "Int64"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("FETCH", "/ari/x", None, 200, 1.0, 0.1), "method"),
+        (("GET", None, None, 200, 1.0, 0.1), "path"),
+    ],
+)
+def test_add_request_rejects_bad_input(args: tuple, message: str) -> None:
+    tl = Timeline()
+    with pytest.raises(AriUsageError, match=message):
+        tl.add_request(*args)
+    assert len(tl) == 0
+
+
+def test_add_connection() -> None:
+    tl = Timeline()
+    tl.add_connection("connect", 1.0, "ws://asterisk:s3cret@h:8088/ari/events?api_key=asterisk:s3cret&app=x")
+    tl.add_connection("loss", 2.0)
+    with pytest.raises(AriUsageError, match="connection kind"):
+        tl.add_connection("exploded", 3.0)
+    df = tl.df
+    assert list(df["kind"]) == ["connection", "connection"]
+    assert list(df["type"]) == ["connect", "loss"]
+    assert df["detail"].iloc[0] == "ws://h:8088/ari/events?api_key=***&app=x"
+    assert df["detail"].iloc[1] == ""
+
+
+def test_reader_sees_whole_rows_while_writer_appends() -> None:
+    tl = Timeline()
+    total = 60_000
+    done = threading.Event()
+
+    def write() -> None:
+        for i in range(total):
+            tl.add_event(
+                {"type": f"T{i % 7}", "channel": {"id": f"c{i % 50}", "state": "Up"}}, float(i), raw=str(i)
+            )
+        done.set()
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    checks = 0
+    while not done.is_set() or checks == 0:
+        df = tl.df
+        n = len(df)
+        if n:
+            # Every published row is complete and consistent with its own seq.
+            last = df.iloc[-1]
+            assert last["raw"] == str(n - 1)
+            assert last["type"] == f"T{(n - 1) % 7}" and last["channel_id"] == f"c{(n - 1) % 50}"
+            assert df["received_at"].is_monotonic_increasing
+        checks += 1
+    writer.join()
+    assert len(tl.df) == total
+    assert (tl.df["raw"].astype(int).to_numpy() == range(total)).all()
