@@ -118,6 +118,9 @@ class _Renderer:
         self.sound_dirs = sound_dirs
         self.language = language
         self.notes = _Notes()
+        self.end = end
+        # source -> samples (or None): a log names the same few files again and again.
+        self._resolved: dict[str, np.ndarray | None] = {}
 
     def index(self, t: float) -> int:
         return round((t - self.start) * RENDER_RATE)
@@ -131,7 +134,11 @@ class _Renderer:
     def run(self, segments: Iterable[MediaSegment]) -> None:
         previous_file: _Placed | None = None
         # Stable sort: segments with the same start keep the engine's order.
+        # A segment can reach back before its start only by CHAIN_TOLERANCE; later ones cannot sound here.
+        horizon = self.end + CHAIN_TOLERANCE
         for segment in sorted(segments, key=lambda s: s.start):
+            if segment.start > horizon:
+                break
             if segment.kind == "file":
                 previous_file = self.file(segment, previous_file)
                 continue
@@ -149,7 +156,13 @@ class _Renderer:
     # -- files ----------------------------------------------------------------------------------------------
 
     def content(self, source: str) -> np.ndarray | None:
-        """The file's playable samples, or None (with a note) when there is nothing to play.
+        """The file's playable samples, or None (with a note) when there is nothing to play."""
+        if source not in self._resolved:
+            self._resolved[source] = self._load(source)
+        return self._resolved[source]
+
+    def _load(self, source: str) -> np.ndarray | None:
+        """Resolve and decode one source (see :meth:`content`).
 
         The engine gives a path when a file exists and a bare name when it does not (catalog only), so a
         name is looked up only in ``sound_dirs`` given to the renderer.

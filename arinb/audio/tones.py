@@ -258,16 +258,32 @@ class _Oscillator:
         self._chunks = [data]
         return data[:count]
 
+    def window(self, start: int, stop: int) -> np.ndarray:
+        """Samples ``start .. stop`` after a reset (int32), without building the ones before ``start``."""
+        if self._cycle is None:
+            self.take(stop)
+        cycle = self._cycle
+        if cycle is None:
+            return self.take(stop)[start:stop]
+        if stop <= cycle.size:
+            return cycle[start:stop]
+        return _tile(cycle, start, stop)
+
+
+def _tile(cycle: np.ndarray, start: int, stop: int) -> np.ndarray:
+    """Samples ``start .. stop`` of ``cycle`` repeated forever (not np.take's wrap mode: it is O(index))."""
+    return np.resize(np.roll(cycle, -(start % cycle.size)), stop - start)
+
 
 @functools.lru_cache(maxsize=256)
 def _oscillator(freq: int, volume: int) -> _Oscillator:
     return _Oscillator(*_oscillator_params(freq, volume))
 
 
-def _item_samples(item: ToneItem, count: int, volume: int) -> np.ndarray:
-    """``count`` samples of one part from its reset, as the generator writes them (int16)."""
-    one = _oscillator(item.freq1, volume).take(count)
-    two = _oscillator(item.freq2, volume).take(count)
+def _item_samples(item: ToneItem, count: int, volume: int, skip: int = 0) -> np.ndarray:
+    """Samples ``skip .. skip+count`` of one part after its reset, as the generator writes them (int16)."""
+    one = _oscillator(item.freq1, volume).window(skip, skip + count)
+    two = _oscillator(item.freq2, volume).window(skip, skip + count)
     if item.modulate:
         p = np.abs(two - 32768)
         p = (p * 9) // 10 + 1  # p > 0, so floor division is C's truncation
@@ -345,25 +361,35 @@ class ToneProgram:
         return np.concatenate(parts)
 
     def samples(self, count: int, skip: int = 0) -> np.ndarray:
-        """Samples ``skip .. skip+count`` of the tone from its start (int16, 8 kHz)."""
+        """Samples ``skip .. skip+count`` of the tone from its start (int16, 8 kHz).
+
+        Cost follows ``count``, not ``skip``: a window an hour into a tone is as cheap as the first one.
+        """
         total = skip + count
         cycle = self._cycle_pcm
         if cycle is not None:
-            prefix_items = self.items[: self.repeat_from]
-            prefix_length = sum((item.frames or 0) * FRAME_SAMPLES for item in prefix_items)
-            if total > prefix_length + cycle.size:
-                head = self._render_runs(self.runs(prefix_length)) if prefix_length else cycle[:0]
-                tail = np.resize(cycle, total - prefix_length)
-                return np.concatenate([head, tail])[skip:total]
-        return self._render_runs(self.runs(total))[skip:total]
+            prefix = sum((item.frames or 0) * FRAME_SAMPLES for item in self.items[: self.repeat_from])
+            parts = []
+            if skip < prefix:
+                parts.append(self._window(skip, min(total, prefix)))
+            if total > prefix:
+                first = max(skip, prefix) - prefix
+                parts.append(_tile(cycle, first, total - prefix))
+            return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int16)
+        return self._window(skip, total)
 
-    def _render_runs(self, runs: list[tuple[int, int]]) -> np.ndarray:
-        parts = [
-            np.zeros(length, dtype=np.int16)
-            if index < 0
-            else _item_samples(self.items[index], length, self.volume)
-            for index, length in runs
-        ]
+    def _window(self, skip: int, total: int) -> np.ndarray:
+        parts = []
+        position = 0
+        for index, length in self.runs(total):
+            lo, hi = max(skip, position), min(total, position + length)
+            if hi > lo:
+                if index < 0:
+                    parts.append(np.zeros(hi - lo, dtype=np.int16))
+                else:
+                    item = self.items[index]
+                    parts.append(_item_samples(item, hi - lo, self.volume, skip=lo - position))
+            position += length
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int16)
 
 
