@@ -1,0 +1,271 @@
+"""Bridges: create, add and remove channels, play to a bridge through an announcer, destroy.
+
+Observed on Asterisk 22.10.1 (MORE.md), and reproduced here:
+
+* An app is subscribed to a bridge only through its channels: with ``subscribeAll=false`` it never sees
+  BridgeCreated, and sees BridgeDestroyed only if one of its channels hung up while in the bridge (the
+  subscription a hangup leaves behind); removeChannel and bridge DELETE drop it.
+* Every channel with company in the bridge gets ``BRIDGEPEER`` (the others' names, latest first); leaving
+  clears it with a ChannelVarset before ChannelLeftBridge; a channel left alone keeps its old value.
+* A bridge playback brings an ``Announcer/ARI-<n>;2`` channel in (it is never listed in the bridge), which
+  changes everybody's BRIDGEPEER until the playback ends.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING
+
+from arinb.sim.objects import Bridge, Channel, ControlQueue
+
+if TYPE_CHECKING:
+    from arinb.sim.engine import Handler, Reply, Request, SimEngine
+
+__all__ = ["Bridges"]
+
+_FLAGS = {"mixing", "holding", "dtmf_events", "proxy_media", "video_sfu", "video_single", "sdp_label"}
+_ANNOUNCER = "\0announcer"
+
+
+class Bridges:
+    """The engine's bridges."""
+
+    def __init__(self, engine: SimEngine) -> None:
+        self.engine = engine
+        self.bridges: dict[str, Bridge] = {}
+        self._order: dict[str, list[str]] = {}  # join order, announcer included
+
+    def ops(self) -> dict[str, Handler]:
+        """Operation handlers this module answers."""
+        from arinb.sim.engine import Reply
+
+        return {
+            "bridges.list": lambda r: Reply(200, [b.to_json() for b in self.bridges.values()]),
+            "bridges.create": lambda r: self._op_create(r, r.get("bridgeId")),
+            "bridges.createWithId": lambda r: self._op_create(r, r.path.get("bridgeId")),
+            "bridges.get": self._op_get,
+            "bridges.destroy": self._op_destroy,
+            "bridges.addChannel": self._op_add,
+            "bridges.removeChannel": self._op_remove,
+        }
+
+    def get(self, bridge_id: str) -> Bridge | None:
+        """A bridge by id."""
+        return self.bridges.get(bridge_id)
+
+    def queue_of(self, bridge: Bridge) -> ControlQueue:
+        """The bridge announcer's control queue (bridge playbacks run one at a time)."""
+        if bridge.queue is None:
+            bridge.queue = ControlQueue(lambda delay, fn: self.engine.clock.call_later(delay, fn))
+        return bridge.queue
+
+    # -- operations ----------------------------------------------------------------------------------------
+    def _op_create(self, req: Request, bridge_id: str | None) -> Reply:
+        from arinb.sim.engine import Reply, error
+
+        type_ = req.get("type")
+        flags = [f.strip() for f in type_.split(",")] if type_ else ["mixing"]
+        if not any(f in _FLAGS for f in flags):
+            shown = bridge_id if bridge_id else "(null)"
+            return error(500, f"Unable to create bridge. Possible duplicate bridge id '{shown}'", "Internal Error")
+        if bridge_id and bridge_id in self.bridges:
+            return error(409, f"Bridge with id '{bridge_id}' already exists")
+        holding = "holding" in flags
+        video = "sfu" if "video_sfu" in flags else "talker"
+        bridge = Bridge(
+            id=bridge_id or str(uuid.uuid4()),
+            bridge_type="holding" if holding else "mixing",
+            technology="holding_bridge" if holding else "simple_bridge",
+            name=req.get("name") or "",
+            created=self.engine.now(),
+            video_mode=video,
+        )
+        self.bridges[bridge.id] = bridge
+        self._order[bridge.id] = []
+        self.engine.emit("BridgeCreated", {"bridge": bridge.to_json()}, bridges=[bridge.id])
+        return Reply(200, bridge.to_json())
+
+    def _op_get(self, req: Request) -> Reply:
+        from arinb.sim.engine import Reply, error
+
+        bridge = self.bridges.get(req.path.get("bridgeId", ""))
+        if bridge is None:
+            return error(404, "Bridge not found")
+        return Reply(200, bridge.to_json())
+
+    def _op_destroy(self, req: Request) -> Reply:
+        from arinb.sim.engine import Reply, error
+
+        bridge = self.bridges.get(req.path.get("bridgeId", ""))
+        if bridge is None:
+            return error(404, "Bridge not found", "Not found")
+        self.destroy(bridge)
+        return Reply(204)
+
+    def _channels_param(self, req: Request) -> list[str] | Reply:
+        from arinb.sim.engine import error
+
+        raw = req.get("channel")
+        if not raw:
+            return error(400, "Missing parameter channel")
+        return [c for c in raw.split(",") if c]
+
+    def _op_add(self, req: Request) -> Reply:
+        from arinb.sim.engine import Reply, error
+
+        bridge = self.bridges.get(req.path.get("bridgeId", ""))
+        if bridge is None:
+            return error(404, "Bridge not found", "Not found")
+        ids = self._channels_param(req)
+        if isinstance(ids, Reply):
+            return ids
+        chans = []
+        for cid in ids:
+            ch = self.engine.channels.get(cid)
+            if ch is None:
+                return error(400, "Channel not found")
+            if ch.stasis_app is None:
+                return error(422, "Channel not in Stasis application")
+            chans.append(ch)
+        touched = []
+        for ch in chans:
+            if ch.bridge_id is not None and ch.bridge_id in self.bridges:
+                old = self.bridges[ch.bridge_id]
+                self._leave(old, ch, keep_subscription=False)
+                if old is not bridge:
+                    touched.append(old)
+            self._enter(bridge, ch)
+        for old in touched:
+            self._update_peers(old)
+        self._update_peers(bridge)
+        return Reply(204)
+
+    def _op_remove(self, req: Request) -> Reply:
+        from arinb.sim.engine import Reply, error
+
+        bridge = self.bridges.get(req.path.get("bridgeId", ""))
+        if bridge is None:
+            return error(404, "Bridge not found", "Not found")
+        ids = self._channels_param(req)
+        if isinstance(ids, Reply):
+            return ids
+        chans = []
+        for cid in ids:
+            ch = self.engine.channels.get(cid)
+            if ch is None:
+                return error(400, "Channel not found")
+            if ch.stasis_app is None:
+                return error(422, "Channel not in Stasis application")
+            if ch.bridge_id != bridge.id:
+                return error(422, "Channel not in this bridge")
+            chans.append(ch)
+        for ch in chans:
+            self._leave(bridge, ch, keep_subscription=False)
+        self._update_peers(bridge)
+        return Reply(204)
+
+    # -- membership ----------------------------------------------------------------------------------------
+    def _enter(self, bridge: Bridge, ch: Channel) -> None:
+        bridge.channels.append(ch.id)
+        self._order[bridge.id].append(ch.id)
+        ch.bridge_id = bridge.id
+        if ch.stasis_app is not None:
+            self.engine.bus.subscribe_bridge(ch.stasis_app, bridge.id)
+        self.engine.emit(
+            "ChannelEnteredBridge",
+            {"bridge": bridge.to_json(), "channel": ch.to_json()},
+            channels=[ch.id],
+            bridges=[bridge.id],
+        )
+
+    def _leave(self, bridge: Bridge, ch: Channel, *, keep_subscription: bool) -> None:
+        if ch.bridgepeer:
+            ch.bridgepeer = ""
+            self.engine.set_var(ch, "BRIDGEPEER", "")
+        if ch.id in bridge.channels:
+            bridge.channels.remove(ch.id)
+        order = self._order.get(bridge.id, [])
+        if ch.id in order:
+            order.remove(ch.id)
+        ch.bridge_id = None
+        self.engine.emit(
+            "ChannelLeftBridge",
+            {"bridge": bridge.to_json(), "channel": ch.to_json()},
+            channels=[ch.id],
+            bridges=[bridge.id],
+        )
+        if not keep_subscription and ch.stasis_app is not None:
+            self.engine.bus.unsubscribe_bridge(ch.stasis_app, bridge.id)
+
+    def _update_peers(self, bridge: Bridge) -> None:
+        order = self._order.get(bridge.id, [])
+        names = {cid: self._name(bridge, cid) for cid in order}
+        for cid in order:
+            if cid == _ANNOUNCER:
+                continue
+            ch = self.engine.channels.get(cid)
+            others = [names[o] for o in order if o != cid]
+            if ch is None or not others:
+                continue  # alone: Asterisk leaves BRIDGEPEER as it was
+            value = ",".join(reversed(others))
+            if value != ch.bridgepeer:
+                ch.bridgepeer = value
+                self.engine.set_var(ch, "BRIDGEPEER", value)
+
+    def _name(self, bridge: Bridge, cid: str) -> str:
+        if cid == _ANNOUNCER:
+            return bridge.announcer.name if bridge.announcer is not None else "Announcer/ARI"
+        ch = self.engine.channels.get(cid)
+        return ch.name if ch is not None else cid
+
+    def channel_hungup(self, ch: Channel) -> None:
+        """A hung-up channel leaves its bridge (its app stays subscribed to the bridge, as observed)."""
+        bridge = self.bridges.get(ch.bridge_id or "")
+        if bridge is not None:
+            self._leave(bridge, ch, keep_subscription=True)
+            self._update_peers(bridge)
+
+    def destroy(self, bridge: Bridge) -> None:
+        """DELETE /bridges/{id}: every channel leaves (still in Stasis), then BridgeDestroyed."""
+        for cid in list(bridge.channels):
+            ch = self.engine.channels.get(cid)
+            if ch is not None:
+                self._leave(bridge, ch, keep_subscription=False)
+        if bridge.queue is not None:
+            bridge.queue.close()
+        bridge.announcer = None
+        self.engine.emit("BridgeDestroyed", {"bridge": bridge.to_json()}, bridges=[bridge.id])
+        del self.bridges[bridge.id]
+        self._order.pop(bridge.id, None)
+        self.engine.bus.forget_bridge(bridge.id)
+
+    # -- the announcer -------------------------------------------------------------------------------------
+    def announcer_join(self, bridge: Bridge) -> None:
+        """A bridge playback: the announcer channel enters (everybody's BRIDGEPEER changes)."""
+        if bridge.announcer is not None:
+            return
+        engine = self.engine
+        engine.new_uid()  # the announcer is an unreal pair: ;1 and ;2 both take a unique id
+        n = engine.next_unreal()
+        bridge.announcer = engine._new_channel(f"Announcer/ARI-{n:08x};2", "Up", "announcer")
+        self._order[bridge.id].append(_ANNOUNCER)
+        self._update_peers(bridge)
+
+    def playback_over(self, bridge_id: str) -> None:
+        """After a bridge playback: when nothing else is queued, the announcer leaves."""
+        bridge = self.bridges.get(bridge_id)
+        if bridge is None or bridge.announcer is None:
+            return
+        if bridge.queue is not None and not bridge.queue.idle:
+            return
+        bridge.announcer = None
+        order = self._order.get(bridge.id, [])
+        if _ANNOUNCER in order:
+            order.remove(_ANNOUNCER)
+        for state in ("INUSE", "UNKNOWN"):
+            self.engine.emit(
+                "DeviceStateChanged",
+                {"device_state": {"name": "Announcer/ARI", "state": state}},
+                devices=["Announcer/ARI"],
+            )
+        self._update_peers(bridge)
