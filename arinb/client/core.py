@@ -195,9 +195,8 @@ class EventStream:
         if self._types is not None and ev.type not in self._types:
             return
         obj = self._obj
-        if obj is not None and obj is not ev.channel and obj is not ev.playback and obj is not ev.bridge:
-            if obj is not ev.recording:
-                return
+        if obj is not None and not _names(ev, obj):
+            return
         self._queue.append(ev)
         self._wake()
 
@@ -257,6 +256,11 @@ class EventStream:
         return f"<EventStream {types} queued={len(self._queue)}{' ended' if self._ended else ''}>"
 
 
+def _names(ev: Event, obj: Any) -> bool:
+    """True if the event names this handle."""
+    return obj is ev.channel or obj is ev.playback or obj is ev.bridge or obj is ev.recording
+
+
 def _set_none(fut: asyncio.Future[None]) -> None:
     if not fut.done():
         fut.set_result(None)
@@ -313,7 +317,7 @@ class SessionCore:
         self._waiters: list[_Waiter] = []
         self._streams: tuple[weakref.ref[EventStream], ...] = ()
         self._unknown_types: set[str] = set()
-        # (application, eventSource) subscriptions made through session.applications: renewed after a reconnect.
+        # (application, eventSource) pairs subscribed through session.applications: renewed on reconnect.
         self._subscriptions: set[tuple[str, str]] = set()
         self._add_row = timeline.add_event if timeline is not None else None
         self._special: dict[str, Callable[[Event], None]] = {
@@ -385,7 +389,7 @@ class SessionCore:
     # ------------------------------------------------------------------ intake (hot path)
 
     def feed_frame(self, frame: str | bytes, received_at: float) -> None:
-        """Parse one WebSocket text frame and feed it; a frame that is not a JSON object is recorded, not raised."""
+        """Parse one WebSocket text frame and feed it; a non-event frame is recorded, never raised."""
         try:
             event = orjson.loads(frame)
         except orjson.JSONDecodeError as exc:
@@ -610,13 +614,14 @@ class SessionCore:
         self,
         event_type: str | Iterable[str] | None,
         predicate: Predicate | None = None,
-        timeout: float | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109 - the public wait_for contract takes a timeout
         obj: Any = None,
     ) -> Event:
         """The next event of that type (``"*"`` or None: any) for which ``predicate(event)`` is true.
 
-        Runs on the core's loop. Raises :class:`AriTimeoutError` after ``timeout`` seconds, ``ApplicationReplaced``
-        or ``SessionClosed`` if the session stops first; an exception raised by ``predicate`` is raised here.
+        Runs on the core's loop. Raises :class:`AriTimeoutError` after ``timeout`` seconds,
+        ``ApplicationReplaced`` or ``SessionClosed`` if the session stops first; an exception raised by
+        ``predicate`` is raised here.
         """
         self._check_open()
         types = _types(event_type)
@@ -642,10 +647,8 @@ class SessionCore:
         for w in self._waiters:
             if w.future.done() or (w.types is not None and etype not in w.types):
                 continue
-            o = w.obj
-            if o is not None and o is not ev.channel and o is not ev.playback and o is not ev.bridge:
-                if o is not ev.recording:
-                    continue
+            if w.obj is not None and not _names(ev, w.obj):
+                continue
             if w.predicate is not None:
                 try:
                     if not w.predicate(ev):

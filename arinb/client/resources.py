@@ -56,9 +56,11 @@ __all__ = [
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
+#: A JSON array of objects (named so that classes with a ``list`` method can still say it).
+JsonList = list[dict[str, Any]]
 T = TypeVar("T")
 
-#: The ``reason`` values ``DELETE /channels/{id}`` accepts (Asterisk 22 answers 400 "Invalid Reason" otherwise).
+#: The ``reason`` values ``DELETE /channels/{id}`` accepts (others: 400 "Invalid Reason").
 HANGUP_REASONS: Final = (
     "normal",
     "busy",
@@ -83,7 +85,7 @@ def ari_operation(*operations: str) -> Callable[[F], F]:
     """Mark a method with the ARI operations (``"<resource>.<nickname>"``) it performs."""
 
     def mark(fn: F) -> F:
-        fn.__ari_operations__ = operations  # type: ignore[attr-defined]
+        setattr(fn, "__ari_operations__", operations)  # noqa: B010 - a function attribute mypy cannot see
         return fn
 
     return mark
@@ -194,7 +196,8 @@ class _Handle:
     ) -> Call[Event]:
         """The next event of that type naming this object (and matching ``predicate``).
 
-        >>> ev = await channel.wait_for("ChannelStateChange", lambda e: e.channel.state == "Up", timeout=5)  # doctest: +SKIP
+        >>> up = lambda e: e.channel.state == "Up"                            # doctest: +SKIP
+        >>> ev = await channel.wait_for("ChannelStateChange", up, timeout=5)  # doctest: +SKIP
         """
         return self._core.run(
             self._core.wait_for(event_type, predicate, timeout, obj=self), f"wait_for {event_type}"
@@ -206,7 +209,7 @@ class _Handle:
         return self._core.io(method, path, params, json, **kw)
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and other.id == self.id  # type: ignore[attr-defined]
+        return type(other) is type(self) and other.id == self.id
 
     def __hash__(self) -> int:
         return hash((type(self).__name__, self.id))
@@ -226,7 +229,7 @@ class Channel(_Handle):
 
     def __init__(self, core: SessionCore, channel_id: str, json: dict[str, Any] | None = None) -> None:
         super().__init__(core, json if json is not None else {"id": channel_id})
-        self.id: str = channel_id  # type: ignore[misc]
+        self.id: str = channel_id
         self._in_stasis = False
         self._destroyed = False
 
@@ -302,7 +305,7 @@ class Channel(_Handle):
 
     @ari_operation("channels.answer")
     def answer(self) -> Call[None]:
-        """Answer the channel (``POST /channels/{id}/answer``). Asterisk queues it behind a running playback."""
+        """Answer (``POST /channels/{id}/answer``). Asterisk queues it behind a running playback."""
         return self._io("POST", f"{self._p}/answer", label=f"answer {self.id}")
 
     @ari_operation("channels.ring")
@@ -327,6 +330,7 @@ class Channel(_Handle):
 
     @ari_operation("channels.stopSilence")
     def silence_stop(self) -> Call[None]:
+        """Stop playing silence."""
         return self._io("DELETE", f"{self._p}/silence", label=f"silence_stop {self.id}")
 
     @ari_operation("channels.startMoh")
@@ -336,14 +340,17 @@ class Channel(_Handle):
 
     @ari_operation("channels.stopMoh")
     def moh_stop(self) -> Call[None]:
+        """Stop music on hold."""
         return self._io("DELETE", f"{self._p}/moh", label=f"moh_stop {self.id}")
 
     @ari_operation("channels.hold")
     def hold(self) -> Call[None]:
+        """Put the channel on hold (ChannelHold)."""
         return self._io("POST", f"{self._p}/hold", label=f"hold {self.id}")
 
     @ari_operation("channels.unhold")
     def unhold(self) -> Call[None]:
+        """Take the channel off hold (ChannelUnhold)."""
         return self._io("DELETE", f"{self._p}/hold", label=f"unhold {self.id}")
 
     @ari_operation("channels.mute")
@@ -353,6 +360,7 @@ class Channel(_Handle):
 
     @ari_operation("channels.unmute")
     def unmute(self, direction: str = "both") -> Call[None]:
+        """Unmute audio in ``direction`` (``both``, ``in`` or ``out``)."""
         return self._io("DELETE", f"{self._p}/mute", _params(direction=direction), label=f"unmute {self.id}")
 
     @ari_operation("channels.hangup")
@@ -565,7 +573,7 @@ class Playback(_Handle):
 
     def __init__(self, core: SessionCore, playback_id: str, json: dict[str, Any] | None = None) -> None:
         super().__init__(core, json if json is not None else {"id": playback_id})
-        self.id: str = playback_id  # type: ignore[misc]
+        self.id: str = playback_id
         self._request: Call[Any] | None = None
         self._started = False
         self._created_ok = False
@@ -599,7 +607,7 @@ class Playback(_Handle):
 
     @property
     def outcome(self) -> str | None:
-        """None while running; then ``done``, ``failed``, ``lost`` (never finished) or ``error`` (request refused)."""
+        """None while running, then ``done``, ``failed``, ``lost`` (never finishes) or ``error``."""
         return self._outcome
 
     @property
@@ -692,7 +700,7 @@ class Playback(_Handle):
                     fut.set_exception(error)
             waiters.clear()
 
-    async def _wait_finished(self, timeout: float | None) -> str:
+    async def _wait_finished(self, limit: float | None) -> str:
         if self._error is not None:
             raise self._error
         if self._outcome is not None:
@@ -701,12 +709,12 @@ class Playback(_Handle):
         fut: asyncio.Future[str] = self._core._loop_for_tasks().create_future()
         self._finish_waiters.append(fut)
         try:
-            return await _with_timeout(fut, timeout, f"playback {self.id} did not finish within {timeout} s")
+            return await _with_timeout(fut, limit, f"playback {self.id} did not finish within {limit} s")
         finally:
             if fut in self._finish_waiters:
                 self._finish_waiters.remove(fut)
 
-    async def _wait_started(self, timeout: float | None) -> Playback:
+    async def _wait_started(self, limit: float | None) -> Playback:
         if self._error is not None:
             raise self._error
         if self._started or self._outcome is not None:
@@ -715,7 +723,7 @@ class Playback(_Handle):
         fut: asyncio.Future[Playback] = self._core._loop_for_tasks().create_future()
         self._start_waiters.append(fut)
         try:
-            return await _with_timeout(fut, timeout, f"playback {self.id} did not start within {timeout} s")
+            return await _with_timeout(fut, limit, f"playback {self.id} did not start within {limit} s")
         finally:
             if fut in self._start_waiters:
                 self._start_waiters.remove(fut)
@@ -785,11 +793,11 @@ class Playback(_Handle):
         return self.control("reverse")
 
 
-async def _with_timeout(fut: asyncio.Future[T], timeout: float | None, message: str) -> T:
-    if timeout is None:
+async def _with_timeout(fut: asyncio.Future[T], limit: float | None, message: str) -> T:
+    if limit is None:
         return await fut
     try:
-        return await asyncio.wait_for(asyncio.shield(fut), timeout)
+        return await asyncio.wait_for(asyncio.shield(fut), limit)
     except TimeoutError:
         raise AriTimeoutError(message) from None
 
@@ -806,7 +814,7 @@ class Bridge(_Handle):
 
     def __init__(self, core: SessionCore, bridge_id: str, json: dict[str, Any] | None = None) -> None:
         super().__init__(core, json if json is not None else {"id": bridge_id})
-        self.id: str = bridge_id  # type: ignore[misc]
+        self.id: str = bridge_id
         self._destroyed = False
 
     @property
@@ -844,6 +852,7 @@ class Bridge(_Handle):
 
     @ari_operation("bridges.get")
     def refresh(self) -> Call[Bridge]:
+        """``GET /bridges/{id}``: fetch the latest JSON (updates ``.json``)."""
         return self._io("GET", self._p, convert=self._set_json, label=f"get bridge {self.id}")
 
     @ari_operation("bridges.destroy")
@@ -872,6 +881,7 @@ class Bridge(_Handle):
 
     @ari_operation("bridges.removeChannel")
     def remove_channel(self, channel: str | Channel | Iterable[str | Channel]) -> Call[None]:
+        """Remove one channel or several from the bridge (they stay in Stasis)."""
         return self._io(
             "POST",
             f"{self._p}/removeChannel",
@@ -939,22 +949,27 @@ class Bridge(_Handle):
 
     @ari_operation("bridges.startMoh")
     def moh(self, moh_class: str | None = None) -> Call[None]:
+        """Play music on hold to the bridge."""
         return self._io("POST", f"{self._p}/moh", _params(mohClass=moh_class), label=f"moh bridge {self.id}")
 
     @ari_operation("bridges.stopMoh")
     def moh_stop(self) -> Call[None]:
+        """Stop the bridge's music on hold."""
         return self._io("DELETE", f"{self._p}/moh", label=f"moh_stop bridge {self.id}")
 
     @ari_operation("bridges.setVideoSource")
     def set_video_source(self, channel: str | Channel) -> Call[None]:
+        """Use this channel's video for everyone in the bridge."""
         return self._io("POST", f"{self._p}/videoSource/{_seg(channel)}", label="set video source")
 
     @ari_operation("bridges.clearVideoSource")
     def clear_video_source(self) -> Call[None]:
+        """Go back to automatic video source selection."""
         return self._io("DELETE", f"{self._p}/videoSource", label="clear video source")
 
     @ari_operation("bridges.getBridgeVar")
     def get_variable(self, variable: str) -> Call[str]:
+        """The value of a bridge variable."""
         return self._io(
             "GET",
             f"{self._p}/variable",
@@ -967,17 +982,20 @@ class Bridge(_Handle):
     def set_variable(
         self, variable: str, value: str | None = None, report_events: bool | None = None
     ) -> Call[None]:
+        """Set a bridge variable."""
         params = _params(variable=variable, value=value, report_events=report_events)
         return self._io("POST", f"{self._p}/variable", params, label=f"set {variable}")
 
     @ari_operation("bridges.getBridgeVars")
     def get_variables(self, variables: Iterable[str]) -> Call[dict[str, Any]]:
+        """Several bridge variables at once."""
         return self._io(
             "GET", f"{self._p}/variables", _params(variables=list(variables)), label="get variables"
         )
 
     @ari_operation("bridges.setBridgeVars")
     def set_variables(self, variables: Mapping[str, Any]) -> Call[None]:
+        """Set several bridge variables at once."""
         return self._io("POST", f"{self._p}/variables", None, _vars_body(variables), label="set variables")
 
 
@@ -1035,6 +1053,7 @@ class LiveRecording(_Handle):
 
     @ari_operation("recordings.getLive")
     def refresh(self) -> Call[LiveRecording]:
+        """``GET /recordings/live/{name}``: the latest JSON (404 once finished)."""
         return self._io("GET", self._p, convert=self._set_json, label=f"get recording {self.name}")
 
     @ari_operation("recordings.stop")
@@ -1049,18 +1068,22 @@ class LiveRecording(_Handle):
 
     @ari_operation("recordings.pause")
     def pause(self) -> Call[None]:
+        """Pause recording (the paused time is not in the file)."""
         return self._io("POST", f"{self._p}/pause", label=f"pause recording {self.name}")
 
     @ari_operation("recordings.unpause")
     def unpause(self) -> Call[None]:
+        """Resume recording."""
         return self._io("DELETE", f"{self._p}/pause", label=f"unpause recording {self.name}")
 
     @ari_operation("recordings.mute")
     def mute(self) -> Call[None]:
+        """Record silence instead of the audio until :meth:`unmute`."""
         return self._io("POST", f"{self._p}/mute", label=f"mute recording {self.name}")
 
     @ari_operation("recordings.unmute")
     def unmute(self) -> Call[None]:
+        """Record the audio again."""
         return self._io("DELETE", f"{self._p}/mute", label=f"unmute recording {self.name}")
 
 
@@ -1106,6 +1129,7 @@ class StoredRecording:
 
     @ari_operation("recordings.getStored")
     def refresh(self) -> Call[StoredRecording]:
+        """``GET /recordings/stored/{name}``."""
         return self._core.io("GET", self._p, convert=self._set_json, label=f"get stored {self.name}")
 
     @ari_operation("recordings.getStoredFile")
@@ -1126,6 +1150,7 @@ class StoredRecording:
 
     @ari_operation("recordings.deleteStored")
     def delete(self) -> Call[None]:
+        """Delete the stored recording."""
         return self._core.io("DELETE", self._p, label=f"delete stored {self.name}")
 
 
@@ -1298,6 +1323,7 @@ class Playbacks(_Api):
 
     @ari_operation("playbacks.get")
     def get(self, playback_id: str) -> Call[Playback]:
+        """``GET /playbacks/{id}`` (404 once the playback finished)."""
         return self._io(
             "GET",
             f"/playbacks/{_seg(playback_id)}",
@@ -1307,10 +1333,12 @@ class Playbacks(_Api):
 
     @ari_operation("playbacks.stop")
     def stop(self, playback_id: str) -> Call[None]:
+        """Stop the playback ``playback_id``."""
         return self._core.playback(playback_id).stop()
 
     @ari_operation("playbacks.control")
     def control(self, playback_id: str, operation: str) -> Call[None]:
+        """``restart``, ``pause``, ``unpause``, ``reverse`` or ``forward`` the playback ``playback_id``."""
         return self._core.playback(playback_id).control(operation)
 
 
@@ -1325,6 +1353,7 @@ class Bridges(_Api):
 
     @ari_operation("bridges.list")
     def list(self) -> Call[list[Bridge]]:
+        """Every bridge (including ones other applications made)."""
         return self._io(
             "GET",
             "/bridges",
@@ -1334,6 +1363,7 @@ class Bridges(_Api):
 
     @ari_operation("bridges.get")
     def get(self, bridge_id: str) -> Call[Bridge]:
+        """``GET /bridges/{id}`` (404 ``AriNotFound`` if unknown)."""
         return self._io(
             "GET",
             f"/bridges/{_seg(bridge_id)}",
@@ -1349,7 +1379,7 @@ class Bridges(_Api):
         name: str | None = None,
         variables: Mapping[str, Any] | None = None,
     ) -> Call[Bridge]:
-        """Create a bridge: ``type`` is ``mixing`` (default), ``holding``, or flags like ``mixing,dtmf_events``.
+        """Create a bridge: ``type`` is ``mixing`` (default), ``holding``, or flags (``mixing,dtmf_events``).
 
         >>> br = await session.bridges.create("mixing", name="conference")   # doctest: +SKIP
         """
@@ -1365,7 +1395,7 @@ class Bridges(_Api):
 
 
 class Sounds(_Api):
-    """``session.sounds``: the sounds Asterisk has (``{"id", "text", "formats": [{"language", "format"}]}``)."""
+    """``session.sounds``: sounds (``{"id", "text", "formats": [{"language", "format"}]}``)."""
 
     __slots__ = ()
 
@@ -1376,6 +1406,7 @@ class Sounds(_Api):
 
     @ari_operation("sounds.get")
     def get(self, sound_id: str) -> Call[dict[str, Any]]:
+        """One sound's formats and languages (404 ``Sound not found``)."""
         return self._io("GET", f"/sounds/{_seg(sound_id)}", label=f"get sound {sound_id}")
 
 
@@ -1389,6 +1420,7 @@ class StoredRecordings(_Api):
 
     @ari_operation("recordings.listStored")
     def list(self) -> Call[list[StoredRecording]]:
+        """Every stored recording."""
         return self._io(
             "GET",
             "/recordings/stored",
@@ -1398,6 +1430,7 @@ class StoredRecordings(_Api):
 
     @ari_operation("recordings.getStored")
     def get(self, name: str) -> Call[StoredRecording]:
+        """``GET /recordings/stored/{name}``."""
         return self._io(
             "GET", f"/recordings/stored/{_seg(name)}", convert=self._from, label=f"get stored {name}"
         )
@@ -1408,14 +1441,17 @@ class StoredRecordings(_Api):
 
     @ari_operation("recordings.deleteStored")
     def delete(self, name: str) -> Call[None]:
+        """Delete a stored recording."""
         return self.recording(name).delete()
 
     @ari_operation("recordings.getStoredFile")
     def file(self, name: str) -> Call[bytes]:
+        """A stored recording's file content."""
         return self.recording(name).file()
 
     @ari_operation("recordings.copyStored")
     def copy(self, name: str, destination: str) -> Call[StoredRecording]:
+        """Copy a stored recording to ``destination``."""
         return self.recording(name).copy(destination)
 
 
@@ -1430,6 +1466,7 @@ class LiveRecordings(_Api):
 
     @ari_operation("recordings.getLive")
     def get(self, name: str) -> Call[LiveRecording]:
+        """``GET /recordings/live/{name}``."""
         return self._io(
             "GET",
             f"/recordings/live/{_seg(name)}",
@@ -1438,21 +1475,27 @@ class LiveRecordings(_Api):
         )
 
     def stop(self, name: str) -> Call[None]:
+        """Stop and keep a live recording."""
         return self.recording(name).stop()
 
     def cancel(self, name: str) -> Call[None]:
+        """Stop and discard a live recording."""
         return self.recording(name).cancel()
 
     def pause(self, name: str) -> Call[None]:
+        """Pause a live recording."""
         return self.recording(name).pause()
 
     def unpause(self, name: str) -> Call[None]:
+        """Resume a live recording."""
         return self.recording(name).unpause()
 
     def mute(self, name: str) -> Call[None]:
+        """Mute a live recording."""
         return self.recording(name).mute()
 
     def unmute(self, name: str) -> Call[None]:
+        """Unmute a live recording."""
         return self.recording(name).unmute()
 
 
@@ -1476,16 +1519,18 @@ class Applications(_Api):
 
     @ari_operation("applications.list")
     def list(self) -> Call[list[dict[str, Any]]]:
+        """Every registered Stasis application (an app exists while a WebSocket serves it)."""
         return self._io("GET", "/applications", label="list applications")
 
     @ari_operation("applications.get")
     def get(self, name: str) -> Call[dict[str, Any]]:
+        """``GET /applications/{name}``: channel_ids, bridge_ids, endpoint_ids, device_names, filters."""
         return self._io("GET", f"/applications/{_seg(name)}", label=f"get application {name}")
 
     @ari_operation("applications.subscribe")
     def subscribe(self, name: str, event_source: Any) -> Call[dict[str, Any]]:
-        """Subscribe ``name`` to ``channel:<id>``, ``bridge:<id>``, ``endpoint:<tech>/<res>``, ``deviceState:<name>``
-        (or a handle, or a list of them). Renewed automatically after a reconnect."""
+        """Subscribe ``name`` to ``channel:<id>``, ``bridge:<id>``, ``endpoint:<tech>/<res>``,
+        ``deviceState:<name>`` (or a handle, or a list of them). Renewed automatically after a reconnect."""
         source = _event_source(event_source)
         self._core._subscriptions.add((name, source))
         return self._io(
@@ -1497,6 +1542,7 @@ class Applications(_Api):
 
     @ari_operation("applications.unsubscribe")
     def unsubscribe(self, name: str, event_source: Any) -> Call[dict[str, Any]]:
+        """Undo :meth:`subscribe` (422 if that source was not subscribed)."""
         source = _event_source(event_source)
         self._core._subscriptions.discard((name, source))
         return self._io(
@@ -1531,34 +1577,42 @@ class Asterisk(_Api):
 
     @ari_operation("asterisk.ping")
     def ping(self) -> Call[dict[str, Any]]:
+        """``{"ping": "pong", "timestamp", "asterisk_id"}``: a cheap liveness check."""
         return self._io("GET", "/asterisk/ping", label="ping")
 
     @ari_operation("asterisk.listModules")
     def modules(self) -> Call[list[dict[str, Any]]]:
+        """Every loaded module."""
         return self._io("GET", "/asterisk/modules", label="list modules")
 
     @ari_operation("asterisk.getModule")
     def module(self, name: str) -> Call[dict[str, Any]]:
+        """One module's details (``name``, ``description``, ``status``, ``use_count``, ``support_level``)."""
         return self._io("GET", f"/asterisk/modules/{_seg(name)}", label=f"get module {name}")
 
     @ari_operation("asterisk.loadModule")
     def load_module(self, name: str) -> Call[None]:
+        """Load a module (``res_musiconhold.so``)."""
         return self._io("POST", f"/asterisk/modules/{_seg(name)}", label=f"load {name}")
 
     @ari_operation("asterisk.unloadModule")
     def unload_module(self, name: str) -> Call[None]:
+        """Unload a module."""
         return self._io("DELETE", f"/asterisk/modules/{_seg(name)}", label=f"unload {name}")
 
     @ari_operation("asterisk.reloadModule")
     def reload_module(self, name: str) -> Call[None]:
+        """Reload a module."""
         return self._io("PUT", f"/asterisk/modules/{_seg(name)}", label=f"reload {name}")
 
     @ari_operation("asterisk.listLogChannels")
     def log_channels(self) -> Call[list[dict[str, Any]]]:
+        """Every log channel and its configuration."""
         return self._io("GET", "/asterisk/logging", label="list log channels")
 
     @ari_operation("asterisk.addLog")
     def add_log(self, name: str, configuration: str) -> Call[None]:
+        """Add a log channel with a configuration such as ``notice,warning,error``."""
         return self._io(
             "POST",
             f"/asterisk/logging/{_seg(name)}",
@@ -1568,14 +1622,17 @@ class Asterisk(_Api):
 
     @ari_operation("asterisk.deleteLog")
     def delete_log(self, name: str) -> Call[None]:
+        """Remove a log channel."""
         return self._io("DELETE", f"/asterisk/logging/{_seg(name)}", label=f"delete log {name}")
 
     @ari_operation("asterisk.rotateLog")
     def rotate_log(self, name: str) -> Call[None]:
+        """Rotate a log channel's file."""
         return self._io("PUT", f"/asterisk/logging/{_seg(name)}/rotate", label=f"rotate log {name}")
 
     @ari_operation("asterisk.getGlobalVar")
     def get_variable(self, variable: str) -> Call[str]:
+        """The value of a global variable or dialplan function."""
         return self._io(
             "GET",
             "/asterisk/variable",
@@ -1586,6 +1643,7 @@ class Asterisk(_Api):
 
     @ari_operation("asterisk.setGlobalVar")
     def set_variable(self, variable: str, value: str | None = None) -> Call[None]:
+        """Set a global variable."""
         return self._io(
             "POST", "/asterisk/variable", _params(variable=variable, value=value), label=f"set {variable}"
         )
@@ -1611,6 +1669,7 @@ class Asterisk(_Api):
 
     @ari_operation("asterisk.deleteObject")
     def delete_object(self, config_class: str, object_type: str, object_id: str) -> Call[None]:
+        """Delete a sorcery object created through ARI."""
         return self._io(
             "DELETE", _config_path(config_class, object_type, object_id), label="delete config object"
         )
@@ -1627,14 +1686,17 @@ class Endpoints(_Api):
 
     @ari_operation("endpoints.list")
     def list(self) -> Call[list[dict[str, Any]]]:
+        """Every endpoint (empty on an Asterisk with Local channels only)."""
         return self._io("GET", "/endpoints", label="list endpoints")
 
     @ari_operation("endpoints.listByTech")
-    def list_by_tech(self, tech: str) -> Call[list[dict[str, Any]]]:
+    def list_by_tech(self, tech: str) -> Call[JsonList]:
+        """The endpoints of one technology (404 for an unknown one)."""
         return self._io("GET", f"/endpoints/{_seg(tech)}", label=f"list {tech} endpoints")
 
     @ari_operation("endpoints.get")
     def get(self, tech: str, resource: str) -> Call[dict[str, Any]]:
+        """One endpoint (``PJSIP``, ``alice``)."""
         return self._io("GET", f"/endpoints/{_seg(tech)}/{_seg(resource)}", label=f"get {tech}/{resource}")
 
     @ari_operation("endpoints.sendMessage")
@@ -1659,6 +1721,7 @@ class Endpoints(_Api):
         body: str | None = None,
         variables: Mapping[str, Any] | None = None,
     ) -> Call[None]:
+        """Send a text message to one endpoint."""
         return self._io(
             "PUT",
             f"/endpoints/{_seg(tech)}/{_seg(resource)}/sendMessage",
@@ -1676,6 +1739,7 @@ class Endpoints(_Api):
         to_self: bool | None = None,
         variables: Mapping[str, Any] | None = None,
     ) -> Call[None]:
+        """Send a REFER to ``to`` asking it to call ``refer_to``."""
         return self._io(
             "POST",
             "/endpoints/refer",
@@ -1694,6 +1758,7 @@ class Endpoints(_Api):
         to_self: bool | None = None,
         variables: Mapping[str, Any] | None = None,
     ) -> Call[None]:
+        """Send a REFER to one endpoint."""
         return self._io(
             "POST",
             f"/endpoints/{_seg(tech)}/{_seg(resource)}/refer",
@@ -1710,10 +1775,12 @@ class DeviceStates(_Api):
 
     @ari_operation("deviceStates.list")
     def list(self) -> Call[list[dict[str, Any]]]:
+        """Every device state controlled through ARI."""
         return self._io("GET", "/deviceStates", label="list device states")
 
     @ari_operation("deviceStates.get")
     def get(self, name: str) -> Call[dict[str, Any]]:
+        """One device's state (``UNKNOWN`` for a device nobody set)."""
         return self._io("GET", f"/deviceStates/{_seg(name)}", label=f"get device state {name}")
 
     @ari_operation("deviceStates.update")
@@ -1723,6 +1790,7 @@ class DeviceStates(_Api):
 
     @ari_operation("deviceStates.delete")
     def delete(self, name: str) -> Call[None]:
+        """Remove a ``Stasis:`` device state."""
         return self._io("DELETE", f"/deviceStates/{_seg(name)}", label=f"delete {name}")
 
 
@@ -1733,14 +1801,17 @@ class Mailboxes(_Api):
 
     @ari_operation("mailboxes.list")
     def list(self) -> Call[list[dict[str, Any]]]:
+        """Every mailbox ARI knows."""
         return self._io("GET", "/mailboxes", label="list mailboxes")
 
     @ari_operation("mailboxes.get")
     def get(self, name: str) -> Call[dict[str, Any]]:
+        """One mailbox's old and new message counts."""
         return self._io("GET", f"/mailboxes/{_seg(name)}", label=f"get mailbox {name}")
 
     @ari_operation("mailboxes.update")
     def update(self, name: str, old_messages: int, new_messages: int) -> Call[None]:
+        """Set a mailbox's old and new message counts (creating it if needed)."""
         return self._io(
             "PUT",
             f"/mailboxes/{_seg(name)}",
@@ -1750,4 +1821,5 @@ class Mailboxes(_Api):
 
     @ari_operation("mailboxes.delete")
     def delete(self, name: str) -> Call[None]:
+        """Destroy a mailbox."""
         return self._io("DELETE", f"/mailboxes/{_seg(name)}", label=f"delete mailbox {name}")

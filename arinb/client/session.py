@@ -1,14 +1,14 @@
 """`AriSession` and `connect()`: one ARI connection (REST + events) for a notebook or a script.
 
->>> session = await arinb.connect("http://127.0.0.1:8088", "asterisk", "asterisk", apps="channel-tones")  # doctest: +SKIP
->>> @session.on("StasisStart")                                                                          # doctest: +SKIP
+>>> session = await arinb.connect("http://127.0.0.1:8088", apps="channel-tones")  # doctest: +SKIP
+>>> @session.on("StasisStart")                                                  # doctest: +SKIP
 ... async def ring(ev):
 ...     pb = ev.channel.play("tone:ring;tonezone=fr")
 ...     await asyncio.sleep(8); await pb.stop(); await ev.channel.answer()
 
-The session runs on the shared engine loop (a daemon thread, see :mod:`arinb.loop`), so a cell that blocks does
-not stop event intake. ``connect()`` returns at once in a notebook (``await`` it, or use ``async with``) and
-blocks until connected in a script (or ``with connect(...) as s:``).
+The session runs on the shared engine loop (a daemon thread, see :mod:`arinb.loop`), so a cell that blocks
+does not stop event intake. ``connect()`` returns at once in a notebook (``await`` it, or ``async with``)
+and blocks until connected in a script (or ``with connect(...) as s:``).
 """
 
 from __future__ import annotations
@@ -226,9 +226,7 @@ class AriSession:
             try:
                 body = await self._transport.request("GET", f"/playbacks/{_seg(pb.id)}")
             except AriNotFound:
-                pb._lose(
-                    "it ended while the events connection was down, so its PlaybackFinished was never received"
-                )
+                pb._lose("it ended while the events connection was down, so its PlaybackFinished never came")
                 if self._core.playbacks.get(pb.id) is pb:
                     del self._core.playbacks[pb.id]
             except AriError as exc:
@@ -296,7 +294,8 @@ class AriSession:
     ) -> Call[Event]:
         """The next event of that type for which ``predicate(event)`` is true.
 
-        >>> ev = await session.wait_for("StasisEnd", lambda e: e.channel.id == ch.id, timeout=5)  # doctest: +SKIP
+        >>> mine = lambda e: e.channel.id == ch.id                          # doctest: +SKIP
+        >>> ev = await session.wait_for("StasisEnd", mine, timeout=5)      # doctest: +SKIP
         """
         return self._run(self._core.wait_for(event_type, predicate, timeout), f"wait_for {event_type}")
 
@@ -313,7 +312,7 @@ class AriSession:
     def request(
         self, method: str, path: str, params: Mapping[str, Any] | None = None, json: Any = None
     ) -> Call[Any]:
-        """Any ARI call: ``path`` below ``/ari`` (``"/channels"`` or ``"/ari/channels"``); typed errors as usual.
+        """Any ARI call: ``path`` below ``/ari`` (``"/channels"`` or ``"/ari/channels"``), typed errors.
 
         >>> await session.request("GET", "/asterisk/ping")   # doctest: +SKIP
         """
@@ -360,7 +359,7 @@ class AriSession:
 
     @property
     def replaced(self) -> bool:
-        """True once another connection took over an application (ApplicationReplaced); no reconnect follows."""
+        """True once another connection took over the application (ApplicationReplaced); no reconnect."""
         return self._core.replaced
 
     @property
@@ -437,7 +436,7 @@ def connect(
     In a notebook or coroutine it returns at once (``await`` it, or ``async with``); in a script it blocks
     until connected and raises :class:`AriConnectionError` / :class:`AriAuthError` if refused.
 
-    >>> session = await arinb.connect("http://127.0.0.1:8088", "asterisk", "asterisk", apps="channel-tones")  # doctest: +SKIP
+    >>> session = await arinb.connect("http://127.0.0.1:8088", apps="channel-tones")  # doctest: +SKIP
     >>> with arinb.connect(sim.url, apps="demo") as s:    # a script   # doctest: +SKIP
     ...     s.run_forever()
     """

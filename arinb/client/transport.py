@@ -3,8 +3,8 @@
 * REST: one ``aiohttp.ClientSession`` with HTTP Basic auth; ARI error replies become the typed errors of
   :mod:`arinb.errors` (status, ARI's message, method and path); a request that gets no answer within
   ``request_timeout`` seconds raises :class:`AriTimeoutError`; every call is a timeline row.
-* Events: ``ws(s)://host:port/ari/events?app=a,b&subscribeAll=...&api_key=user:password``. Each frame's receive
-  time is taken the moment it arrives, on the engine thread, and the frame goes straight to
+* Events: ``ws(s)://host:port/ari/events?app=a,b&subscribeAll=...&api_key=user:password``. Each frame's
+  receive time is taken the moment it arrives, on the engine thread, and the frame goes straight to
   :meth:`SessionCore.feed_frame`. When the socket is lost (server close, restart, network error) the transport
   reconnects with exponential backoff and jitter, with the same apps, renews the subscriptions made through
   ``session.applications.subscribe``, and writes the gap (loss, reconnect) as connection rows.
@@ -26,6 +26,7 @@ from urllib.parse import urlsplit, urlunsplit
 import aiohttp
 from yarl import URL
 
+from arinb.client.resources import ari_operation
 from arinb.credentials import Credentials, strip_url_credentials
 from arinb.errors import (
     AriAuthError,
@@ -214,7 +215,9 @@ class Transport:
 
     # ------------------------------------------------------------------ WebSocket
 
+    @ari_operation("events.eventWebsocket")
     async def _connect_ws(self) -> aiohttp.ClientWebSocketResponse:
+        """Open the events WebSocket (``GET /ari/events``); refusals become typed errors."""
         assert self.http is not None
         params = {
             "app": ",".join(self.apps),
@@ -348,7 +351,8 @@ class Transport:
             self.reconnects += 1
             self.core.record_connection(
                 "reconnect",
-                f"{self._display_ws()} after a {at - loss_at:.3f} s gap (lost at {loss_at:.3f}, back at {at:.3f})",
+                f"{self._display_ws()} after a {at - loss_at:.3f} s gap "
+                f"(lost at {loss_at:.3f}, back at {at:.3f})",
                 at=at,
             )
             log.warning("arinb: events WebSocket back after %.3f s", at - loss_at)
@@ -371,7 +375,7 @@ class Transport:
         *,
         accept_bytes: bool = False,
     ) -> Any:
-        """One ARI REST call. ``path`` is below ``/ari`` and already percent-encoded (``/channels/1.1/answer``).
+        """One ARI REST call; ``path`` is below ``/ari`` and percent-encoded (``/channels/1.1/answer``).
 
         Returns the parsed JSON body, None for 204, bytes for a binary body when ``accept_bytes``.
         """

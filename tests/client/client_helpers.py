@@ -11,8 +11,13 @@ _TS = "2026-11-26T12:17:03.105+0000"
 
 
 def channel(cid: str, state: str = "Ring") -> dict[str, Any]:
-    return {"id": cid, "name": f"Local/1003@default-00000001;2-{cid}", "state": state,
-            "caller": {"name": "", "number": ""}, "dialplan": {"context": "default", "exten": "1003"}}  # fmt: skip
+    return {
+        "id": cid,
+        "name": f"Local/1003@default-00000001;2-{cid}",
+        "state": state,
+        "caller": {"name": "", "number": ""},
+        "dialplan": {"context": "default", "exten": "1003"},
+    }
 
 
 def ev(etype: str, **fields: Any) -> dict[str, Any]:
@@ -25,9 +30,19 @@ def ev(etype: str, **fields: Any) -> dict[str, Any]:
     return out
 
 
-def pb_ev(etype: str, pid: str, cid: str, state: str = "playing", media: str = "sound:beep") -> dict[str, Any]:
-    return ev(etype, playback={"id": pid, "media_uri": media, "target_uri": f"channel:{cid}",
-                               "language": "en", "state": state})  # fmt: skip
+def pb_ev(
+    etype: str, pid: str, cid: str, state: str = "playing", media: str = "sound:beep"
+) -> dict[str, Any]:
+    return ev(
+        etype,
+        playback={
+            "id": pid,
+            "media_uri": media,
+            "target_uri": f"channel:{cid}",
+            "language": "en",
+            "state": state,
+        },
+    )
 
 
 async def eventually(check: Callable[[], Any], within: float = 5.0, what: str = "") -> Any:

@@ -35,9 +35,18 @@ class FakeTimeline:
         body: Any = None,
     ) -> None:
         self.requests.append(
-            {"method": method, "path": path, "query": query, "status": status, "sent_at": sent_at,
-             "elapsed": elapsed, "reason": reason, "error": error, "body": body}
-        )  # fmt: skip
+            {
+                "method": method,
+                "path": path,
+                "query": query,
+                "status": status,
+                "sent_at": sent_at,
+                "elapsed": elapsed,
+                "reason": reason,
+                "error": error,
+                "body": body,
+            }
+        )
 
     def add_connection(self, kind: str, at: float, detail: str = "") -> None:
         self.connections.append((kind, at, detail))

@@ -1,7 +1,7 @@
 """A small scripted ARI server for client tests (127.0.0.1 only), on its own loop thread.
 
 It answers like Asterisk where the tests need it (401 with ``{"message": "Authentication required"}``, 404
-``Resource not found``, JSON error bodies) and otherwise does exactly what a test scripts: routes that return a
+``Resource not found``, JSON error bodies) and otherwise does what a test scripts: routes that return a
 status and body, hang, or emit events before replying; events pushed to every open WebSocket; sockets dropped.
 It runs on a separate thread so that the client sees it as a separate server (and a test that blocks its own
 thread with ``time.sleep`` does not stall it).
@@ -57,13 +57,21 @@ def channel_json(channel_id: str, state: str = "Ring", name: str | None = None) 
         "caller": {"name": "", "number": ""},
         "connected": {"name": "", "number": ""},
         "accountcode": "",
-        "dialplan": {"context": "default", "exten": "1003", "priority": 2, "app_name": "Stasis", "app_data": "t"},
+        "dialplan": {
+            "context": "default",
+            "exten": "1003",
+            "priority": 2,
+            "app_name": "Stasis",
+            "app_data": "t",
+        },
         "creationtime": "2026-11-26T12:17:03.104+0000",
         "language": "en",
     }
 
 
-def playback_json(pid: str, channel_id: str, media: str = "sound:beep", state: str = "playing") -> dict[str, Any]:
+def playback_json(
+    pid: str, channel_id: str, media: str = "sound:beep", state: str = "playing"
+) -> dict[str, Any]:
     return {
         "id": pid,
         "media_uri": media,
@@ -76,7 +84,9 @@ def playback_json(pid: str, channel_id: str, media: str = "sound:beep", state: s
 class FakeAri:
     """``with FakeAri() as ari:`` gives ``ari.url``; script it with ``route``, ``emit``, ``drop``."""
 
-    def __init__(self, username: str = "asterisk", password: str = "asterisk", app_name: str = "test") -> None:
+    def __init__(
+        self, username: str = "asterisk", password: str = "asterisk", app_name: str = "test"
+    ) -> None:
         self.username = username
         self.password = password
         self.app_name = app_name
@@ -126,7 +136,7 @@ class FakeAri:
         self._runner = None
 
     def restart(self, downtime: float = 0.0) -> None:
-        """Stop the HTTP server (sockets dropped) and start it again on the same port, like a process restart."""
+        """Stop the server (sockets dropped) and start it again on the same port, like a process restart."""
         self.engine.submit(self._stop()).result(10)
         time.sleep(downtime)
         self.engine.submit(self._start()).result(10)
@@ -139,7 +149,7 @@ class FakeAri:
 
     # ------------------------------------------------------------------ scripting
     def route(self, method: str, template: str, handler: Handler | Reply) -> None:
-        """Answer ``method template`` (below /ari, ``{name}`` = one path segment) with a Reply or a handler."""
+        """Answer ``method template`` (below /ari, ``{name}``: one segment) with a Reply or a handler."""
         pattern = re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template) + "$")
         h: Handler = (lambda _req, r=handler: r) if isinstance(handler, Reply) else handler
         self._routes.insert(0, (method.upper(), pattern, h))
@@ -207,15 +217,21 @@ class FakeAri:
         return key == f"{self.username}:{self.password}"
 
     @staticmethod
-    def _json(status: int, body: Any, reason: str | None = None, headers: dict[str, str] | None = None) -> web.Response:
-        return web.Response(status=status, reason=reason, text=dumps(body), content_type="application/json",
-                            headers=headers)  # fmt: skip
+    def _json(
+        status: int, body: Any, reason: str | None = None, headers: dict[str, str] | None = None
+    ) -> web.Response:
+        return web.Response(
+            status=status, reason=reason, text=dumps(body), content_type="application/json", headers=headers
+        )
 
     async def _events(self, request: web.Request) -> web.StreamResponse:
         key = request.query.get("api_key")
         if key != f"{self.username}:{self.password}":
-            return self._json(401, {"message": "Authentication required"},
-                              headers={"WWW-Authenticate": 'Basic realm="Asterisk REST Interface"'})  # fmt: skip
+            return self._json(
+                401,
+                {"message": "Authentication required"},
+                headers={"WWW-Authenticate": 'Basic realm="Asterisk REST Interface"'},
+            )
         if self.ws_refuse is not None:
             return self._json(self.ws_refuse, {"message": "refused by test"})
         if not request.query.get("app"):
@@ -234,15 +250,20 @@ class FakeAri:
 
     async def _rest(self, request: web.Request) -> web.StreamResponse:
         if not self._authorized(request):
-            return self._json(401, {"message": "Authentication required"},
-                              headers={"WWW-Authenticate": 'Basic realm="Asterisk REST Interface"'})  # fmt: skip
+            return self._json(
+                401,
+                {"message": "Authentication required"},
+                headers={"WWW-Authenticate": 'Basic realm="Asterisk REST Interface"'},
+            )
         path = "/" + request.match_info["tail"]
         body: Any = None
         if request.can_read_body:
             text = await request.text()
             if text:
                 body = __import__("json").loads(text)
-        req = FakeRequest(request.method, path, list(request.query.items()), body, raw_query=request.query_string)
+        req = FakeRequest(
+            request.method, path, list(request.query.items()), body, raw_query=request.query_string
+        )
         self.requests.append(req)
         for method, pattern, handler in self._routes:
             m = pattern.match(path)
@@ -254,8 +275,11 @@ class FakeAri:
                 if reply.status == 204:
                     return web.Response(status=204)
                 if isinstance(reply.body, bytes):
-                    return web.Response(status=reply.status, body=reply.body,
-                                        content_type=reply.content_type or "application/octet-stream")  # fmt: skip
+                    return web.Response(
+                        status=reply.status,
+                        body=reply.body,
+                        content_type=reply.content_type or "application/octet-stream",
+                    )
                 return self._json(reply.status, reply.body, reply.reason)
         return self._json(404, {"message": "Resource not found"})
 

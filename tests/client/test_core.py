@@ -35,8 +35,11 @@ async def test_objects_are_kept_by_id_with_their_latest_json(timeline: FakeTimel
     feed(core, ev("ChannelDestroyed", channel="1.1", cause=16))
     assert "1.1" not in core.channels and second.channel.destroyed
     assert [e[0]["type"] for e in timeline.events] == [
-        "StasisStart", "ChannelStateChange", "StasisEnd", "ChannelDestroyed",
-    ]  # fmt: skip
+        "StasisStart",
+        "ChannelStateChange",
+        "StasisEnd",
+        "ChannelDestroyed",
+    ]
 
 
 async def test_dispatch_order_type_then_object_then_wildcard_in_arrival_order() -> None:
@@ -51,9 +54,14 @@ async def test_dispatch_order_type_then_object_then_wildcard_in_arrival_order() 
     core.channel("2.2").on("*", lambda e: calls.append("other channel"))
     feed(core, ev("StasisStart", channel="1.1"), ev("ChannelStateChange", channel="1.1"))
     assert calls == [
-        "type:StasisStart", "ch*:StasisStart", "*:StasisStart",
-        "type:ChannelStateChange", "ch:ChannelStateChange", "ch*:ChannelStateChange", "*:ChannelStateChange",
-    ]  # fmt: skip
+        "type:StasisStart",
+        "ch*:StasisStart",
+        "*:StasisStart",
+        "type:ChannelStateChange",
+        "ch:ChannelStateChange",
+        "ch*:ChannelStateChange",
+        "*:ChannelStateChange",
+    ]
 
 
 async def test_playback_events_reach_the_playback_and_its_target_channel() -> None:
@@ -63,7 +71,9 @@ async def test_playback_events_reach_the_playback_and_its_target_channel() -> No
     core.channel("1.1").on("*", lambda e: on_channel.append(e.type))
     pb = core.register_playback("pb-1", "sound:beep", "channel:1.1")
     pb.on("PlaybackFinished", lambda e: on_playback.append(e["playback"]["state"]))
-    started, finished = feed(core, pb_ev("PlaybackStarted", "pb-1", "1.1"), pb_ev("PlaybackFinished", "pb-1", "1.1", "done"))
+    started, _finished = feed(
+        core, pb_ev("PlaybackStarted", "pb-1", "1.1"), pb_ev("PlaybackFinished", "pb-1", "1.1", "done")
+    )
     assert started.playback is pb and started.channel is core.channels["1.1"]
     assert on_channel == ["PlaybackStarted", "PlaybackFinished"] and on_playback == ["done"]
     assert pb.outcome == "done" and "pb-1" not in core.playbacks  # Asterisk forgets finished playbacks too
@@ -163,7 +173,9 @@ async def test_a_sync_callable_returning_a_coroutine_is_awaited_in_order() -> No
 
 async def test_wait_for_matches_type_and_predicate_and_times_out() -> None:
     core = SessionCore()
-    waiting = asyncio.ensure_future(core.wait_for("StasisEnd", lambda e: e.channel is not None and e.channel.id == "2.2"))
+    waiting = asyncio.ensure_future(
+        core.wait_for("StasisEnd", lambda e: e.channel is not None and e.channel.id == "2.2")
+    )
     await asyncio.sleep(0)
     feed(core, ev("StasisEnd", channel="1.1"), ev("StasisStart", channel="2.2"))
     assert not waiting.done()
@@ -220,8 +232,12 @@ async def test_a_stream_nobody_holds_is_dropped() -> None:
 async def test_playback_finished_gives_done_or_failed_even_when_events_beat_the_reply() -> None:
     core = SessionCore()
     pb = core.register_playback("pb-race", "sound:tt-weasels", "channel:1.1")
-    feed(core, pb_ev("PlaybackStarted", "pb-race", "1.1"), pb_ev("PlaybackFinished", "pb-race", "1.1", "done"))
-    pb._created({"id": "pb-race", "media_uri": "sound:tt-weasels", "target_uri": "channel:1.1", "state": "queued"})
+    feed(
+        core, pb_ev("PlaybackStarted", "pb-race", "1.1"), pb_ev("PlaybackFinished", "pb-race", "1.1", "done")
+    )
+    pb._created(
+        {"id": "pb-race", "media_uri": "sound:tt-weasels", "target_uri": "channel:1.1", "state": "queued"}
+    )
     assert pb.state == "done"  # the late 201 ("queued") does not roll the state back
     assert await pb.finished(timeout=1) == "done"
     failed = core.register_playback("pb-f", "sound:does-not-exist", "channel:1.1")
@@ -257,7 +273,9 @@ async def test_playback_accepted_then_channel_left_before_the_reply_is_lost_when
         await pb.finished()
 
 
-async def test_application_replaced_stops_cleanly(caplog: pytest.LogCaptureFixture, timeline: FakeTimeline) -> None:
+async def test_application_replaced_stops_cleanly(
+    caplog: pytest.LogCaptureFixture, timeline: FakeTimeline
+) -> None:
     replaced: list[Event] = []
     core = SessionCore(timeline, on_replaced=replaced.append)
     handler_saw: list[str] = []
@@ -289,15 +307,28 @@ async def _until_error(stream: Any) -> Any:
     raise AssertionError("the stream ended without ApplicationReplaced")
 
 
-async def test_malformed_frames_and_unknown_types_are_recorded_and_never_raise(timeline: FakeTimeline) -> None:
+async def test_malformed_frames_and_unknown_types_are_recorded_and_never_raise(
+    timeline: FakeTimeline,
+) -> None:
     core = SessionCore(timeline)
     seen: list[Event] = []
     core.on("*", seen.append)
-    for frame in ("{not json", "[1, 2]", '"text"', b"\xff\xfe", '{"type":"FutureThing","x":1}',
-                  '{"no_type":true}', '{"type":"StasisStart","channel":{"id":"1.1","state":"Ring"}}'):  # fmt: skip
+    for frame in (
+        "{not json",
+        "[1, 2]",
+        '"text"',
+        b"\xff\xfe",
+        '{"type":"FutureThing","x":1}',
+        '{"no_type":true}',
+        '{"type":"StasisStart","channel":{"id":"1.1","state":"Ring"}}',
+    ):
         core.feed_frame(frame, time.time())
     assert [e.type for e in seen] == ["FutureThing", "StasisStart"]
-    assert [e[0]["type"] for e in timeline.events] == [MALFORMED] * 4 + ["FutureThing", MALFORMED, "StasisStart"]
+    assert [e[0]["type"] for e in timeline.events] == [MALFORMED] * 4 + [
+        "FutureThing",
+        MALFORMED,
+        "StasisStart",
+    ]
     assert timeline.events[0][2] == "{not json" and core.malformed == 5
 
 

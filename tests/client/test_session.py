@@ -76,8 +76,12 @@ def free_port() -> int:
 # ---------------------------------------------------------------------------------------------- connecting
 
 
-async def test_connect_subscribes_the_apps_and_never_shows_the_password(ari: FakeAri, timeline: FakeTimeline) -> None:
-    s = connect(f"{ari.url}/ari/", "asterisk", SECRET, apps=["test", "other"], subscribe_all=True, timeline=timeline)
+async def test_connect_subscribes_the_apps_and_never_shows_the_password(
+    ari: FakeAri, timeline: FakeTimeline
+) -> None:
+    s = connect(
+        f"{ari.url}/ari/", "asterisk", SECRET, apps=["test", "other"], subscribe_all=True, timeline=timeline
+    )
     assert isinstance(s, AriSession)  # at once, before the socket is up
     assert await s is s and s.connected
     assert ari.ws_connects == [{"app": "test,other", "subscribeAll": "true"}]
@@ -113,7 +117,7 @@ async def test_wrong_password_is_an_auth_error_without_the_password(ari: FakeAri
 
 async def test_refused_websocket_and_missing_app(ari: FakeAri) -> None:
     ari.ws_refuse = 404
-    with pytest.raises(arinb.AriWebSocketError, match="ari.conf"):
+    with pytest.raises(arinb.AriWebSocketError, match=r"ari\.conf"):
         await connect(ari.url, "asterisk", SECRET, apps="test", timeline=False)
     with pytest.raises(AriUsageError):
         connect(ari.url, "asterisk", SECRET, apps=None)
@@ -143,7 +147,10 @@ async def test_events_arrive_in_order_with_per_object_dispatch(ari: FakeAri, ses
     session.channels.channel("7.1").on("ChannelVarset", lambda e: on_one.append(e["value"]))
     await asyncio.to_thread(
         ari.emit,
-        *(ari.event("ChannelVarset", channel=channel_json(f"7.{i % 3}"), variable="N", value=str(i)) for i in range(300)),
+        *(
+            ari.event("ChannelVarset", channel=channel_json(f"7.{i % 3}"), variable="N", value=str(i))
+            for i in range(300)
+        ),
     )
     await eventually(lambda: len(every) == 300)
     assert every == [str(i) for i in range(300)]
@@ -198,7 +205,9 @@ def test_a_blocked_calling_thread_does_not_delay_receive_times(ari: FakeAri) -> 
         time.sleep(1.0)  # a notebook cell that blocks
         assert len(got) == 3
         for sent_at, e in zip(sent, got, strict=True):
-            assert 0 <= e.received_at - sent_at < 0.1, "received_at is when the frame arrived, not when we woke"
+            assert 0 <= e.received_at - sent_at < 0.1, (
+                "received_at is when the frame arrived, not when we woke"
+            )
             assert e.received_at < start + 0.8
 
 
@@ -238,8 +247,12 @@ async def test_play_registers_before_the_request_and_survives_events_that_beat_t
 
 
 async def test_play_with_an_explicit_id_and_options(ari: FakeAri, session: AriSession) -> None:
-    ari.route("POST", "/channels/{cid}/play/{pid}", lambda r: Reply(201, playback_json(r.match["pid"], "1.1")))
-    pb = await session.channels.channel("1.1").play("tone:440+480/2000;tonezone=fr", playback_id="my pb", lang="fr", offsetms=500)
+    ari.route(
+        "POST", "/channels/{cid}/play/{pid}", lambda r: Reply(201, playback_json(r.match["pid"], "1.1"))
+    )
+    pb = await session.channels.channel("1.1").play(
+        "tone:440+480/2000;tonezone=fr", playback_id="my pb", lang="fr", offsetms=500
+    )
     assert pb.id == "my pb"
     req = ari.requests[-1]
     assert req.path == "/channels/1.1/play/my pb"
@@ -247,7 +260,11 @@ async def test_play_with_an_explicit_id_and_options(ari: FakeAri, session: AriSe
 
 
 async def test_a_refused_play_fails_its_finished_wait_too(ari: FakeAri, session: AriSession) -> None:
-    ari.route("POST", "/channels/{cid}/play/{pid}", Reply(412, {"message": "Channel in invalid state"}, "Precondition Failed"))
+    ari.route(
+        "POST",
+        "/channels/{cid}/play/{pid}",
+        Reply(412, {"message": "Channel in invalid state"}, "Precondition Failed"),
+    )
     pb = session.channels.channel("1.1").play("sound:beep")
     with pytest.raises(arinb.AriInvalidState, match="Channel in invalid state"):
         await pb
@@ -258,13 +275,18 @@ async def test_a_refused_play_fails_its_finished_wait_too(ari: FakeAri, session:
 
 async def test_typed_errors_carry_aris_message_method_and_path(ari: FakeAri, session: AriSession) -> None:
     ari.route("GET", "/channels/{cid}", Reply(404, {"message": "Channel not found"}, "Not Found"))
-    ari.route("POST", "/bridges/{bid}", Reply(409, {"message": "Bridge with id 'b' already exists"}, "Conflict"))
+    ari.route(
+        "POST", "/bridges/{bid}", Reply(409, {"message": "Bridge with id 'b' already exists"}, "Conflict")
+    )
     ari.route("POST", "/channels", Reply(500, {"error": "Allocation failed"}, "Internal Server Error"))
     with pytest.raises(AriNotFound) as nf:
         await session.channels.get("nope")
     assert (nf.value.status, nf.value.message, nf.value.method, nf.value.path) == (
-        404, "Channel not found", "GET", "/ari/channels/nope",
-    )  # fmt: skip
+        404,
+        "Channel not found",
+        "GET",
+        "/ari/channels/nope",
+    )
     assert nf.value.reason == "Not Found" and "GET /ari/channels/nope" in str(nf.value)
     with pytest.raises(AriConflict, match="already exists"):
         await session.bridges.create("mixing", bridge_id="b")
@@ -312,7 +334,9 @@ async def test_requests_are_timeline_rows_and_params_are_encoded_as_ari_expects(
     assert all(r["elapsed"] >= 0 and r["sent_at"] > 0 for r in rows)
 
 
-async def test_request_escape_hatch_accepts_the_ari_prefix_and_json_bodies(ari: FakeAri, session: AriSession) -> None:
+async def test_request_escape_hatch_accepts_the_ari_prefix_and_json_bodies(
+    ari: FakeAri, session: AriSession
+) -> None:
     ari.route("POST", "/channels/{cid}/variables", lambda r: Reply(200, {"echo": r.json}))
     got = await session.request("POST", "/ari/channels/1.1/variables", json={"variables": {"A": "1"}})
     assert got == {"echo": {"variables": {"A": "1"}}}
@@ -395,7 +419,11 @@ async def test_no_reconnect_when_disabled_fails_waiters(ari: FakeAri) -> None:
 async def test_a_playback_that_ended_during_the_gap_is_settled_after_reconnect(
     ari: FakeAri, session: AriSession
 ) -> None:
-    ari.route("POST", "/channels/{cid}/play/{pid}", lambda r: Reply(201, playback_json(r.match["pid"], "1.1", state="queued")))
+    ari.route(
+        "POST",
+        "/channels/{cid}/play/{pid}",
+        lambda r: Reply(201, playback_json(r.match["pid"], "1.1", state="queued")),
+    )
     ari.route("GET", "/playbacks/{pid}", Reply(404, {"message": "Playback not found"}))
     pb = await session.channels.channel("1.1").play("sound:tt-monkeys")
     waiting = pb.finished(timeout=5)
@@ -441,12 +469,19 @@ async def test_the_password_never_appears_in_logs_errors_or_rows(
         await s.close()
         for bad in ("wrong", None):
             try:
-                await connect(ari.url if bad else f"http://127.0.0.1:{free_port()}", "asterisk", bad or SECRET,
-                              apps="test", timeline=False)  # fmt: skip
+                await connect(
+                    ari.url if bad else f"http://127.0.0.1:{free_port()}",
+                    "asterisk",
+                    bad or SECRET,
+                    apps="test",
+                    timeline=False,
+                )
             except arinb.AriError as exc:
                 texts += [str(exc), repr(exc), str(exc.__context__ or "")]
     texts += [r.getMessage() for r in caplog.records] + [str(r.args) for r in caplog.records]
-    texts.append(json.dumps([timeline.connections, timeline.requests, [e[2] for e in timeline.events]], default=str))
+    texts.append(
+        json.dumps([timeline.connections, timeline.requests, [e[2] for e in timeline.events]], default=str)
+    )
     blob = "\n".join(texts)
     assert "Channel not found" in blob and "reconnect" in blob.lower()
     assert SECRET not in blob
