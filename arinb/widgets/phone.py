@@ -41,7 +41,7 @@ class Phone(w.VBox):
     """A caller on the simulator.
 
     ``caller`` and ``extension`` are text boxes (``caller_box``, ``extension_box``); ``call_button``,
-    ``hangup_button`` and the keypad's ``keys["5"]`` are buttons; ``state_html`` shows the channel and
+    ``hangup_button`` and the keypad's ``keypad["5"]`` are buttons; ``state_html`` shows the channel and
     its state; ``log`` lists what happened. ``channel_id`` is the current call's channel.
     """
 
@@ -63,14 +63,14 @@ class Phone(w.VBox):
         self.hangup_button = w.Button(description="Hang up", icon="phone-slash", button_style="danger")
         self.call_button.add_class("arinb-phone-call")
         self.hangup_button.add_class("arinb-phone-hangup")
-        self.keys: dict[str, w.Button] = {}
+        self.keypad: dict[str, w.Button] = {}
         rows = []
         for row in KEYS:
             buttons = []
             for key in row:
                 b = w.Button(description=key, layout=w.Layout(width="3em", height="2.4em"))
                 b.on_click(lambda _b, k=key: self._act(self.press, k))
-                self.keys[key] = b
+                self.keypad[key] = b
                 buttons.append(b)
             rows.append(w.HBox(buttons))
         self.state_html = w.HTML()
@@ -226,7 +226,7 @@ class Phone(w.VBox):
         in_call = self.channel_id is not None and self.state not in ("", "gone")
         self.call_button.disabled = in_call
         self.hangup_button.disabled = not in_call
-        for b in self.keys.values():
+        for b in self.keypad.values():
             b.disabled = not in_call
         if self.channel_id is None:
             self.state_html.value = "<span style='color:#888'>idle</span>"

@@ -1,0 +1,82 @@
+"""Every notebook runs top to bottom in a fresh python3 kernel (nbclient), at high simulated speed.
+
+    python3 -m pytest tests/notebooks -m notebooks -q
+
+``ARINB_SPEED`` is set for the kernel (default 50 here), so a notebook with 30 simulated seconds of calls
+takes about a second of waiting. 06 runs against the simulator: ``ARINB_ARI_URL`` is removed.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+pytestmark = [pytest.mark.notebooks, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = ROOT / "notebooks"
+SPEED = os.environ.get("ARINB_NOTEBOOK_SPEED", "50")
+
+#: text each notebook's outputs must show when it ran as intended
+EXPECT: dict[str, list[str]] = {
+    "01-start-here.ipynb": ["StasisStart", "ended: done", "left the application"],
+    "02-tones.ipynb": ["Answering channel", "just left our application", "as the docs say"],
+    "03-answer.ipynb": ["is now: Up", "as the docs say"],
+    "04-monkeys.ipynb": ["Monkeys! Attack", "Monkeys successfully vanquished", "as the docs say"],
+    "05-debugging.ipynb": ["failed", "answered? False", "answered? True"],
+    "06-real-asterisk.ipynb": ["No ARINB_ARI_URL", "Check ok"],
+}
+
+
+def output_text(nb: nbformat.NotebookNode) -> str:
+    parts = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if "text" in out:
+                parts.append(out["text"])
+            data = out.get("data", {})
+            parts.extend(str(data[k]) for k in ("text/plain", "text/html") if k in data)
+    return "\n".join(parts)
+
+
+def test_every_notebook_is_listed_and_committed_without_outputs() -> None:
+    names = sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))
+    assert names == sorted(EXPECT)
+    for name in names:
+        nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                assert cell.outputs == [] and cell.execution_count is None, f"{name} has outputs"
+
+
+def test_notebooks_match_their_generator() -> None:
+    result = subprocess.run(
+        [sys.executable, str(NOTEBOOKS / "make_notebooks.py"), "--check"], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("name", sorted(EXPECT))
+def test_notebook_runs_top_to_bottom(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from nbclient import NotebookClient
+
+    monkeypatch.setenv("ARINB_SPEED", SPEED)
+    monkeypatch.delenv("ARINB_ARI_URL", raising=False)
+    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    client = NotebookClient(
+        nb,
+        kernel_name="python3",
+        timeout=120,
+        resources={"metadata": {"path": str(tmp_path)}},
+    )
+    client.execute()
+    text = output_text(nb)
+    for expected in EXPECT[name]:
+        assert expected in text, f"{name}: {expected!r} not in the outputs:\n{text[-3000:]}"
+    assert "Traceback" not in text
