@@ -67,7 +67,9 @@ class Bridges:
         flags = [f.strip() for f in type_.split(",")] if type_ else ["mixing"]
         if not any(f in _FLAGS for f in flags):
             shown = bridge_id if bridge_id else "(null)"
-            return error(500, f"Unable to create bridge. Possible duplicate bridge id '{shown}'", "Internal Error")
+            return error(
+                500, f"Unable to create bridge. Possible duplicate bridge id '{shown}'", "Internal Error"
+            )
         if bridge_id and bridge_id in self.bridges:
             return error(409, f"Bridge with id '{bridge_id}' already exists")
         holding = "holding" in flags

@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import os
 import re
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -157,8 +158,8 @@ class SimEngine:
     def __init__(
         self,
         clock: Clock | None = None,
-        dialplan: Dialplan | None = None,
-        sounds: SoundLibrary | None = None,
+        dialplan: Dialplan | str | None = None,
+        sounds: SoundLibrary | str | os.PathLike[str] | None = None,
         asterisk_id: str = "02:fc:00:00:00:01",
     ) -> None:
         from arinb.sim.bridges import Bridges
@@ -167,7 +168,11 @@ class SimEngine:
         from arinb.sim.recordings import Recordings
 
         self.clock = clock if clock is not None else Clock()
+        if isinstance(dialplan, str):
+            dialplan = Dialplan.parse(dialplan)  # extensions.conf text
         self.dialplan = dialplan if dialplan is not None else Dialplan.default()
+        if sounds is not None and not isinstance(sounds, SoundLibrary):
+            sounds = SoundLibrary([sounds])  # a sound folder, searched before the system one
         self.sounds = sounds if sounds is not None else SoundLibrary()
         self.asterisk_id = asterisk_id
         self.startup_time = self.clock.now()
@@ -229,7 +234,7 @@ class SimEngine:
     async def call_in(
         self,
         exten: str,
-        caller: str = "alice",
+        caller: str | None = "alice",
         *,
         context: str = "default",
         caller_name: str | None = None,
@@ -240,6 +245,7 @@ class SimEngine:
         Returns the new channel's id. Its events follow at once (``StasisStart`` when the dialplan sends it
         to an app).
         """
+        caller = caller or "alice"
         n = self._next_tech("PJSIP")
         ch = self._new_channel(
             f"PJSIP/{caller}-{n:08x}", "Ring", "pjsip", channel_id=channel_id, context=context, exten=exten
@@ -364,7 +370,12 @@ class SimEngine:
         queue = self.queue_of(ch)
         if queue.idle:
             box: list[Reply] = []
-            queue.submit(Command(name, lambda done: (box.append(action()), done())))
+
+            def run_now(done: Callable[[], None]) -> None:
+                box.append(action())
+                done()
+
+            queue.submit(Command(name, run_now))
             return box[0] if box else error(404, "Channel not found")
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[Reply] = loop.create_future()
@@ -439,8 +450,12 @@ class SimEngine:
                 return error(409, "Channel with given unique ID already exists")
         n = self.next_unreal()
         base = f"Local/{resource}-{n:08x}"
-        one = self._new_channel(f"{base};1", "Down", "local1", channel_id=channel_id, context=context, exten=exten)
-        two = self._new_channel(f"{base};2", "Ring", "local2", channel_id=other_id, context=context, exten=exten)
+        one = self._new_channel(
+            f"{base};1", "Down", "local1", channel_id=channel_id, context=context, exten=exten
+        )
+        two = self._new_channel(
+            f"{base};2", "Ring", "local2", channel_id=other_id, context=context, exten=exten
+        )
         one.peer, two.peer = two, one
         one.dialstring = two.dialstring = resource
         one.device = two.device = f"Local/{resource}"
@@ -487,7 +502,9 @@ class SimEngine:
     def _start_outgoing(self, one: Channel, two: Channel, caller_events: bool, timeout: int) -> None:
         if one.hungup:
             return
-        self._emit_channel("ChannelDialplan", one, {"dialplan_app": "AppDial2", "dialplan_app_data": "(Outgoing Line)"})
+        self._emit_channel(
+            "ChannelDialplan", one, {"dialplan_app": "AppDial2", "dialplan_app_data": "(Outgoing Line)"}
+        )
         if one.outgoing == "app" and one.target_app is not None:
             # Originating with app= subscribes the app to both halves for their whole life.
             self.bus.subscribe_channel(one.target_app[0], one.id)
@@ -537,7 +554,9 @@ class SimEngine:
             args = req.get("appArgs")
             arglist = args.split(",") if args else []
             one.app_name, one.app_data = "Stasis", ",".join([app, *arglist])
-            self._emit_channel("ChannelDialplan", one, {"dialplan_app": "Stasis", "dialplan_app_data": one.app_data})
+            self._emit_channel(
+                "ChannelDialplan", one, {"dialplan_app": "Stasis", "dialplan_app_data": one.app_data}
+            )
             self._enter_stasis(one, app, arglist)
         else:
             # "Stasis app '(null)' doesn't exist": the channel is torn down a moment later.
@@ -702,10 +721,7 @@ class SimEngine:
         else:
             target = (parts[0], parts[1], parts[2])
         context, exten, prio = target
-        if prio.isdigit():
-            priority = int(prio)
-        else:
-            priority = self.dialplan.find_label(context, exten, prio) or 0
+        priority = int(prio) if prio.isdigit() else (self.dialplan.find_label(context, exten, prio) or 0)
         if priority <= 0:
             self._pbx_hangup(ch)
             return "stop"

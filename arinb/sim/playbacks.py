@@ -129,9 +129,7 @@ class Playbacks:
         body = pb.to_json()
         self._queued.setdefault(ch.id, []).append(pb)
         channel = ch
-        cmd = Command(
-            f"play {pb.id}", lambda done: self._run(pb, done, channel), lambda: self._cancelled(pb)
-        )
+        cmd = Command(f"play {pb.id}", lambda done: self._run(pb, done, channel), lambda: self._cancelled(pb))
         pb.command = cmd
         engine.queue_of(ch).submit(cmd, defer=START_LAG)
         return Reply(201, body)

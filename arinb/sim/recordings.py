@@ -11,8 +11,8 @@ from what the recorded channel heard (with :mod:`arinb.audio` when it is install
 from __future__ import annotations
 
 import io
+import logging
 import math
-import struct
 import wave
 from collections.abc import Callable
 from pathlib import Path
@@ -24,6 +24,17 @@ if TYPE_CHECKING:
     from arinb.sim.engine import Handler, Reply, Request, SimEngine
 
 __all__ = ["Recordings", "wav_bytes"]
+
+log = logging.getLogger("arinb.sim")
+
+
+def _renderer() -> Callable[..., Any] | None:
+    """``arinb.audio.render`` when the audio package (numpy) is usable, else None (silent files)."""
+    try:
+        from arinb.audio import render
+    except ImportError:
+        return None
+    return render
 
 #: How long after maxDurationSeconds the recording really stops (observed 2.806 s for 2 s).
 MAX_DURATION_OVERSHOOT = 0.8
@@ -265,21 +276,18 @@ class Recordings:
         if n <= 0:
             return b""
         if stored.source_channel is not None:
-            try:
-                from arinb.audio import render  # type: ignore[attr-defined]
-            except ImportError:
-                render = None
+            render = _renderer()
             if render is not None:
                 segments = self.engine.media_log(stored.source_channel)
                 try:
-                    pcm: Any = render(segments, stored.start, stored.start + n / 8000, rate=8000)
+                    pcm: Any = render(segments, stored.start, stored.start + n / 8000, 8000)
                     data = bytes(pcm.astype("<i2").tobytes())
                     if len(data) >= 2 * n:
                         return data[: 2 * n]
                     return data + b"\0\0" * (n - len(data) // 2)
                 except Exception:  # a renderer problem must not break GET .../file
-                    pass
-        return struct.pack(f"<{n}h", *([0] * n)) if n < 4096 else b"\0\0" * n
+                    log.exception("rendering recording %s failed; writing silence", stored.name)
+        return b"\0\0" * n
 
     # -- live ----------------------------------------------------------------------------------------------
     def _op_get_live(self, req: Request) -> Reply:
