@@ -29,6 +29,7 @@ from arinb.audio.segments import MediaSegment
 from arinb.audio.tones import (
     PLAYTONES_VOLUME,
     TONE_START_DELAY,
+    TONE_STOP_DELAY,
     ToneProgram,
     ToneSpecError,
     resolve_tone,
@@ -41,6 +42,7 @@ __all__ = [
     "NO_AUDIO_FILES_NOTE",
     "PLAYTONES_VOLUME",
     "TONE_START_DELAY",
+    "TONE_STOP_DELAY",
     "WAV_READ_LOST_SAMPLES",
     "AudioClip",
     "AudioFileError",

@@ -4,21 +4,18 @@ The simulator's engine records one :class:`~arinb.audio.segments.MediaSegment` p
 sends; :func:`render` turns a list of them into 8 kHz int16 samples between two simulated times. The rules
 below come from sample-exact captures of Asterisk 22.10.1 (shared ground truth, AUDIO.md):
 
-* **Files** start on their segment's start time. Each ``.wav`` loses its last 22 samples
-  (:data:`~arinb.audio.files.WAV_READ_LOST_SAMPLES`). A file segment that starts within
-  :data:`CHAIN_TOLERANCE` of the previous file segment's end continues right where that one's audio
-  stopped, so say-compositions and lists play their files back to back with no gap, as Asterisk does,
-  whatever rounding the engine's timers had.
-* **Re-opened files**: when a file segment starts at a non-zero ``offset`` and does not continue the previous
-  segment of the same file seamlessly (an unpause, or ``offsetms``), Asterisk's ``ast_streamfile`` writes
-  the file's first frame before seeking: the caller hears :data:`REOPEN_REPLAY_SAMPLES` samples of the file
-  start, then the file from ``offset``. A ``forward``/``reverse`` (a segment that starts exactly where the
-  previous segment of the same file ended) seeks in place, without that frame.
-* **Tones** are the playtones generator, emulated exactly (:mod:`arinb.audio.tones`), starting
-  :data:`~arinb.audio.tones.TONE_START_DELAY` (one frame) after their segment starts and lasting the
-  segment's length rounded to whole 20 ms frames.
+* **Files** start on their segment's start time and play ``offset`` onward, for the segment's length.
+  Each ``.wav`` loses its last 22 samples (:data:`~arinb.audio.files.WAV_READ_LOST_SAMPLES`). A file segment
+  that starts within :data:`CHAIN_TOLERANCE` of the previous file segment's end continues right where that
+  one's audio stopped, so say-compositions and lists play their files back to back with no gap, as Asterisk
+  does, whatever rounding the engine's timers had. Segments are taken literally otherwise: the replayed
+  first frame of an unpause (Asterisk re-opens the file, and ``ast_streamfile`` writes its first frame before
+  seeking) is a 20 ms segment at offset 0 in the log, as the simulator writes it.
+* **Tones** are the playtones generator, emulated exactly (:mod:`arinb.audio.tones`), from their segment's
+  start (the log places it :data:`~arinb.audio.tones.TONE_START_DELAY` after PlaybackStarted) until
+  :data:`~arinb.audio.tones.TONE_STOP_DELAY` after their segment's end, in whole 20 ms frames.
 * **Silence** and anything no segment covers (a pause, before the first playback) are zeros.
-* Where segments overlap (a tone's delayed tail under the next playback), the later segment wins.
+* Where segments overlap (a stopped tone's last frame under the next playback), the later segment wins.
 * A sound with no file (a catalog-only simulator) renders as silence of the segment's length, and the clip
   gets the note ``"no audio files installed: <names>"``.
 
@@ -27,8 +24,8 @@ Example::
     >>> from arinb.audio import MediaSegment, render
     >>> ring = MediaSegment("ch", 100.0, 112.0, "tone", "440/1500,0/3500")
     >>> pcm = render([ring], 100.0, 112.0)
-    >>> pcm.size, int(pcm[160]), int(abs(pcm).max())
-    (96000, 0, 7233)
+    >>> pcm.size, int(pcm[0]), int(pcm[1]), int(abs(pcm).max())
+    (96000, 0, 2445, 7233)
 """
 
 from __future__ import annotations
@@ -44,14 +41,13 @@ import numpy as np
 from arinb.audio.clip import AudioClip
 from arinb.audio.files import AudioFileError, GsmDecoderMissing, find_sound, playable_samples, resample
 from arinb.audio.segments import MediaSegment
-from arinb.audio.tones import FRAME_SAMPLES, TONE_RATE, TONE_START_DELAY, ToneSpecError, tone_program
+from arinb.audio.tones import FRAME_SAMPLES, TONE_RATE, TONE_STOP_DELAY, ToneSpecError, tone_program
 from arinb.errors import AriUsageError
 
 __all__ = [
     "CHAIN_TOLERANCE",
     "NO_AUDIO_FILES_NOTE",
     "RENDER_RATE",
-    "REOPEN_REPLAY_SAMPLES",
     "render",
     "render_clip",
     "segments_span",
@@ -59,12 +55,8 @@ __all__ = [
 
 #: Rendering happens at Asterisk's slin rate; other rates are resampled at the end.
 RENDER_RATE = TONE_RATE
-#: One 20 ms frame of the file's start, heard when a file is re-opened at an offset (unpause, offsetms).
-REOPEN_REPLAY_SAMPLES = FRAME_SAMPLES
 #: A file segment starting this close (seconds) to the previous file segment's end follows it seamlessly.
 CHAIN_TOLERANCE = 0.020
-#: A segment of the same file starting this close to the previous one's end is a seek in place, not a re-open.
-_SEAMLESS = 0.0005
 #: The note a clip carries when sounds had no file to play (a simulator running on its built-in catalog).
 NO_AUDIO_FILES_NOTE = "no audio files installed"
 
@@ -184,14 +176,12 @@ class _Renderer:
     def file(self, segment: MediaSegment, previous: _Placed | None) -> _Placed:
         position = self.index(segment.start)
         limit = None if segment.end is None else max(round((segment.end - segment.start) * RENDER_RATE), 0)
-        gap = (
-            None if previous is None or previous.segment.end is None else segment.start - previous.segment.end
-        )
-        same_file = previous is not None and (
-            previous.segment.source == segment.source and previous.segment.playback_id == segment.playback_id
-        )
-        seamless = same_file and gap is not None and abs(gap) <= _SEAMLESS
-        if previous is not None and gap is not None and abs(gap) <= CHAIN_TOLERANCE:
+        previous_end = None if previous is None else previous.segment.end
+        if (
+            previous is not None
+            and previous_end is not None
+            and abs(segment.start - previous_end) <= CHAIN_TOLERANCE
+        ):
             position = previous.audio_end
         pcm = self.content(segment.source)
         if pcm is None:
@@ -199,8 +189,6 @@ class _Renderer:
             return _Placed(segment, position + length)
         offset = max(round(segment.offset * RENDER_RATE), 0)
         audio = pcm[offset:]
-        if offset > 0 and not seamless:
-            audio = np.concatenate([pcm[:REOPEN_REPLAY_SAMPLES], audio])
         if limit is not None:
             audio = audio[:limit]
         self.write(position, audio)
@@ -214,12 +202,12 @@ class _Renderer:
         except ToneSpecError as exc:
             self.notes.add(f"{exc} (rendered as silence)")
             return
-        position = self.index(segment.start + TONE_START_DELAY)
+        position = self.index(segment.start)
         if segment.end is None:
             length = self.out.size - position
         else:
-            # The generator writes whole frames until it is removed.
-            frames = round((segment.end - segment.start) * RENDER_RATE / FRAME_SAMPLES)
+            # The generator writes whole frames, one frame past its removal.
+            frames = round((segment.end + TONE_STOP_DELAY - segment.start) * RENDER_RATE / FRAME_SAMPLES)
             length = max(frames, 0) * FRAME_SAMPLES
         skip = max(0, -position)
         count = min(position + length, self.out.size) - (position + skip)

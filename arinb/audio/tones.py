@@ -47,6 +47,7 @@ __all__ = [
     "FRAME_SAMPLES",
     "PLAYTONES_VOLUME",
     "TONE_START_DELAY",
+    "TONE_STOP_DELAY",
     "ToneItem",
     "ToneProgram",
     "ToneSpecError",
@@ -60,9 +61,13 @@ __all__ = [
 FRAME_SAMPLES = 160
 #: The playtones amplitude for ARI tones: ``ast_playtones_start(chan, 0, ...)`` turns volume 0 into 7219.
 PLAYTONES_VOLUME = 7219
-#: Tone audio starts one frame after PlaybackStarted (measured: first sample 17-18 ms after the event, on
-#: the next 20 ms frame), while file audio starts on the frame of PlaybackStarted.
-TONE_START_DELAY = 0.020
+#: Tone audio starts 17-18 ms after PlaybackStarted (measured: one frame later than file audio). Whoever
+#: writes the media log places a tone segment's start there (the simulator does: ``TONE_LEAD``).
+TONE_START_DELAY = 0.018
+#: The generator's frames lag the control by one frame: a tone stopped at ``t`` is heard until ``t + 0.020``
+#: (measured: DELETE at 9.50 s, 72000 samples from 0.52 s to 9.52 s). The renderer adds this to a stopped
+#: tone segment.
+TONE_STOP_DELAY = 0.020
 #: The generator always runs at 8 kHz (it switches the channel's write format to slin).
 TONE_RATE = 8000
 

@@ -10,6 +10,8 @@ from _audio_helpers import make_wav, ramp, real_sound
 
 from arinb.audio import (
     NO_AUDIO_FILES_NOTE,
+    TONE_START_DELAY,
+    TONE_STOP_DELAY,
     WAV_READ_LOST_SAMPLES,
     MediaSegment,
     playable_samples,
@@ -42,34 +44,40 @@ def weasel(tmp_path: Path) -> Path:
 
 
 def test_fr_ring_is_440_hz_with_a_1_5_on_3_5_off_cadence() -> None:
-    # tones.json / AUDIO.md: PlaybackStarted ~0.502, DELETE ~9.50.
-    clip = render_clip([seg(0.502, 9.50, "tone", tone_spec("fr", "ring"))], T0, T0 + 10.0)
+    # tones.json / AUDIO.md: PlaybackStarted ~0.502, first tone sample 0.520 (where the log starts the tone
+    # segment: TONE_START_DELAY later), DELETE ~9.50.
+    assert TONE_START_DELAY == 0.018
+    clip = render_clip([seg(0.502 + TONE_START_DELAY, 9.50, "tone", tone_spec("fr", "ring"))], T0, T0 + 10.0)
     assert clip.dominant_frequency(0.6, 2.0) == pytest.approx(440.0, abs=0.5)
     cadence = clip.on_off_cadence()
     assert len(cadence) == 2
     (on1, off1), (on2, off2) = cadence
     assert on1 == pytest.approx(1.5, abs=0.001) and off1 == pytest.approx(3.5, abs=0.001)
     assert on2 == pytest.approx(1.5, abs=0.001) and off2 is None
-    assert [round(b, 3) for b, _ in clip.bursts()] == [0.522, 5.522]
-    # "A received exactly 72000 samples (9.000 s)": the tone ran 450 whole frames from 0.522.
-    assert not np.any(clip.samples[at(0.522) + 72000 :])
+    assert [round(b, 3) for b, _ in clip.bursts()] == [0.52, 5.52]
+    # "After 7.02 the off-phase was zeros" (the tone ran to 9.52, one frame past the DELETE: see below).
+    assert not np.any(clip.samples[at(7.02) :])
     assert clip.peak() == 7233
 
 
 def test_busy_is_480_plus_620_at_half_second_cadence() -> None:
-    clip = render_clip([seg(0.5, 3.5, "tone", tone_spec(None, "busy"))], T0, T0 + 4.0)
+    clip = render_clip([seg(0.52, 3.5, "tone", tone_spec(None, "busy"))], T0, T0 + 4.0)
     assert sorted(clip.peak_frequencies(0.55, 0.95, count=2)) == pytest.approx([480, 620], abs=1)
     cadence = clip.on_off_cadence()
     assert [round(on, 2) for on, _ in cadence] == [0.5, 0.5, 0.5]
     assert [None if off is None else round(off, 2) for _, off in cadence] == [0.5, 0.5, None]
 
 
-def test_tone_audio_starts_one_frame_after_its_segment_at_phase_zero() -> None:
+def test_tone_audio_runs_from_its_segment_start_to_one_frame_past_its_end() -> None:
     pcm = render([seg(1.0, 2.0, "tone", "440")], T0, T0 + 2.5)
-    first = at(1.0) + 160
+    first, last = at(1.0), at(2.0 + TONE_STOP_DELAY)
     assert not np.any(pcm[:first])
-    assert pcm[first] == 0 and pcm[first + 1] == 2445  # sin(2π·440/8000)·7219 from the integer oscillator
-    assert np.any(pcm[first + 1 : at(2.0) + 160]) and not np.any(pcm[at(2.0) + 160 :])
+    assert pcm[first] == 0 and pcm[first + 1] == 2445  # sine phase 0, from the integer oscillator
+    assert np.count_nonzero(pcm[first:last]) > 0.99 * (last - first)
+    assert not np.any(pcm[last:])
+    # The generator stops on a frame boundary: a stop 7 ms into a frame still ends on one.
+    stopped = render([seg(0.0, 0.507, "tone", "440")], T0, T0 + 1.0)
+    assert np.flatnonzero(stopped)[-1] + 1 in (at(0.52), at(0.52) - 1)
 
 
 def test_a_still_sounding_tone_plays_to_the_end_of_the_window() -> None:
@@ -101,32 +109,35 @@ def test_a_stopped_file_ends_at_its_segment_end(weasel: Path) -> None:
     assert not np.any(pcm[at(0.5) :])
 
 
-def test_pause_leaves_a_gap_of_the_paused_length_then_replays_the_first_frame(weasel: Path) -> None:
-    # AUDIO.md pause capture: audio stops after src 1.020 s at 1.52, unpause at 3.00: one 20 ms frame from the
-    # file start, then src 1.02 s onward.
-    segments = [
-        seg(0.5, 1.52, "file", str(weasel), playback_id="pb"),
-        seg(3.0, None, "file", str(weasel), offset=1.02, playback_id="pb"),
+def paused_playback(path: Path) -> list[MediaSegment]:
+    """The media log of the AUDIO.md pause capture, as the simulator writes it.
+
+    Audio stops after src 1.020 s at 1.52; the unpause at 3.00 re-opens the file, whose first 20 ms frame is
+    heard before src 1.02 s onward.
+    """
+    return [
+        seg(0.5, 1.52, "file", str(path), playback_id="pb"),
+        seg(3.0, 3.02, "file", str(path), playback_id="pb"),
+        seg(3.02, None, "file", str(path), offset=1.02, playback_id="pb"),
     ]
-    pcm = render(segments, T0, T0 + 6.0)
+
+
+def test_pause_leaves_a_gap_of_the_paused_length(weasel: Path) -> None:
+    pcm = render(paused_playback(weasel), T0, T0 + 6.0)
     src = playable_samples(weasel)
     assert np.array_equal(pcm[at(0.5) : at(1.52)], src[:8160])
     assert not np.any(pcm[at(1.52) : at(3.0)])  # the paused 1.48 s are zeros
-    assert np.array_equal(pcm[at(3.0) : at(3.0) + 160], src[:160])  # the re-opened file's first frame
+    assert np.array_equal(pcm[at(3.0) : at(3.02)], src[:160])  # the re-opened file's first frame
     rest = src[8160:]
-    assert np.array_equal(pcm[at(3.0) + 160 : at(3.0) + 160 + rest.size], rest)
+    assert np.array_equal(pcm[at(3.02) : at(3.02) + rest.size], rest)
     assert np.count_nonzero(pcm) == 8160 + 160 + rest.size
 
 
 def test_pause_of_real_tt_weasels_sends_what_asterisk_sent() -> None:
     path = real_sound("tt-weasels")
-    segments = [
-        seg(0.5, 1.52, "file", str(path), playback_id="pb"),
-        seg(3.0, None, "file", str(path), offset=1.02, playback_id="pb"),
-    ]
-    pcm = render(segments, T0, T0 + 6.0)
+    pcm = render(paused_playback(path), T0, T0 + 6.0)
     src = playable_samples(path)
-    resumed_end = at(3.0) + 160 + src.size - 8160
+    resumed_end = at(3.02) + src.size - 8160
     sent = np.concatenate([pcm[at(0.5) : at(1.52)], pcm[at(3.0) : resumed_end]])
     # AUDIO.md: "A received 23746 samples = 8160 + 160 + 15426"; the audio ends at 4.94.
     assert sent.size == 8160 + 160 + 15426 == 23746
@@ -147,10 +158,9 @@ def test_forward_seeks_in_place_without_a_replayed_frame(weasel: Path) -> None:
     assert not np.any(pcm[expected.size :])
 
 
-def test_offsetms_reopens_the_file_with_its_first_frame(weasel: Path) -> None:
+def test_an_offset_plays_from_there(weasel: Path) -> None:
     pcm = render([seg(0.0, None, "file", str(weasel), offset=1.5)], T0, T0 + 1.0)
-    src = playable_samples(weasel)
-    expected = np.concatenate([src[:160], src[at(1.5) :]])
+    expected = playable_samples(weasel)[at(1.5) :]
     assert np.array_equal(pcm[: expected.size], expected)
     assert not np.any(pcm[expected.size :])
 
