@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from arinb.timeline.compare import CompareResult
+    from arinb.widgets.timeline import TimelineWidget
 
 __all__ = ["CONNECTION_KINDS", "Timeline"]
 
@@ -431,3 +432,44 @@ class Timeline:
 
         other_frame = other.df if isinstance(other, Timeline) else other
         return compare_frames(self.df, other_frame, tolerance=tolerance, include_requests=include_requests)
+
+    # ------------------------------------------------------------------ display
+
+    def widget(self, rows: int = 25, rate: float = 8.0) -> TimelineWidget:
+        """A live view (ipywidgets): latest ``rows`` rows, counts per type, filters, pause.
+
+        It refreshes itself ``rate`` times a second at most, touching only the rows added since.
+
+        >>> tl.widget()                  # doctest: +SKIP
+        """
+        from arinb.widgets.timeline import TimelineWidget
+
+        return TimelineWidget(self, rows=rows, rate=rate)
+
+    def _repr_html_(self) -> str:
+        """A static summary (counts and the latest rows), for HTML exports and non-widget frontends."""
+        import html as _html
+
+        from arinb.timeline.views import counts
+        from arinb.widgets.timeline import _frame_rows, render_rows
+
+        df = self.df
+        table = counts(df)
+        summary = " · ".join(
+            f"<b>{_html.escape(str(t if isinstance(t, str) else k))}</b> {c}"
+            for k, t, c in zip(table["kind"], table["type"], table["count"], strict=True)
+        )
+        latest = render_rows(list(_frame_rows(df.iloc[::-1].head(25))))
+        return f"<div><b>Timeline</b>: {len(df)} rows<br><small>{summary}</small>{latest}</div>"
+
+    def _ipython_display_(self) -> None:
+        # The live widget where widgets render, and the static table in the same bundle for the rest
+        # (nbconvert, GitHub), so the notebook reads well either way.
+        from IPython.display import display
+
+        bundle: dict[str, Any] = {"text/plain": repr(self), "text/html": self._repr_html_()}
+        try:
+            bundle.update(self.widget()._repr_mimebundle_() or {})
+        except Exception:  # no ipywidgets / no comm: the static view is still right
+            pass
+        display(bundle, raw=True)

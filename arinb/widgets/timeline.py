@@ -1,0 +1,408 @@
+"""The live timeline view: latest rows as a table, counts per type, filters, pause.
+
+A :class:`~arinb.widgets.throttle.Throttle` polls the timeline a few times a second (8 Hz by default) and
+sets the widgets' ``value`` traits when something changed. Each refresh reads only the rows added since
+the previous one (counts are updated with ``numpy.bincount`` on their type codes; the table needs at most
+``rows`` of them), so a burst of thousands of events costs the kernel next to nothing.
+
+>>> tl.widget()        # doctest: +SKIP   (or TimelineWidget(tl), or `tl` as a cell's last line)
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as _dt
+import html
+import threading
+import time
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, Final
+
+import ipywidgets as w
+import numpy as np
+
+from arinb.timeline._store import KIND_CONNECTION, KIND_REQUEST, KINDS
+from arinb.widgets.throttle import Throttle
+
+if TYPE_CHECKING:
+    from arinb.timeline import Timeline
+
+__all__ = ["TimelineWidget", "render_rows"]
+
+REQUESTS: Final = "\x00requests"  # the type-filter value that selects REST calls
+_SCAN_CHUNK: Final = 4096
+_MAX_CHANNELS: Final = 100  # channels offered in the filter (the most recent ones)
+_HEAD: Final = ("#", "time (UTC)", "kind", "what", "channel", "state", "playback / media", "lag ms")
+_STYLE: Final = (
+    "<style>.arinb-tl{border-collapse:collapse;font:12px monospace}"
+    ".arinb-tl td,.arinb-tl th{padding:1px 6px;border-bottom:1px solid #eee;text-align:left;"
+    "white-space:nowrap;max-width:36em;overflow:hidden;text-overflow:ellipsis}"
+    ".arinb-tl tr.request td{color:#1565c0}.arinb-tl tr.connection td{color:#6a1b9a}"
+    ".arinb-counts span{display:inline-block;margin:0 8px 2px 0;font:12px monospace}</style>"
+)
+
+
+def _clock(epoch: float) -> str:
+    if epoch != epoch:  # NaN
+        return ""
+    t = _dt.datetime.fromtimestamp(epoch, _dt.UTC)
+    return f"{t:%H:%M:%S}.{t.microsecond // 1000:03d}"
+
+
+def render_rows(rows: list[tuple[str, ...]]) -> str:
+    """The table HTML for display rows (``(css class, cell, cell, ...)`` tuples, newest first)."""
+    head = "".join(f"<th>{h}</th>" for h in _HEAD)
+    body = "".join(
+        f"<tr class='{row[0]}'>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row[1:]) + "</tr>"
+        for row in rows
+    )
+    return f"{_STYLE}<table class='arinb-tl'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+class TimelineWidget(w.VBox):
+    """A live view of a :class:`~arinb.timeline.Timeline`.
+
+    Children, all plain ipywidgets: ``type_filter`` and ``channel_filter`` (Dropdowns; ``None`` = all),
+    ``pause_button`` (ToggleButton), ``counts_html``, ``table_html`` (latest rows, newest first) and
+    ``status_html``. Set a filter's ``value`` or the button's ``value`` from Python and call
+    :meth:`refresh` to see the result at once; otherwise the throttle picks it up within ``1/rate`` s.
+    """
+
+    def __init__(self, timeline: Timeline, *, rows: int = 25, rate: float = 8.0, live: bool = True) -> None:
+        self.timeline = timeline
+        self.max_rows = rows
+        self.counts_html = w.HTML()
+        self.table_html = w.HTML()
+        self.status_html = w.HTML()
+        self.type_filter = w.Dropdown(
+            options=[("all types", None)], value=None, layout=w.Layout(width="16em")
+        )
+        self.channel_filter = w.Dropdown(
+            options=[("all channels", None)], value=None, layout=w.Layout(width="22em")
+        )
+        self.pause_button = w.ToggleButton(
+            value=False, description="Pause", icon="pause", tooltip="Freeze the view"
+        )
+        super().__init__(
+            [
+                w.HBox([self.type_filter, self.channel_filter, self.pause_button]),
+                self.counts_html,
+                self.table_html,
+                self.status_html,
+            ]
+        )
+        self._lock = threading.RLock()
+        self._seen = 0  # store rows already folded into counts and rows
+        self._base_done = False  # rows read from a file (Timeline.read) folded in
+        self._rows: list[tuple[str, ...]] = []
+        self._type_counts = np.zeros(0, dtype=np.int64)  # by type vocab code, events + connections
+        self._kind_counts = np.zeros(len(KINDS), dtype=np.int64)
+        self._base_type_counts: dict[str, int] = {}
+        self._base_requests = 0
+        self._labels: dict[str, str] = {}  # channel id -> "name (id)"
+        self._dirty = True  # filters changed: rebuild rows from the whole timeline
+        self.refreshes = 0
+        self.last_refresh_ms = 0.0
+        self.rows_scanned = 0  # store rows read to build display rows (instrumentation)
+        self.type_filter.observe(self._filters_changed, "value")
+        self.channel_filter.observe(self._filters_changed, "value")
+        self.pause_button.observe(self._pause_changed, "value")
+        self.throttle = Throttle(self.refresh, rate=rate, poll=live, name="timeline")
+        self.refresh()
+
+    # -- state
+
+    @property
+    def paused(self) -> bool:
+        return bool(self.pause_button.value)
+
+    @property
+    def shown(self) -> list[tuple[str, ...]]:
+        """The display rows in the table, newest first: ``(css class, seq, time, kind, what, ...)``."""
+        return list(self._rows)
+
+    def counts(self) -> dict[str, int]:
+        """Rows per type so far (events and connection kinds by type; REST calls as ``requests``)."""
+        vocab = self.timeline._s.vocabs["type"].strings
+        out = dict(self._base_type_counts)
+        for code in np.flatnonzero(self._type_counts):
+            name = vocab[code] if code < len(vocab) else None
+            if name is not None:
+                out[name] = out.get(name, 0) + int(self._type_counts[code])
+        requests = int(self._kind_counts[KIND_REQUEST]) + self._base_requests
+        if requests:
+            out["requests"] = requests
+        return out
+
+    # -- events from the widgets
+
+    def _filters_changed(self, change: dict[str, Any]) -> None:
+        with self._lock:
+            self._dirty = True
+        self.throttle.poke()
+
+    def _pause_changed(self, change: dict[str, Any]) -> None:
+        self.pause_button.description = "Resume" if change["new"] else "Pause"
+        self.pause_button.icon = "play" if change["new"] else "pause"
+        if not change["new"]:
+            self.throttle.poke()
+
+    # -- the refresh (throttle thread, or called directly)
+
+    def refresh(self) -> None:
+        """Fold in the rows added since the last refresh and update the traits that changed."""
+        with self._lock:
+            store = self.timeline._s
+            n = store.n
+            if self.paused:
+                waiting = n - self._seen
+                self._set(self.status_html, self._status(n, f"paused ({waiting} new rows waiting)"))
+                return
+            if n == self._seen and not self._dirty and self._base_done:
+                return
+            started = time.perf_counter()
+            self.refreshes += 1
+            if not self._base_done:
+                self._fold_base()
+            start = self._seen
+            self._fold_counts(start, n)
+            if self._dirty:
+                self._rows = self._latest(n, self.max_rows, floor=0)
+                self._dirty = False
+            elif n > start:
+                fresh = self._latest(n, self.max_rows, floor=start)
+                self._rows = (fresh + self._rows)[: self.max_rows]
+            self._seen = n
+            self._update_options()
+            self._set(self.counts_html, self._counts_html())
+            self._set(self.table_html, render_rows(self._rows))
+            self.last_refresh_ms = (time.perf_counter() - started) * 1000.0
+            self._set(self.status_html, self._status(n, ""))
+
+    @staticmethod
+    def _set(widget: w.HTML, value: str) -> None:
+        if widget.value != value:  # an unchanged trait is not sent to the browser
+            widget.value = value
+
+    def _status(self, n: int, note: str) -> str:
+        total = self.timeline._offset + n
+        parts = [
+            f"{total} rows",
+            f"showing {len(self._rows)} latest",
+            f"refresh {self.last_refresh_ms:.1f} ms",
+        ]
+        if note:
+            parts.append(note)
+        return "<small>" + " · ".join(html.escape(p) for p in parts) + "</small>"
+
+    def _fold_counts(self, start: int, stop: int) -> None:
+        if stop <= start:
+            return
+        store = self.timeline._s
+        kinds = np.frombuffer(store.kind[start:stop], dtype=np.int8)
+        codes = np.frombuffer(store.codes["type"][start:stop], dtype=np.int32)
+        self._kind_counts += np.bincount(kinds, minlength=len(KINDS))[: len(KINDS)]
+        typed = codes[kinds != KIND_REQUEST]
+        size = max(len(self._type_counts), int(codes.max(initial=0)) + 1)
+        grown = np.zeros(size, dtype=np.int64)
+        grown[: len(self._type_counts)] = self._type_counts
+        grown += np.bincount(typed, minlength=size)
+        self._type_counts = grown
+        self._label_channels(start, stop)
+
+    def _label_channels(self, start: int, stop: int) -> None:
+        """``name (id)`` labels for channels first named in rows [start, stop)."""
+        store = self.timeline._s
+        names = np.frombuffer(store.codes["channel_name"][start:stop], dtype=np.int32)
+        ids = np.frombuffer(store.codes["channel_id"][start:stop], dtype=np.int32)
+        named = (names > 0) & (ids > 0)
+        if not named.any():
+            return
+        id_codes, first = np.unique(ids[named], return_index=True)
+        id_strings, name_strings = store.vocabs["channel_id"].strings, store.vocabs["channel_name"].strings
+        for code, row in zip(id_codes, first, strict=True):
+            cid = id_strings[code]
+            if cid is not None and cid not in self._labels:
+                self._labels[cid] = f"{name_strings[names[named][row]]} ({cid})"
+
+    def _fold_base(self) -> None:
+        """Counts and rows of a timeline read from a file (rows before the store's first)."""
+        self._base_done = True
+        if not self.timeline._offset:
+            return
+        base = self.timeline.df.iloc[: self.timeline._offset]
+        events = base[base["kind"] != "request"]
+        for etype, count in events["type"].value_counts().items():
+            if count:
+                self._base_type_counts[str(etype)] = int(count)
+        self._base_requests = int((base["kind"] == "request").sum())
+        for cid, name in zip(base["channel_id"], base["channel_name"], strict=True):
+            if isinstance(cid, str) and cid not in self._labels and isinstance(name, str):
+                self._labels[cid] = f"{name} ({cid})"
+
+    # -- choosing and rendering rows
+
+    def _mask(self, start: int, stop: int) -> np.ndarray | None:
+        """Which store rows in [start, stop) pass the filters (None = all)."""
+        store = self.timeline._s
+        mask: np.ndarray | None = None
+        wanted_type = self.type_filter.value
+        if wanted_type == REQUESTS:
+            mask = np.frombuffer(store.kind[start:stop], dtype=np.int8) == KIND_REQUEST
+        elif wanted_type is not None:
+            code = store.vocabs["type"].codes.get(wanted_type, -1)
+            mask = np.frombuffer(store.codes["type"][start:stop], dtype=np.int32) == code
+        wanted_channel = self.channel_filter.value
+        if wanted_channel is not None:
+            code = store.vocabs["channel_id"].codes.get(wanted_channel, -1)
+            on_channel = np.frombuffer(store.codes["channel_id"][start:stop], dtype=np.int32) == code
+            mask = on_channel if mask is None else mask & on_channel
+        return mask
+
+    def _latest(self, stop: int, limit: int, floor: int) -> list[tuple[str, ...]]:
+        """Up to ``limit`` display rows, newest first, from store rows [floor, stop) (then file rows)."""
+        picked: list[int] = []
+        hi = stop
+        while hi > floor and len(picked) < limit:
+            # Unfiltered, the newest rows are the answer; filtered, scan back a chunk at a time.
+            lo = max(floor, hi - (limit - len(picked) if self._unfiltered() else _SCAN_CHUNK))
+            mask = self._mask(lo, hi)
+            self.rows_scanned += hi - lo
+            rows = np.arange(hi - 1, lo - 1, -1) if mask is None else lo + np.flatnonzero(mask)[::-1]
+            picked.extend(int(i) for i in rows[: limit - len(picked)])
+            hi = lo
+        out = [self._store_row(i) for i in picked]
+        if floor == 0 and len(out) < limit and self.timeline._offset:
+            out.extend(self._base_rows(limit - len(out)))
+        return out
+
+    def _unfiltered(self) -> bool:
+        return self.type_filter.value is None and self.channel_filter.value is None
+
+    def _store_row(self, i: int) -> tuple[str, ...]:
+        store = self.timeline._s
+        strings = {name: store.vocabs[name].strings for name in store.vocabs}
+        names = (
+            "type",
+            "channel_id",
+            "channel_name",
+            "channel_state",
+            "playback_id",
+            "playback_state",
+            "media_uri",
+        )
+        code = {name: store.codes[name][i] for name in names}
+
+        def text(name: str) -> str:
+            value = strings[name][code[name]]
+            return "" if value is None else value
+
+        kind = store.kind[i]
+        seq = str(self.timeline._offset + i)
+        at = _clock(store.received_at[i])
+        channel = text("channel_name") or text("channel_id")
+        state = text("channel_state") or text("playback_state")
+        playback = " ".join(x for x in (text("playback_id"), text("media_uri")) if x)
+        if kind == KIND_REQUEST:
+            extra = self._extra(i)
+            status = extra.get("status")
+            elapsed = extra.get("elapsed", float("nan"))
+            reply = f"{status}" if status is not None else (extra.get("error") or "no reply")
+            took = f" ({elapsed * 1000:.1f} ms)" if elapsed == elapsed else ""
+            what = f"{extra.get('method', '')} {extra.get('path', '')} → {reply}{took}"
+            return ("request", seq, at, "request", what, channel, state, playback, "")
+        if kind == KIND_CONNECTION:
+            detail = self._extra(i).get("detail") or ""
+            return ("connection", seq, at, "connection", f"{text('type')} {detail}".strip(), "", "", "", "")
+        lag = store.received_at[i] - store.timestamp[i]
+        lag_ms = f"{lag * 1000:.1f}" if lag == lag else ""
+        return ("event", seq, at, "event", text("type"), channel, state, playback, lag_ms)
+
+    def _extra(self, i: int) -> dict[str, Any]:
+        extra = self.timeline._s.extra
+        k = bisect.bisect_left(extra, i, key=lambda item: item[0])
+        return extra[k][1] if k < len(extra) and extra[k][0] == i else {}
+
+    def _base_rows(self, limit: int) -> list[tuple[str, ...]]:
+        """Display rows from a timeline's file rows (Timeline.read), newest first."""
+        base = self.timeline.df.iloc[: self.timeline._offset]
+        wanted_type, wanted_channel = self.type_filter.value, self.channel_filter.value
+        if wanted_type == REQUESTS:
+            base = base[base["kind"] == "request"]
+        elif wanted_type is not None:
+            base = base[(base["type"] == wanted_type).fillna(False)]
+        if wanted_channel is not None:
+            base = base[(base["channel_id"] == wanted_channel).fillna(False)]
+        return list(_frame_rows(base.iloc[::-1].head(limit)))
+
+    # -- filter options
+
+    def _update_options(self) -> None:
+        store = self.timeline._s
+        types = sorted(
+            {t for t in store.vocabs["type"].strings if t is not None} | set(self._base_type_counts)
+        )
+        type_options = [("all types", None), ("REST requests", REQUESTS)] + [(t, t) for t in types]
+        if [o[1] for o in self.type_filter.options] != [o[1] for o in type_options]:
+            value = self.type_filter.value
+            with self.type_filter.hold_trait_notifications():
+                self.type_filter.options = type_options
+                self.type_filter.value = value
+        ids = [c for c in store.vocabs["channel_id"].strings[-_MAX_CHANNELS:] if c is not None]
+        base_ids = [c for c in self._labels if c not in store.vocabs["channel_id"].codes]
+        ids = (base_ids + ids)[-_MAX_CHANNELS:]
+        options = [("all channels", None)] + [(self._labels.get(c, c), c) for c in ids]
+        if self.channel_filter.options != tuple(options):
+            value = self.channel_filter.value
+            if value is not None and value not in ids:
+                options.append((self._labels.get(value, value), value))
+            with self.channel_filter.hold_trait_notifications():
+                self.channel_filter.options = options
+                self.channel_filter.value = value
+
+    def _counts_html(self) -> str:
+        counts = self.counts()
+        if not counts:
+            return "<div class='arinb-counts'><i>no rows yet</i></div>"
+        parts = "".join(
+            f"<span><b>{html.escape(name)}</b> {count}</span>"
+            for name, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        )
+        return f"<div class='arinb-counts'>{parts}</div>"
+
+    # -- lifecycle
+
+    def close(self) -> None:
+        """Stop the refresh thread and close the widgets."""
+        self.throttle.stop()
+        for child in (self.type_filter, self.channel_filter, self.pause_button):
+            child.close()
+        for view in (self.counts_html, self.table_html, self.status_html):
+            view.close()
+        super().close()
+
+
+def _frame_rows(frame: Any) -> Iterator[tuple[str, ...]]:
+    """Display rows from timeline frame rows (used for rows read from a file)."""
+    import pandas as pd
+
+    def text(value: Any) -> str:
+        return "" if value is None or pd.isna(value) else str(value)
+
+    for row in frame.itertuples(index=False):
+        kind = str(row.kind)
+        at = _clock(row.received_at.timestamp()) if not pd.isna(row.received_at) else ""
+        channel = text(row.channel_name) or text(row.channel_id)
+        state = text(row.channel_state) or text(row.playback_state)
+        playback = " ".join(x for x in (text(row.playback_id), text(row.media_uri)) if x)
+        if kind == "request":
+            reply = text(row.status) or text(row.error) or "no reply"
+            took = f" ({row.elapsed * 1000:.1f} ms)" if not pd.isna(row.elapsed) else ""
+            what = f"{text(row.method)} {text(row.path)} → {reply}{took}"
+            yield ("request", str(row.seq), at, kind, what, channel, state, playback, "")
+        elif kind == "connection":
+            what = f"{text(row.type)} {text(row.detail)}".strip()
+            yield ("connection", str(row.seq), at, kind, what, "", "", "", "")
+        else:
+            lag = f"{row.lag * 1000:.1f}" if not pd.isna(row.lag) else ""
+            yield ("event", str(row.seq), at, kind, text(row.type), channel, state, playback, lag)
