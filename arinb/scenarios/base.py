@@ -99,6 +99,19 @@ class ScenarioClock:
         """Epoch seconds on this clock."""
         return float(self._sim_clock.now()) if self._sim_clock is not None else time.time()
 
+    def until_next_timer(self, default: float) -> float:
+        """Seconds until the simulator's next timer is due (``default`` if it cannot tell or has none)."""
+        next_due = getattr(self._sim_clock, "next_due", None)
+        if next_due is None:
+            return default
+        try:
+            due = next_due()
+        except Exception:
+            return default
+        if not isinstance(due, int | float):
+            return default
+        return min(max(float(due) - self.now(), 0.0), default * 50)
+
     def wall_timeout(self, seconds: float) -> float:
         """Wall seconds to allow for something that takes ``seconds`` on this clock (plus slack)."""
         if self.manual:
@@ -831,9 +844,10 @@ class AppScenario(Scenario):
             except TimeoutError:
                 if self.clock.manual:
                     # Nothing moves on a manual clock unless someone advances it. When nothing is in
-                    # flight, nudge it along; the clock fires each timer at its own due time.
-                    self.clock._sim_clock.advance(nudge)
-                    nudged += nudge
+                    # flight, move it to its next timer (or a growing nudge), so times stay exact.
+                    step = self.clock.until_next_timer(nudge)
+                    self.clock._sim_clock.advance(step)
+                    nudged += step
                     nudge = min(nudge * 2, 0.5)
 
     # -- the call ------------------------------------------------------------------------------------

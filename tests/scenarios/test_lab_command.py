@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from arinb.scenarios.lab import app_notebook, resolve_notebook, voila_command
+from arinb.scenarios.lab import resolve_notebook, voila_command
 
 ROOT = Path(__file__).resolve().parents[2]
 
