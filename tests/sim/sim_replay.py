@@ -66,6 +66,7 @@ class Replay:
     frames: list[tuple[float, str, str]] = field(default_factory=list)  # (t, socket, raw)
     replies: list[tuple[float, dict[str, Any], Reply]] = field(default_factory=list)
     engine: SimEngine | None = None
+    ids: dict[str, str] = field(default_factory=dict)  # trace id -> engine id (generated ids)
 
     def events(self, socket: str | None = None) -> list[dict[str, Any]]:
         return [loads(raw) for _, s, raw in self.frames if socket is None or s == socket]
@@ -124,7 +125,7 @@ async def replay(name: str, *, tail: float = 2.0) -> Replay:
     def sender(sock: str):
         return lambda raw: result.frames.append((clock.now() - start, sock, raw))
 
-    ids: dict[str, str] = {}  # trace id -> engine id, for ids the server generates (bridge, playback)
+    ids = result.ids  # trace id -> engine id, for ids the server generates (bridge, playback)
     expected = {id(req): resp for req, resp in paired_responses(trace)}
 
     def mapped(text: str) -> str:
