@@ -467,9 +467,10 @@ class Timeline:
         # (nbconvert, GitHub), so the notebook reads well either way.
         from IPython.display import display
 
-        bundle: dict[str, Any] = {"text/plain": repr(self), "text/html": self._repr_html_()}
+        bundle: dict[str, Any] = {}
         try:
             bundle.update(self.widget()._repr_mimebundle_() or {})
         except Exception:  # no ipywidgets / no comm: the static view is still right
             pass
+        bundle.update({"text/plain": repr(self), "text/html": self._repr_html_()})
         display(bundle, raw=True)

@@ -1,0 +1,227 @@
+"""The live timeline widget and the shared Throttle, driven without a kernel (set traits, assert state)."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from arinb.errors import AriUsageError
+from arinb.timeline import Timeline
+from arinb.widgets.throttle import Throttle
+from arinb.widgets.timeline import REQUESTS, TimelineWidget
+
+TRACES = Path(__file__).resolve().parents[2] / ".." / "shared" / "ari" / "traces"
+
+
+@pytest.fixture
+def tones() -> Timeline:
+    return Timeline.from_trace(TRACES / "tones.json")
+
+
+@pytest.fixture
+def make_widget():
+    made: list[TimelineWidget] = []
+
+    def make(tl: Timeline, **kw) -> TimelineWidget:
+        kw.setdefault("live", False)
+        widget = TimelineWidget(tl, **kw)
+        made.append(widget)
+        return widget
+
+    yield make
+    for widget in made:
+        widget.close()
+
+
+def _flood(tl: Timeline, count: int, start: int = 0, channels: int = 10) -> None:
+    for i in range(start, start + count):
+        c = i % channels
+        tl.add_event(
+            {
+                "type": "ChannelDtmfReceived",
+                "digit": "1",
+                "channel": {"id": f"f{c}", "name": f"PJSIP/f{c}", "state": "Up"},
+            },
+            time.time(),
+        )
+
+
+def test_initial_state(tones: Timeline, make_widget) -> None:
+    wd = make_widget(tones, rows=5)
+    assert wd.counts() == {
+        "StasisStart": 1,
+        "PlaybackStarted": 1,
+        "PlaybackFinished": 1,
+        "ChannelStateChange": 1,
+        "ChannelHangupRequest": 1,
+        "StasisEnd": 1,
+        "connect": 1,
+        "closed": 1,
+        "requests": 5,
+    }
+    shown = wd.shown
+    assert [row[1] for row in shown] == ["12", "11", "10", "9", "8"]  # newest first
+    assert shown[1][4] == "StasisEnd" and shown[1][5] == "Local/1000@default-00000022;2"
+    assert "DELETE /ari/channels/1795695288.69 → 204" in shown[3][4]
+    assert "StasisEnd" in wd.table_html.value and "<table" in wd.table_html.value
+    assert "<b>requests</b> 5" in wd.counts_html.value
+    assert "13 rows" in wd.status_html.value
+    values = [value for _, value in wd.type_filter.options]
+    assert values[:2] == [None, REQUESTS] and "PlaybackStarted" in values
+    assert wd.channel_filter.options[1] == ("Local/1000@default-00000022;2 (1795695288.69)", "1795695288.69")
+
+
+def test_filters(tones: Timeline, make_widget) -> None:
+    wd = make_widget(tones)
+    wd.type_filter.value = "PlaybackStarted"
+    wd.refresh()
+    assert [row[4] for row in wd.shown] == ["PlaybackStarted"]
+    assert wd.shown[0][7] == "tones-pb-1 tone:ring;tonezone=fr"
+    wd.type_filter.value = REQUESTS
+    wd.refresh()
+    assert [row[0] for row in wd.shown] == ["request"] * 5
+    wd.type_filter.value = None
+    wd.channel_filter.value = "1795695288.69"
+    wd.refresh()
+    assert len(wd.shown) == 9  # six events, play/answer/hangup requests; not the originate
+    assert all(row[5] in ("Local/1000@default-00000022;2", "1795695288.69") for row in wd.shown)
+    wd.channel_filter.value = None
+    wd.refresh()
+    assert len(wd.shown) == 13
+
+
+def test_new_rows_reach_the_view_and_only_they_are_read(make_widget) -> None:
+    tl = Timeline()
+    _flood(tl, 50_000)
+    wd = make_widget(tl, rows=20)
+    assert wd.counts() == {"ChannelDtmfReceived": 50_000}
+    scanned = wd.rows_scanned
+    _flood(tl, 7_000, start=50_000)
+    wd.refresh()
+    assert wd.counts() == {"ChannelDtmfReceived": 57_000}
+    assert wd.shown[0][1] == "56999" and len(wd.shown) == 20
+    # Unfiltered, a refresh reads only the newest rows it shows, not the 7,000 that came in.
+    assert wd.rows_scanned - scanned == 20
+    # Filtered, it scans only rows added since the last refresh.
+    wd.channel_filter.value = "f3"
+    wd.refresh()
+    assert all(row[5] == "PJSIP/f3" for row in wd.shown) and len(wd.shown) == 20
+    scanned = wd.rows_scanned
+    _flood(tl, 100, start=57_000)
+    wd.refresh()
+    assert wd.rows_scanned - scanned == 100
+    assert wd.shown[0][1] == "57093"  # the newest f3 row
+
+
+def test_pause_and_resume(tones: Timeline, make_widget) -> None:
+    wd = make_widget(tones)
+    wd.pause_button.value = True
+    assert wd.pause_button.description == "Resume"
+    before = wd.table_html.value
+    _flood(tones, 30)
+    wd.refresh()
+    assert wd.table_html.value == before
+    assert "paused (30 new rows waiting)" in wd.status_html.value
+    wd.pause_button.value = False
+    wd.refresh()
+    assert wd.shown[0][1] == str(len(tones) - 1)
+    assert wd.counts()["ChannelDtmfReceived"] == 30
+
+
+def test_unchanged_traits_are_not_sent(tones: Timeline, make_widget) -> None:
+    wd = make_widget(tones)
+    sent: list[str] = []
+    wd.table_html.observe(lambda change: sent.append(change["name"]), "value")
+    wd.refresh()
+    wd.refresh()
+    assert sent == []
+    _flood(tones, 1)
+    wd.refresh()
+    assert sent == ["value"]
+
+
+def test_live_refresh_from_a_writer_thread(make_widget) -> None:
+    tl = Timeline()
+    wd = make_widget(tl, rate=20, live=True)
+    writer = threading.Thread(target=_flood, args=(tl, 20_000))
+    writer.start()
+    writer.join()
+    deadline = time.monotonic() + 5
+    while wd.counts().get("ChannelDtmfReceived") != 20_000 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert wd.counts() == {"ChannelDtmfReceived": 20_000}
+    assert wd.shown[0][1] == "19999"
+    assert wd.throttle.running and wd.throttle.last_error is None
+    wd.close()
+    assert not wd.throttle.running
+
+
+def test_widget_on_a_timeline_read_from_a_file(tones: Timeline, tmp_path: Path, make_widget) -> None:
+    back = Timeline.read(tones.save(tmp_path / "t.jsonl"))
+    _flood(back, 2)
+    wd = make_widget(back, rows=4)
+    assert wd.counts()["StasisEnd"] == 1 and wd.counts()["requests"] == 5
+    assert wd.counts()["ChannelDtmfReceived"] == 2
+    assert [row[1] for row in wd.shown] == ["14", "13", "12", "11"]
+    wd.channel_filter.value = "1795695288.69"
+    wd.refresh()
+    assert [row[4] for row in wd.shown][:2] == ["StasisEnd", "ChannelHangupRequest"]
+
+
+def test_ipython_display_gives_widget_and_html(tones: Timeline, monkeypatch) -> None:
+    import IPython.display
+
+    shown: list[dict] = []
+    monkeypatch.setattr(IPython.display, "display", lambda obj, raw=False: shown.append(obj))
+    tones._ipython_display_()
+    bundle = shown[0]
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert "StasisEnd" in bundle["text/html"] and "<table" in bundle["text/html"]
+    assert bundle["text/plain"] == "<Timeline 13 rows>"
+
+
+def test_throttle_coalesces_pokes() -> None:
+    calls: list[float] = []
+    with Throttle(lambda: calls.append(time.monotonic()), rate=20) as throttle:
+        for _ in range(10_000):
+            throttle.poke()
+        time.sleep(0.3)
+        throttle.poke()
+        time.sleep(0.2)
+    assert 1 <= len(calls) <= 4
+    gaps = [b - a for a, b in itertools.pairwise(calls)]
+    assert all(gap >= 0.045 for gap in gaps)
+    assert not throttle.running
+
+
+def test_throttle_poll_mode_and_errors() -> None:
+    ticks: list[int] = []
+
+    def refresh() -> None:
+        ticks.append(1)
+        if len(ticks) == 2:
+            raise RuntimeError("boom")
+
+    throttle = Throttle(refresh, rate=50, poll=True)
+    deadline = time.monotonic() + 3
+    while len(ticks) < 5 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    throttle.stop()
+    throttle.stop()  # idempotent
+    assert len(ticks) >= 5  # kept going after the error
+    assert isinstance(throttle.last_error, RuntimeError)
+    count = len(ticks)
+    throttle.poke()
+    time.sleep(0.05)
+    assert len(ticks) == count
+    throttle.flush()
+    assert len(ticks) == count + 1
+
+
+def test_throttle_rejects_bad_rate() -> None:
+    with pytest.raises(AriUsageError):
+        Throttle(lambda: None, rate=0)
