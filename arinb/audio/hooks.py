@@ -124,7 +124,8 @@ async def record_channel_audio(
     2. ``POST /channels/{snoop}/record?name=NAME&format=wav&ifExists=overwrite``;
     3. wait ``seconds`` (with ``sleep``: pass a scaled sleep for a sped-up simulator);
     4. ``POST /recordings/live/NAME/stop``, then ``GET /recordings/stored/NAME/file`` (retried briefly
-       while Asterisk closes the file);
+       while Asterisk closes the file; through ``session.recordings.stored.file(NAME)`` when the session
+       has it, since a generic request may decode a binary body as text);
     5. ``DELETE /recordings/stored/NAME`` and ``DELETE /channels/{snoop}``, also when a step failed.
 
     The recording is 8 kHz 16-bit; silence in it is exact zeros (the snoop fills gaps with zero frames).
@@ -168,12 +169,23 @@ async def record_channel_audio(
         await _cleanup(session, recording, live=live, stored=stored, snoop_id=snoop_id)
 
 
+async def _get_file(session: Any, recording: str) -> Any:
+    """The stored file's bytes: ``session.recordings.stored.file(name)`` (arinb's client asks for bytes),
+    else the generic ``session.request("GET", ".../file")``."""
+    recordings = getattr(session, "recordings", None)
+    fetch = getattr(getattr(recordings, "stored", None), "file", None)
+    if callable(fetch):
+        result = fetch(recording)
+        return await result if inspect.isawaitable(result) else result
+    return await _call(session, "GET", f"/recordings/stored/{recording}/file")
+
+
 async def _fetch_stored(session: Any, recording: str, within: float) -> bytes:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + within
     while True:
         try:
-            return _body_bytes(await _call(session, "GET", f"/recordings/stored/{recording}/file"))
+            return _body_bytes(await _get_file(session, recording))
         except AriHttpError as exc:
             # Asterisk moves the file into the stored list when it closes it: a 404 can come first.
             if exc.status != 404 or loop.time() >= deadline:
