@@ -35,14 +35,13 @@ CATALOG = SoundLibrary(use_system=False)
         (2001, ["digits/2", "digits/thousand", "digits/1"]),
         (
             1_234_567,
-            ["digits/1", "digits/million", "digits/2", "digits/hundred", "digits/30", "digits/4"]
-            + ["digits/thousand", "digits/5", "digits/hundred", "digits/60", "digits/7"],
+            "1 million 2 hundred 30 4 thousand 5 hundred 60 7".split(),
         ),
         (-5, ["digits/minus", "digits/5"]),
     ],
 )
 def test_say_number_english_rules(n: int, files: list[str]) -> None:
-    assert say_number(n) == files
+    assert say_number(n) == [f if "/" in f else f"digits/{f}" for f in files]
 
 
 def test_say_number_too_big() -> None:
