@@ -35,7 +35,7 @@ CATALOG = SoundLibrary(use_system=False)
         (2001, ["digits/2", "digits/thousand", "digits/1"]),
         (
             1_234_567,
-            "1 million 2 hundred 30 4 thousand 5 hundred 60 7".split(),
+            ["1", "million", "2", "hundred", "30", "4", "thousand", "5", "hundred", "60", "7"],
         ),
         (-5, ["digits/minus", "digits/5"]),
     ],
