@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from arinb.sim.engine import SimEngine
     from arinb.sim.server import SimServer
 
-__all__ = ["ClockHandle", "Simulator", "simulate"]
+__all__ = ["ClockHandle", "LoopBound", "Simulator", "simulate"]
 
 LOOP_NAME = "arinb-sim"
 DEFAULT_USER = "asterisk"
@@ -53,31 +53,32 @@ def _dialplan_text(dialplan: str | os.PathLike[str] | None) -> str | None:
     return dialplan
 
 
-class ClockHandle:
-    """The simulator's clock, usable from any thread.
+class LoopBound:
+    """An engine-side object (the clock, the faults) made callable from any thread.
 
-    The engine's :class:`~arinb.sim.clock.Clock` belongs to the ``arinb-sim`` loop; this handle runs each
-    call there. Plain methods return their value; coroutine methods (``run_for``, ``sleep``) return a
+    The engine's objects belong to the ``arinb-sim`` loop; this handle runs each call there. Plain methods
+    return their value; coroutine methods (``clock.run_for``, ``clock.sleep``) return a
     :class:`~arinb.loop.Call`.
 
     >>> sim.clock.now()              # doctest: +SKIP
     >>> sim.clock.advance(2.0)       # manual clock: due timers run, events go out   # doctest: +SKIP
+    >>> sim.faults.fail("channels.answer", 503, "Service Unavailable", times=1)     # doctest: +SKIP
     """
 
-    __slots__ = ("_clock", "_loop")
+    __slots__ = ("_loop", "_target")
 
-    def __init__(self, clock: Clock, loop: EngineLoop) -> None:
-        self._clock = clock
+    def __init__(self, target: Any, loop: EngineLoop) -> None:
+        self._target = target
         self._loop = loop
 
     def __getattr__(self, name: str) -> Any:
-        value = getattr(self._clock, name)
+        value = getattr(self._target, name)
         if not callable(value):
-            return self._loop.run_sync(getattr, self._clock, name)
+            return self._loop.run_sync(getattr, self._target, name)
         if inspect.iscoroutinefunction(value):
 
             def call_async(*args: Any, **kwargs: Any) -> Call[Any]:
-                return self._loop.call(value(*args, **kwargs), label=f"clock.{name}")
+                return self._loop.call(value(*args, **kwargs), label=name)
 
             return call_async
 
@@ -87,7 +88,11 @@ class ClockHandle:
         return call
 
     def __repr__(self) -> str:
-        return repr(self._clock)
+        return repr(self._target)
+
+
+#: The simulator's clock as handed to users (:class:`LoopBound` around :class:`arinb.sim.clock.Clock`).
+ClockHandle = LoopBound
 
 
 class Simulator:
@@ -229,19 +234,22 @@ class Simulator:
     def engine(self) -> SimEngine:
         """The socket-free engine (lives on the ``arinb-sim`` loop)."""
         self._ready()
-        return self._engine  # type: ignore[no-any-return]
+        engine: SimEngine = self._engine
+        return engine
 
     @property
     def clock(self) -> ClockHandle:
         """The simulated clock, callable from any thread (``now()``, ``advance(dt)`` for a manual clock)."""
         self._ready()
-        assert self._clock is not None
-        return ClockHandle(self._clock, self._loop)
+        return LoopBound(self._clock, self._loop)
 
     @property
-    def faults(self) -> Any:
-        """The engine's fault injection switches."""
-        return self.engine.faults
+    def faults(self) -> LoopBound:
+        """The engine's fault injection: ``fail``, ``delay``, ``hangup_at``, ``drop_connections_at``...
+
+        >>> sim.faults.fail("channels.answer", 503, "Service Unavailable", times=1)   # doctest: +SKIP
+        """
+        return LoopBound(self.engine.faults, self._loop)
 
     def call(self, exten: str, caller: str | None = None) -> Call[str]:
         """An inbound call to ``exten`` from ``caller``; gives the new channel's id.

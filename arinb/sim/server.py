@@ -77,7 +77,11 @@ class Engine(Protocol):
     ) -> Awaitable[Any]: ...
 
     def connect_app(
-        self, apps: list[str], subscribe_all: bool, send: Callable[[str], None]
+        self,
+        apps: list[str],
+        subscribe_all: bool,
+        send: Callable[[str], None],
+        on_drop: Callable[[], None],
     ) -> AppConnection: ...
 
 
@@ -349,8 +353,16 @@ class SimServer:
         outbox: asyncio.Queue[str | None] = asyncio.Queue()
         writer = asyncio.create_task(self._write(ws, outbox), name="arinb-sim-ws-writer")
         conn: AppConnection | None = None
+
+        def drop() -> None:
+            # A fault asked for a dropped connection: cut the TCP stream, no close frame, like a lost network.
+            outbox.put_nowait(None)
+            transport = request.transport
+            if transport is not None:
+                transport.abort()
+
         try:
-            conn = self.engine.connect_app(apps, subscribe_all, outbox.put_nowait)
+            conn = self.engine.connect_app(apps, subscribe_all, outbox.put_nowait, drop)
             async for msg in ws:
                 # Asterisk ignores what a client says on the events socket; close and errors end it.
                 if msg.type in (WSMsgType.ERROR, WSMsgType.CLOSE):

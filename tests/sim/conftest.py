@@ -40,6 +40,7 @@ class StubConnection:
     apps: list[str]
     subscribe_all: bool
     send: Callable[[str], None]
+    on_drop: Callable[[], None] | None = None
     closed: bool = False
 
     def close(self) -> None:
@@ -82,9 +83,13 @@ class StubEngine:
         raise KeyError(key)
 
     def connect_app(
-        self, apps: list[str], subscribe_all: bool, send: Callable[[str], None]
+        self,
+        apps: list[str],
+        subscribe_all: bool,
+        send: Callable[[str], None],
+        on_drop: Callable[[], None] | None = None,
     ) -> StubConnection:
-        conn = StubConnection(list(apps), subscribe_all, send)
+        conn = StubConnection(list(apps), subscribe_all, send, on_drop)
         self.connections.append(conn)
         send(dumps({"type": "Hello", "apps": apps, "subscribe_all": subscribe_all}))
         return conn

@@ -35,7 +35,6 @@ from arinb.sim import Simulator, simulate
 from arinb.sim.routes import ROUTES, Operation
 
 pytestmark = pytest.mark.slow
-pytest.importorskip("arinb.sim.engine", reason="the simulator engine has not landed yet")  # TEMPORARY
 
 APP = "probe"
 DIALPLAN = """

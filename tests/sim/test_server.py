@@ -323,3 +323,22 @@ def test_default_password_beyond_loopback_warns_loudly(caplog: pytest.LogCapture
     assert "DEFAULT password" in caplog.text
     assert not SimServer(StubEngine(), Credentials(USER, "s3cret"), host="0.0.0.0").warn_if_exposed()
     assert not SimServer(StubEngine(), Credentials(USER, "asterisk")).warn_if_exposed()
+
+
+async def test_a_dropped_connection_is_cut_without_a_close_frame(
+    server: SimServer, http: aiohttp.ClientSession, engine: StubEngine
+) -> None:
+    ws_url = server.url.replace("http", "ws") + "/ari/events?app=x"
+    async with http.ws_connect(ws_url, headers=basic()) as ws:
+        await ws.receive_json(timeout=5)
+        conn = engine.connections[-1]
+        assert conn.on_drop is not None
+        conn.on_drop()
+        msg = await ws.receive(timeout=5)
+        assert msg.type in (aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR)
+        assert ws.close_code != 1000
+    for _ in range(100):
+        if conn.closed:
+            break
+        await asyncio.sleep(0.01)
+    assert conn.closed and server.websocket_count == 0

@@ -15,7 +15,6 @@ import pytest
 from arinb.cli import build_parser
 
 pytestmark = pytest.mark.slow
-pytest.importorskip("arinb.sim.engine", reason="the simulator engine has not landed yet")  # TEMPORARY
 
 ROOT = Path(__file__).resolve().parents[2]
 

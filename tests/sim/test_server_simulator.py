@@ -16,6 +16,15 @@ from arinb.sim.clock import Clock
 from tests.sim.conftest import StubEngine, basic
 
 
+class RecordingFaults:
+    def __init__(self) -> None:
+        self.rules: list[tuple[str, str]] = []
+
+    def fail(self, pattern: str) -> int:
+        self.rules.append((pattern, threading.current_thread().name))
+        return len(self.rules)
+
+
 class CallingEngine(StubEngine):
     """The stand-in plus call_in and a record of which thread served requests."""
 
@@ -23,7 +32,7 @@ class CallingEngine(StubEngine):
         super().__init__()
         self.clock = clock
         self.threads: set[str] = set()
-        self.faults = {"drop": 0}
+        self.faults = RecordingFaults()
 
     async def handle(self, key: str, path_params: dict[str, str], query: dict[str, str], body: Any) -> Any:
         self.threads.add(threading.current_thread().name)
@@ -48,7 +57,8 @@ async def test_await_gives_a_listening_simulator_on_its_own_thread() -> None:
             assert r.status == 200
         assert sim.engine.threads == {"arinb-sim"}
         assert await sim.call("1000", caller="alice") == "1000-alice"
-        assert sim.faults == {"drop": 0}
+        assert sim.faults.fail("channels.*") == 1
+        assert sim.faults.rules == [("channels.*", "arinb-sim")]
         assert "s3cret" not in repr(sim) and "s3cret" not in sim._repr_html_()
         assert sim.url in sim._repr_html_() and "running" in repr(sim)
         assert sim.password == "s3cret"
