@@ -10,7 +10,13 @@ import numpy as np
 import pytest
 
 import arinb
-from arinb.audio import AudioClip, audio_for_channel, record_channel_audio
+from arinb.audio import (
+    WAV_READ_LOST_SAMPLES,
+    AudioClip,
+    audio_for_channel,
+    playable_samples,
+    record_channel_audio,
+)
 
 pytest.importorskip("arinb.sim.engine", reason="the simulator engine is not in this checkout")
 
@@ -63,3 +69,49 @@ async def test_stored_recording_round_trips_through_wav(tones_call: tuple[Any, A
     clip = await record_channel_audio(session, channel.id, 2.0, sleep=advance)
     assert AudioClip.from_wav(clip.to_wav_bytes()) == clip
     assert sorted(clip.peak_frequencies(0.05, 0.45)) == pytest.approx([480, 620], abs=1)
+
+
+async def test_tt_monkeys_in_the_simulator_is_the_file_minus_quirk(
+    tones_call: tuple[Any, Any, Any],
+) -> None:
+    sim, _session, channel = tones_call
+    t0 = sim.clock.now()
+    await channel.play("sound:tt-monkeys", playback_id="monkeys-1")
+    sim.clock.advance(17.0)
+    clip = audio_for_channel(sim.engine, channel.id, start=t0, end=t0 + 17.0)
+    log = [s for s in sim.engine.media_log(channel.id) if s.kind == "file"]
+    assert len(log) == 1
+    if log[0].source == "tt-monkeys":  # a catalog-only simulator: no file to play
+        assert not np.any(clip.samples)
+        assert clip.notes and clip.notes[0].startswith("no audio files installed: tt-monkeys")
+        return
+    content = playable_samples(log[0].source)
+    assert content.size == 129440 - WAV_READ_LOST_SAMPLES
+    first = round((log[0].start - t0) * 8000)
+    assert np.array_equal(clip.samples[first : first + content.size], content)
+    assert not np.any(clip.samples[:first]) and not np.any(clip.samples[first + content.size :])
+
+
+async def test_pause_and_unpause_in_the_simulator(tones_call: tuple[Any, Any, Any]) -> None:
+    # AUDIO.md: pause 1.0 s after start, unpause 1.5 s later: A received src 0-1.02 s, one 20 ms frame of
+    # the file start, then src 1.02 s onward (23746 samples for tt-weasels).
+    sim, session, channel = tones_call
+    await channel.play("sound:tt-weasels", playback_id="weasels-1")
+    sim.clock.advance(1.0)
+    await session.request("POST", "/playbacks/weasels-1/control", {"operation": "pause"})
+    sim.clock.advance(1.5)
+    await session.request("POST", "/playbacks/weasels-1/control", {"operation": "unpause"})
+    sim.clock.advance(4.0)
+    log = [s for s in sim.engine.media_log(channel.id) if s.kind == "file"]
+    if log[0].source == "tt-weasels":
+        pytest.skip("catalog-only simulator (no tt-weasels.wav installed)")
+    src = playable_samples(log[0].source)
+    start = log[0].start
+    pcm = audio_for_channel(sim.engine, channel.id, start=start, end=start + 6.5).samples
+    played = round((log[0].end - start) * 8000)
+    assert played == pytest.approx(8160, abs=2)  # src 0-1.02 s before the pause took effect
+    resumed = round((log[1].start - start) * 8000)
+    assert resumed - played == pytest.approx(round(1.48 * 8000), abs=2)  # a gap of the paused length
+    expected = np.concatenate([src[:played], np.zeros(resumed - played, np.int16), src[:160], src[played:]])
+    assert np.array_equal(pcm[: expected.size], expected)
+    assert not np.any(pcm[expected.size :])
