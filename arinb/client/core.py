@@ -552,6 +552,11 @@ class SessionCore:
     def _replaced(self, ev: Event) -> None:
         # After handlers saw the event: fail everyone still waiting, then let the session stop.
         self.replaced = True
+        self.record_connection(
+            "replaced",
+            f"application {ev.raw.get('application')!r} registered by another connection; events stopped",
+            at=ev.received_at or None,
+        )
         error = ApplicationReplaced(
             f"ARI application {ev.raw.get('application')!r} was registered by another connection; "
             "this session no longer receives its events"

@@ -280,8 +280,7 @@ class Transport:
                 if self._closing:
                     return
                 if self._stop_reading or self.core.replaced:
-                    self.core.record_connection("replaced", "application replaced: event stream stopped")
-                    return
+                    return  # ApplicationReplaced: the core wrote the row; never fight the new owner
                 loss_at = time.time()
                 self.last_loss_at = loss_at
                 self.core.record_connection("loss", why, at=loss_at)

@@ -1,4 +1,7 @@
-"""Event dicts shaped like Asterisk 22's (see /work/shared/ari/traces)."""
+"""Helpers for the client tests: event dicts shaped like Asterisk 22's, a recording timeline double.
+
+(Not a conftest.py: other test folders import their own ``conftest`` by name.)
+"""
 
 from __future__ import annotations
 
@@ -54,3 +57,47 @@ async def eventually(check: Callable[[], Any], within: float = 5.0, what: str = 
         if time.monotonic() > deadline:
             raise AssertionError(f"not reached within {within} s: {what or check}")
         await asyncio.sleep(0.005)
+
+
+class FakeTimeline:
+    """Records what the client writes, with the Timeline contract's signatures."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[dict[str, Any], float, str | None]] = []
+        self.requests: list[dict[str, Any]] = []
+        self.connections: list[tuple[str, float, str]] = []
+
+    def add_event(self, event: dict[str, Any], received_at: float, raw: str | None = None) -> None:
+        self.events.append((event, received_at, raw))
+
+    def add_request(
+        self,
+        method: str,
+        path: str,
+        query: Any,
+        status: int | None,
+        sent_at: float,
+        elapsed: float | None,
+        reason: str | None = None,
+        error: str | None = None,
+        body: Any = None,
+    ) -> None:
+        self.requests.append(
+            {
+                "method": method,
+                "path": path,
+                "query": query,
+                "status": status,
+                "sent_at": sent_at,
+                "elapsed": elapsed,
+                "reason": reason,
+                "error": error,
+                "body": body,
+            }
+        )
+
+    def add_connection(self, kind: str, at: float, detail: str = "") -> None:
+        self.connections.append((kind, at, detail))
+
+    def kinds(self) -> list[str]:
+        return [k for k, _, _ in self.connections]

@@ -8,12 +8,16 @@ import time
 from typing import Any
 
 import pytest
-from client_helpers import ev, eventually, pb_ev
-from conftest import FakeTimeline
+from client_helpers import FakeTimeline, ev, eventually, pb_ev
 
 from arinb.client.core import SessionCore
 from arinb.client.events import MALFORMED, Event
 from arinb.errors import ApplicationReplaced, AriTimeoutError, PlaybackLost, SessionClosed
+
+
+@pytest.fixture
+def timeline() -> FakeTimeline:
+    return FakeTimeline()
 
 
 def feed(core: SessionCore, *events: dict[str, Any]) -> list[Event]:

@@ -12,8 +12,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
-from client_helpers import eventually
-from conftest import FakeTimeline
+from client_helpers import FakeTimeline, eventually
 from fakeari import FakeAri, FakeRequest, Reply, channel_json, playback_json
 
 import arinb
@@ -32,6 +31,11 @@ from arinb.errors import (
 from arinb.loop import EngineLoop
 
 SECRET = "Zebra-7q-SECRET-pw"
+
+
+@pytest.fixture
+def timeline() -> FakeTimeline:
+    return FakeTimeline()
 
 
 @pytest.fixture
