@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from arinb.audio.files import AudioFileError, decode_wav_bytes, to_wav_bytes
+from arinb.audio.files import decode_wav_bytes, to_wav_bytes
 from arinb.audio.plots import Backend, spectrogram_figure, waveform_figure
 from arinb.errors import AriUsageError
 
@@ -134,10 +134,7 @@ class AudioClip:
             path = Path(source)
             data = path.read_bytes()
             name = title or path.stem
-        try:
-            samples, rate = decode_wav_bytes(data)
-        except AudioFileError:
-            raise
+        samples, rate = decode_wav_bytes(data)  # AudioFileError if it is not a wav we can read
         return cls(samples, rate, title=name)
 
     # -- display --------------------------------------------------------------------------------------------

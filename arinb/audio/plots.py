@@ -15,6 +15,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from arinb.errors import AriUsageError
+
 __all__ = ["Backend", "SvgImage", "spectrogram_data", "spectrogram_figure", "waveform_figure"]
 
 Backend = Literal["auto", "plotly", "matplotlib", "svg"]
@@ -49,8 +51,18 @@ class SvgImage:
 
 
 def _pick(backend: Backend) -> str:
-    if backend != "auto":
+    if backend == "svg":
         return backend
+    if backend in ("plotly", "matplotlib"):
+        try:
+            importlib.import_module(backend)
+        except ImportError:
+            raise AriUsageError(
+                f"backend={backend!r} needs {backend} installed (pip install {backend})"
+            ) from None
+        return backend
+    if backend != "auto":
+        raise AriUsageError(f"backend must be 'auto', 'plotly', 'matplotlib' or 'svg', not {backend!r}")
     for name in ("plotly", "matplotlib"):
         try:
             importlib.import_module(name)

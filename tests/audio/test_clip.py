@@ -119,6 +119,14 @@ def test_plotly_figures_when_plotly_is_installed(ring: AudioClip) -> None:
     assert spec.data[0].type == "heatmap" and max(spec.data[0].y) == 4000
 
 
+def test_unknown_or_missing_backends_are_clear_errors(ring: AudioClip) -> None:
+    with pytest.raises(AriUsageError, match="backend must be"):
+        ring.waveform(backend="ascii")  # type: ignore[arg-type]
+    if importlib.util.find_spec("matplotlib") is None:
+        with pytest.raises(AriUsageError, match="pip install matplotlib"):
+            ring.spectrogram(backend="matplotlib")
+
+
 def test_matplotlib_figures_when_matplotlib_is_installed(ring: AudioClip) -> None:
     if importlib.util.find_spec("matplotlib") is None:
         pytest.skip("matplotlib is not installed (optional)")
