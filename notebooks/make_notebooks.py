@@ -21,6 +21,23 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 HERE = Path(__file__).resolve().parent
 
+PROBE_SETUP = """\
+import os
+
+import arinb
+from arinb.sim.dialplan import DEFAULT_DIALPLAN
+
+# Simulated seconds per real second: 4 is pleasant to watch; CI sets ARINB_SPEED=50.
+SPEED = float(os.environ.get("ARINB_SPEED", "4"))
+# The docs' dialplan, plus extension 1003 for an application of our own, "probe".
+DIALPLAN = DEFAULT_DIALPLAN + \"\"\"
+exten => 1003,1,NoOp()
+ same => n,Stasis(probe)
+ same => n,Hangup()
+\"\"\"
+sim = await arinb.simulate(speed=SPEED, dialplan=DIALPLAN)
+sim"""
+
 SETUP = """\
 import os
 
@@ -62,21 +79,16 @@ Nothing to install, no Asterisk needed. (Notebook 06 points the same code at a r
 
 Run the cells one by one with **Shift+Enter**, or everything with *Run ▸ Run All Cells*.
 
-The simulator's dialplan is the one the ARI docs use:
+The simulator's dialplan is the one the ARI docs use (extensions 1000, 1001 and 1002 send calls to the
+apps of notebooks 02-04). Here we add extension 1003 for an application of our own, `probe`:
 
 ```
-[default]
-exten => 1000,1,NoOp()
- same => n,Stasis(channel-tones)
-exten => 1001,1,NoOp()
- same => n,Stasis(channel-playback-monkeys)
-exten => 1002,1,NoOp()
- same => n,Stasis(channel-state)
 exten => 1003,1,NoOp()
  same => n,Stasis(probe)
+ same => n,Hangup()
 ```""",
     ),
-    ("code", SETUP),
+    ("code", PROBE_SETUP),
     (
         "md",
         """\
@@ -581,7 +593,7 @@ shows them:
 
 We use the `probe` application on extension 1003.""",
     ),
-    ("code", SETUP),
+    ("code", PROBE_SETUP),
     (
         "code",
         """\

@@ -23,6 +23,8 @@ from arinb.loop import Call, EngineLoop
 
 __all__ = ["KEYS", "Phone"]
 
+_SIM_LOOP = "arinb-sim"  # the simulator's loop thread (arinb.sim.LOOP_NAME); its engine lives there
+
 #: the keypad, row by row
 KEYS = ("123", "456", "789", "*0#")
 
@@ -42,7 +44,7 @@ class Phone(w.VBox):
 
     ``caller`` and ``extension`` are text boxes (``caller_box``, ``extension_box``); ``call_button``,
     ``hangup_button`` and the keypad's ``keypad["5"]`` are buttons; ``state_html`` shows the channel and
-    its state; ``log`` lists what happened. ``channel_id`` is the current call's channel.
+    its state; ``log_html`` lists what happened. ``channel_id`` is the current call's channel.
     """
 
     def __init__(
@@ -74,7 +76,7 @@ class Phone(w.VBox):
                 buttons.append(b)
             rows.append(w.HBox(buttons))
         self.state_html = w.HTML()
-        self.log = w.HTML()
+        self.log_html = w.HTML()
         self.call_button.on_click(lambda _b: self._act(self.dial))
         self.hangup_button.on_click(lambda _b: self._act(self.hang_up))
         super().__init__(
@@ -84,7 +86,7 @@ class Phone(w.VBox):
                 w.HBox([self.call_button, self.hangup_button]),
                 self.state_html,
                 w.VBox(rows),
-                self.log,
+                self.log_html,
             ],
             layout=w.Layout(border="1px solid #ccc", padding="6px", width="max-content"),
         )
@@ -122,7 +124,7 @@ class Phone(w.VBox):
     async def _hang_up(self) -> None:
         if self.channel_id is None or self.state == "gone":
             raise AriUsageError("no call to hang up")
-        await _maybe_await(self._sim_op("hangup", self.channel_id))
+        await _maybe_await(self._sim_op("remote_hangup", self.channel_id))
         self._say("hung up")
         self.state = self._read_state() or "gone"
         self._render()
@@ -130,20 +132,16 @@ class Phone(w.VBox):
     async def _press(self, digits: str) -> None:
         if self.channel_id is None or self.state == "gone":
             raise AriUsageError("no call to send DTMF on")
-        await _maybe_await(self._sim_op("dtmf", self.channel_id, digits))
+        await _maybe_await(self._sim_op("caller_dtmf", self.channel_id, digits))
         self._say(f"pressed {digits}")
 
     def _sim_op(self, name: str, *args: Any) -> Any:
-        """``sim.<name>(...)``, else the engine's caller-side operation of that name."""
-        fn = getattr(self.sim, name, None)
+        """The simulator engine's caller-side operation (``remote_hangup``, ``caller_dtmf``), on its loop."""
+        engine = self.sim.engine
+        fn = getattr(engine, name, None)
         if fn is None:
-            engine = self.sim.engine
-            fn = getattr(engine, f"caller_{name}", None) or getattr(engine, name, None)
-            if fn is None:
-                raise AriUsageError(f"this simulator cannot {name} from the caller's side")
-            loop = EngineLoop.shared("arinb-sim")
-            return loop.run_sync(lambda: fn(*args))
-        return fn(*args)
+            raise AriUsageError(f"this simulator has no caller-side {name}()")
+        return EngineLoop.shared(_SIM_LOOP).run_sync(lambda: fn(*args))
 
     def _act(self, action: Any, *args: Any) -> None:
         try:
@@ -182,7 +180,7 @@ class Phone(w.VBox):
             return str(_field(ch, "state") or "")
 
         try:
-            return EngineLoop.shared("arinb-sim").run_sync(lookup)
+            return EngineLoop.shared(_SIM_LOOP).run_sync(lookup)
         except Exception:
             return ""
 
@@ -219,7 +217,7 @@ class Phone(w.VBox):
             f"<div style='{style if i == len(self.history) - 1 else 'color:#333'}'>{html.escape(x)}</div>"
             for i, x in enumerate(self.history)
         ]
-        self.log.value = "<div style='font-size:85%'>" + "".join(entries) + "</div>"
+        self.log_html.value = "<div style='font-size:85%'>" + "".join(entries) + "</div>"
         self._render()
 
     def _render(self) -> None:

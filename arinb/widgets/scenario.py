@@ -1,8 +1,9 @@
 """The scenario stepper: Step, Run and Reset buttons, the steps with the current one highlighted, the app's
 printed lines, the events so far, and the live timeline and swimlanes beneath.
 
-Every view update sets traits (``value``, ``children``, ``disabled``) from a throttled refresh on the engine
-loop; nothing writes into an output area from a task, so the widget stays right after a cell re-runs.
+Every view update sets traits (``value``, ``children``, ``disabled``) from a throttled refresh (the shared
+:class:`~arinb.widgets.throttle.Throttle`); nothing writes into an output area from a task, so the widget
+stays right after a cell re-runs.
 
 >>> sc = arinb.scenarios.tones(sim)      # doctest: +SKIP
 >>> sc.widget()                          # doctest: +SKIP   (or ScenarioWidget(sc))
@@ -16,8 +17,9 @@ from typing import Any
 
 import ipywidgets as w
 
-from arinb.loop import Call, EngineLoop
+from arinb.loop import Call
 from arinb.scenarios.base import Scenario, _lines_html, _rows_html
+from arinb.widgets.throttle import Throttle
 
 __all__ = ["ScenarioWidget"]
 
@@ -38,12 +40,9 @@ class ScenarioWidget(w.VBox):
     from Python); ``steps_html``, ``lines_html`` and ``events_html`` hold what is shown.
     """
 
-    def __init__(self, scenario: Scenario, *, throttle: float = 0.15, timeline: bool = True) -> None:
+    def __init__(self, scenario: Scenario, *, rate: float = 8.0, timeline: bool = True) -> None:
         self.scenario = scenario
-        self.throttle = throttle
-        self._engine = EngineLoop.shared()
-        self._lock = threading.Lock()
-        self._pending = False
+        self._refresh_lock = threading.RLock()
         self._shown_session: Any = None
         self._show_timeline = timeline
         self.last_error: BaseException | None = None
@@ -79,6 +78,9 @@ class ScenarioWidget(w.VBox):
             ]
         )
         self.add_class("arinb-scenario")
+        # Bursts of changes (a step's events and lines) become one refresh per 1/rate s, on the
+        # throttle's thread: traits set from there reach the browser.
+        self.throttle = Throttle(self.refresh, rate=rate, name="scenario")
         self._undo = scenario.observe(self._changed)
         self.refresh()
 
@@ -102,20 +104,15 @@ class ScenarioWidget(w.VBox):
     # -- refreshing ------------------------------------------------------------------------------------
 
     def _changed(self, _what: str) -> None:
-        # Coalesce bursts (a step's events, lines) into one refresh per throttle interval.
-        with self._lock:
-            if self._pending:
-                return
-            self._pending = True
-        self._engine.loop.call_soon_threadsafe(self._engine.loop.call_later, self.throttle, self._deferred)
-
-    def _deferred(self) -> None:
-        with self._lock:
-            self._pending = False
-        self.refresh()
+        self.throttle.poke()
 
     def refresh(self) -> None:
         """Bring every part of the view up to date with the scenario (also called on a throttle)."""
+        # The throttle's thread and a direct call may both refresh: one at a time.
+        with self._refresh_lock:
+            self._refresh()
+
+    def _refresh(self) -> None:
         sc = self.scenario
         rows = []
         for i, step in enumerate(sc.steps):
@@ -189,6 +186,7 @@ class ScenarioWidget(w.VBox):
 
     def close(self) -> None:
         self._undo()
+        self.throttle.stop()
         super().close()
 
 
@@ -200,6 +198,7 @@ def _timeline_views(timeline: Any) -> list[w.Widget]:
         try:
             view = make()
             if isinstance(view, w.Widget):
+                view.add_class("arinb-timeline")
                 views.append(view)
         except Exception as exc:  # an optional view must not break the stepper
             views.append(w.HTML(f"<i>timeline view unavailable: {html.escape(str(exc))}</i>"))

@@ -8,16 +8,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scenarios"))
 
-from scenario_fakes import FakeSim  # noqa: E402
+from scenario_fakes import FakeSim
 
-import arinb.scenarios as scenarios  # noqa: E402
-from arinb.widgets.scenario import ScenarioWidget  # noqa: E402
+import arinb.scenarios as scenarios
+from arinb.widgets.scenario import ScenarioWidget
 
 
 def make_widget() -> tuple[ScenarioWidget, scenarios.AppScenario]:
     sim = FakeSim()
     sc = scenarios.tones(sim.session("channel-tones"), sim=sim)
-    return ScenarioWidget(sc, throttle=0.01, timeline=False), sc
+    return ScenarioWidget(sc, rate=50, timeline=False), sc
 
 
 def settle(widget: ScenarioWidget) -> None:
@@ -95,3 +95,24 @@ def test_throttled_refresh_follows_changes_without_a_manual_refresh() -> None:
     while "hello from the app" not in widget.lines_html.value and time.monotonic() < deadline:
         time.sleep(0.01)
     assert "hello from the app" in widget.lines_html.value
+
+
+def test_with_the_simulator_the_live_timeline_appears_beneath() -> None:
+    import arinb
+    from arinb.widgets.timeline import TimelineWidget
+
+    with arinb.simulate(clock="manual") as sim:
+        sc = scenarios.monkeys(sim)
+        widget = ScenarioWidget(sc, rate=50)
+        assert widget.timeline_box.children == ()
+        widget.run_button.click()
+        settle(widget)
+        assert sc.finished and "as the docs say" in widget.status.value
+        (view, *_rest) = widget.timeline_box.children
+        assert isinstance(view, TimelineWidget) and "arinb-timeline" in view._dom_classes
+        view.refresh()
+        shown = view.table_html.value
+        for name in ("StasisStart", "PlaybackStarted", "PlaybackFinished", "StasisEnd"):
+            assert name in shown
+        sc.close()
+        widget.close()
