@@ -120,7 +120,8 @@ async def record_channel_audio(
     Steps (each an ARI call through ``session.request(method, path, params)``):
 
     1. ``POST /channels/{id}/snoop?spy=out&app=APP`` (a snoop channel on the channel's outgoing audio;
-       it enters Stasis ``APP``, which must be an application this session is connected as);
+       it enters Stasis ``APP``, which must be an application this session is connected as, so your
+       StasisStart handlers see it too: its name starts with ``Snoop/``, let them skip it);
     2. ``POST /channels/{snoop}/record?name=NAME&format=wav&ifExists=overwrite``;
     3. wait ``seconds`` (with ``sleep``: pass a scaled sleep for a sped-up simulator);
     4. ``POST /recordings/live/NAME/stop``, then ``GET /recordings/stored/NAME/file`` (retried briefly
