@@ -36,6 +36,7 @@ def _renderer() -> Callable[..., Any] | None:
         return None
     return render
 
+
 #: How long after maxDurationSeconds the recording really stops (observed 2.806 s for 2 s).
 MAX_DURATION_OVERSHOOT = 0.8
 #: A recording that hears nothing ends after two 2-s waits for audio.
@@ -192,7 +193,7 @@ class Recordings:
             rec.paused_total += now - rec.paused_at
             rec.paused_at = None
         elapsed = max(0.0, now - rec.started - rec.paused_total)
-        frames = math.floor(elapsed / 0.02 + 1e-6)  # whole 20 ms frames reach the file
+        frames = math.floor(elapsed / 0.02 + 1e-3)  # whole 20 ms frames reach the file (epoch floats: slack)
         rec.state = state
         stored = rec.stored
         if stored is not None:
