@@ -50,9 +50,12 @@ def measure(events: int, variant: str) -> dict[str, float]:
     gc.collect()
     before = _rss()
     keep_raw = variant == "raw"
+    frame_bytes = 0
     t0 = time.perf_counter()
     for ev in stream:
         raw = orjson.dumps(ev).decode() if keep_raw else None
+        if raw is not None:
+            frame_bytes += len(raw)
         tl.add_event(ev, now, raw)
     elapsed = time.perf_counter() - t0
     gc.collect()
@@ -61,6 +64,7 @@ def measure(events: int, variant: str) -> dict[str, float]:
     return {
         "events": events,
         "bytes_per_event": (after - before) / events,
+        "frame_bytes": frame_bytes / events,
         "rss_mb": after / 1e6,
         "seconds": elapsed,
     }
@@ -76,9 +80,10 @@ def main() -> None:
         return
     results = {}
     print(
-        "| what is appended | events | bytes per retained event | process RSS after | append time incl. event build |"
+        "| what is appended | events | bytes per retained event | of which frame text | process RSS after "
+        "| append time incl. event build |"
     )
-    print("|---|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|")
     for variant, label in VARIANTS.items():
         p = subprocess.run(
             [sys.executable, __file__, "--events", str(args.events), "--variant", variant],
@@ -87,13 +92,14 @@ def main() -> None:
         )
         if p.returncode != 0:
             tail = (p.stderr.strip().splitlines() or ["no output"])[-1]
-            print(f"| {label} | {args.events:,} | **failed**: {tail} | | |")
+            print(f"| {label} | {args.events:,} | **failed**: {tail} | | | |")
             results[variant] = {"error": tail}
             continue
         r = json.loads(p.stdout.strip().splitlines()[-1])
         results[variant] = r
         print(
-            f"| {label} | {r['events']:,} | {r['bytes_per_event']:,.0f} | {r['rss_mb']:,.0f} MB | {r['seconds']:.1f} s |"
+            f"| {label} | {r['events']:,} | {r['bytes_per_event']:,.0f} | {r['frame_bytes']:,.0f} "
+            f"| {r['rss_mb']:,.0f} MB | {r['seconds']:.1f} s |"
         )
     print(json.dumps({"memory": results}))
 

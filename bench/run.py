@@ -115,7 +115,13 @@ def clients(events: int, requests: int) -> list[Client]:
         Client(
             "arinb (full path)",
             arinb_intake,
-            "`arinb.connect` (script form, engine thread), `session.on(type)` for each type + `event.channel.on('ChannelStateChange')` at StasisStart; every event checked in `session.timeline`; REST: `channel.answer()`",
+            "`arinb.connect` (script form, engine thread), `session.on(type)` for each type + `event.channel.on('ChannelStateChange')` at StasisStart; every event checked in `session.timeline`; REST: `await channel.answer()` from the caller's loop",
+        ),
+        Client(
+            "arinb (script form)",
+            _py("arinb_client.py", "--form", "sync", "--requests", str(requests)),
+            "`channel.answer()` blocking in a plain script (each call waits for the engine thread)",
+            intake=False,
         ),
         Client(
             "aioari 0.10.2",

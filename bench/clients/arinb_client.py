@@ -4,7 +4,8 @@ Intake: ``arinb.connect`` (sync script form: the session runs on the ``arinb-eng
 per-type handler for every event type, and at StasisStart a per-channel handler
 (``event.channel.on("ChannelStateChange", ...)``). Each event is received, parsed, dispatched to both
 and appended to the timeline; at the end the timeline must hold every event, in order, or the run fails.
-REST: ``channel.answer()`` on a Channel handle. Prints one JSON line (see ``bench/run.py``).
+REST: ``await channel.answer()`` from the caller's loop (notebook form), or ``channel.answer()`` blocking
+(script form, ``--form sync``). Prints one JSON line (see ``bench/run.py``).
 
     python3 bench/clients/arinb_client.py --url http://127.0.0.1:PORT --mode intake
 """
@@ -12,6 +13,7 @@ REST: ``channel.answer()`` on a Channel handle. Prints one JSON line (see ``benc
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import threading
 import time
@@ -83,15 +85,26 @@ def intake(url: str, expect: int) -> dict[str, Any]:
     }
 
 
-def rest(url: str, requests: int) -> dict[str, Any]:
+def rest(url: str, requests: int, form: str) -> dict[str, Any]:
     session = arinb.connect(url, "asterisk", "asterisk", apps="bench")
     try:
-        channels = [session.channels.handle(f"1795700000.{i}") for i in range(50)]
-        session.channels.handle("warmup").answer()
-        t0 = time.perf_counter()
-        for i in range(requests):
-            channels[i % 50].answer()
-        elapsed = time.perf_counter() - t0
+        channels = [session.channels.channel(f"1795700000.{i}") for i in range(50)]
+        session.channels.channel("warmup").answer()
+        if form == "sync":
+            # Script form: each call blocks this thread until the engine thread has the 204.
+            t0 = time.perf_counter()
+            for i in range(requests):
+                channels[i % 50].answer()
+            elapsed = time.perf_counter() - t0
+        else:
+            # Notebook form: `await channel.answer()` from the caller's own event loop.
+            async def go() -> float:
+                t0 = time.perf_counter()
+                for i in range(requests):
+                    await channels[i % 50].answer()
+                return time.perf_counter() - t0
+
+            elapsed = asyncio.run(go())
     finally:
         session.close()
     return {"requests": requests, "seconds": elapsed}
@@ -102,9 +115,10 @@ def main() -> None:
     ap.add_argument("--url", required=True)
     ap.add_argument("--mode", choices=("intake", "rest"), default="intake")
     ap.add_argument("--requests", type=int, default=2000)
+    ap.add_argument("--form", choices=("await", "sync"), default="await", help="REST: await or script form")
     ap.add_argument("--expect", type=int, default=0, help="events the timeline must hold at the end")
     args = ap.parse_args()
-    out = intake(args.url, args.expect) if args.mode == "intake" else rest(args.url, args.requests)
+    out = intake(args.url, args.expect) if args.mode == "intake" else rest(args.url, args.requests, args.form)
     out["version"] = f"arinb {version('arinb')} (aiohttp {version('aiohttp')}, orjson {version('orjson')})"
     print(json.dumps(out), flush=True)
 

@@ -16,12 +16,6 @@ PASSWORD = "Qz7-zebra-SECRET-4711"
 APP = "rel"
 
 
-@pytest.fixture(autouse=True)
-def _needs_client() -> None:
-    # The client session lands in parallel with these tests; until then they are skipped, not failed.
-    pytest.importorskip("arinb.client.session", reason="arinb.client.session not available yet")
-
-
 @pytest.fixture
 async def ari() -> AsyncIterator[ControlledAri]:
     server = await ControlledAri.start(password=PASSWORD)

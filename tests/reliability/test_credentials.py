@@ -73,7 +73,9 @@ async def test_no_output_surface_shows_the_password(
         tl = session.timeline
         surfaces["repr(timeline)"] = repr(tl)
         df = tl.df
-        surfaces["timeline df"] = df.to_csv() + df.to_json(orient="records", lines=True, default_handler=str)
+        surfaces["timeline df"] = df.to_csv() + df.to_json(
+            orient="records", lines=True, date_format="iso", default_handler=str
+        )
         for suffix in (".csv", ".jsonl", ".parquet"):
             target = tmp_path / f"run{suffix}"
             try:

@@ -131,6 +131,9 @@ async def test_application_replaced_ends_the_session_cleanly_and_says_why(
         await waiting
     assert APP in str(info.value)
     assert session.replaced
+    assert "replaced" in repr(session)
+    # It lets go of the events socket (Asterisk itself would keep it open, delivering nothing).
+    await eventually(lambda: not ari.sockets, what="replaced session closes its events socket")
     kinds = list(timeline_rows(session, "connection")["type"])
     assert "replaced" in kinds
     # Asterisk keeps the old socket open; the session must not fight the new owner by reconnecting.
