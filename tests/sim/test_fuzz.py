@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote_plus
 
 import aiohttp
 import pytest
@@ -32,7 +33,8 @@ from hypothesis import strategies as st
 from arinb.loop import EngineLoop
 from arinb.models import loads
 from arinb.sim import Simulator, simulate
-from arinb.sim.routes import ROUTES, Operation
+from arinb.sim.routes import ROUTER, ROUTES, Operation
+from tests.sim.conftest import basic
 
 pytestmark = pytest.mark.slow
 
@@ -76,6 +78,23 @@ ASTERISK_500 = {
     "asterisk.setGlobalVar",
 }
 CRASH_BODY = {"message": "Internal Server Error"}
+# What a call mostly goes through: drawn more often than the rest.
+HOT = {
+    "channels.play",
+    "channels.playWithId",
+    "playbacks.get",
+    "playbacks.control",
+    "playbacks.stop",
+    "channels.answer",
+    "channels.hangup",
+    "channels.sendDTMF",
+    "channels.record",
+    "channels.setChannelVar",
+    "channels.continueInDialplan",
+    "bridges.create",
+    "bridges.addChannel",
+    "bridges.play",
+}
 TIMEOUT = 1.0
 MAX_CALLS = 120
 
@@ -113,17 +132,21 @@ class Harness:
         self.sim = sim
         self.loop = EngineLoop("arinb-fuzz-client")
         self.events: list[dict[str, Any]] = []
-        self.channels: list[str] = []
+        self.channels: list[str] = []  # every channel id seen in a StasisStart
+        self.live: list[str] = []  # the probe app's channels before the current example
+        self.implemented = set(sim.engine.operations())
         self.playbacks: list[str] = ["pb-1"]
         self.bridges: list[str] = ["br-1"]
         self.timeouts: dict[str, int] = {}
         self.not_implemented: set[str] = set()
         self.calls = 0
+        self.statuses: Counter[int] = Counter()
+        self.by_key: Counter[tuple[str | None, int]] = Counter()
         self.loop.submit(self._open()).result(10)
 
     async def _open(self) -> None:
-        auth = aiohttp.BasicAuth(self.sim.username, self.sim.password)
-        self.http = aiohttp.ClientSession(auth=auth, timeout=aiohttp.ClientTimeout(total=TIMEOUT))
+        headers = basic(self.sim.username, self.sim.password)
+        self.http = aiohttp.ClientSession(headers=headers, timeout=aiohttp.ClientTimeout(total=TIMEOUT))
         ws_url = self.sim.url.replace("http", "ws", 1) + f"/ari/events?app={APP}"
         self.ws = await self.http.ws_connect(ws_url, timeout=aiohttp.ClientWSTimeout(ws_close=2))
         self.reader = asyncio.create_task(self._read())
@@ -176,11 +199,10 @@ class Harness:
     def ensure_channels(self, n: int = 2) -> None:
         status, app = self.get_json(f"/applications/{APP}")
         assert status == 200
-        live = len(app["channel_ids"])
-        while live < n and self.calls < MAX_CALLS:
+        self.live[:] = app["channel_ids"]
+        while len(self.live) < n and self.calls < MAX_CALLS:
             self.calls += 1
-            self.sim.call("1003", caller=f"fuzz{self.calls}").result(10)
-            live += 1
+            self.live.append(self.sim.call("1003", caller=f"fuzz{self.calls}").result(10))
 
     def close(self) -> None:
         async def shut() -> None:
@@ -210,6 +232,12 @@ _int_like = st.one_of(st.integers(-5, 100_000).map(str), st.sampled_from(["", "a
 _bool_like = st.sampled_from(["true", "false", "yes", "no", "1", "0", "maybe", ""])
 
 
+def _pick(pool: list[str], fallback: str) -> st.SearchStrategy[str]:
+    # Draw an index, not an element: the pools grow during the run, and Hypothesis needs every example
+    # to draw the same way when it replays or shrinks one.
+    return st.integers(0, 1 << 16).map(lambda i: pool[i % len(pool)] if pool else fallback)
+
+
 def _value_for(
     name: str, data_type: str, allowable: tuple[str, ...] | None, h: Harness
 ) -> st.SearchStrategy[str]:
@@ -218,11 +246,13 @@ def _value_for(
     if name == "media":
         return st.one_of(st.sampled_from(MEDIA), _word)
     if name in ("channel", "channelId", "otherChannelId", "snoopId"):
-        return st.one_of(st.sampled_from(h.channels or ["nope"]), _word, st.just(",".join(h.channels[-2:])))
+        pair = st.integers(0, 1).map(lambda _: ",".join(h.live[-2:]))
+        live = _pick(h.live, "nope")
+        return st.one_of(live, live, live, live, _pick(h.channels, "nope"), _word, pair)
     if name in ("playbackId",):
-        return st.one_of(st.sampled_from(h.playbacks), _word)
+        return st.one_of(_pick(h.playbacks, "pb-1"), _pick(h.playbacks, "pb-1"), _word)
     if name in ("bridgeId",):
-        return st.one_of(st.sampled_from(h.bridges), _word)
+        return st.one_of(_pick(h.bridges, "br-1"), _pick(h.bridges, "br-1"), _word)
     if name == "endpoint":
         return st.sampled_from(
             ["Local/1003@default", "Local/wait@default", "Bogus/xyz", "PJSIP/alice", "", "Local"]
@@ -230,9 +260,9 @@ def _value_for(
     if name in ("app", "application"):
         return st.sampled_from([APP, "nope", "", f"{APP},other"])
     if name == "eventSource":
-        ch = h.channels[-1] if h.channels else "x"
-        return st.sampled_from(
-            [f"channel:{ch}", "channel:nope", "bridge:nope", "bogus:x", "nocolon", "endpoint:Local"]
+        kinds = ["channel:", "channel:nope", "bridge:nope", "bogus:x", "nocolon", "endpoint:Local"]
+        return st.sampled_from(kinds).map(
+            lambda k: k + (h.channels[-1] if k == "channel:" and h.channels else "")
         )
     if name in ("name", "recordingName", "destinationRecordingName"):
         return st.one_of(st.sampled_from(["rec1", "rec2", ""]), _word)
@@ -256,7 +286,13 @@ def requests(
         segments = draw(st.lists(_word.filter(bool), min_size=1, max_size=4))
         method = draw(st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]))
         return method, "/" + "/".join(quote(s, safe="") for s in segments), None, [], None, False
-    operation: Operation = draw(st.sampled_from([o for o in ROUTES if not o.websocket]))
+    # Mostly what a channel goes through (play, control, answer, hang up...), then the rest of what the
+    # engine implements; now and then any operation (the unimplemented ones answer 501 at once).
+    implemented = [o for o in ROUTES if o.key in h.implemented]
+    media_ops = [o for o in implemented if o.resource in ("channels", "playbacks")]
+    hot = [o for o in implemented if o.key in HOT]
+    pool = draw(st.sampled_from([hot, hot, media_ops, implemented, implemented, list(ROUTES)]))
+    operation: Operation = draw(st.sampled_from([o for o in pool if not o.websocket]))
     path = operation.path
     for p in operation.params_of("path"):
         value = draw(_value_for(p.name, p.data_type, None, h).filter(bool))
@@ -321,6 +357,14 @@ def _check_rest_invariants(h: Harness) -> None:
     assert not problems, problems
 
 
+def _served_by(method: str, path: str) -> str | None:
+    """The operation that really answers (a drawn operation may have been sent with another method)."""
+    try:
+        return ROUTER.match(method, [unquote_plus(s) for s in path.strip("/").split("/")]).operation.key
+    except LookupError:
+        return None
+
+
 # ---- the test -----------------------------------------------------------------------------------------
 
 
@@ -334,6 +378,8 @@ def _check_response(
         h.timeouts[key] = h.timeouts.get(key, 0) + 1
         return
     status, ctype, raw = got
+    h.statuses[status] += 1
+    h.by_key[key, status] += 1
     if status == 204:
         assert raw == b"", where
         return
@@ -369,10 +415,11 @@ def _check_response(
 @given(data=st.data())
 def test_random_requests_never_break_the_simulator(harness: Harness, data: st.DataObject) -> None:
     h = harness
-    h.ensure_channels()
-    method, path, key, query, body, json_type = data.draw(requests(h))
-    got = h.request(method, path, query, body, json_type)
-    _check_response(key, method, path, got, h)
+    h.ensure_channels(3)
+    for _ in range(data.draw(st.integers(1, 4), label="requests in this example")):
+        method, path, _drawn, query, body, json_type = data.draw(requests(h))
+        got = h.request(method, path, query, body, json_type)
+        _check_response(_served_by(method, path), method, path, got, h)
     _check_event_invariants(h.events)
     _check_rest_invariants(h)
 
@@ -385,4 +432,51 @@ def test_still_serving_after_the_fuzz(harness: Harness) -> None:
     _check_rest_invariants(harness)
     _check_event_invariants(harness.events)
     missing = sorted(harness.not_implemented)
-    print(f"\nfuzz: {harness.calls} calls, timeouts {harness.timeouts}, not implemented {missing}")
+    statuses = dict(sorted(harness.statuses.items()))
+    print(f"\nfuzz: {harness.calls} calls, statuses {statuses}, timeouts {harness.timeouts}")
+    print(f"fuzz: {len(harness.events)} events; not implemented by the engine: {missing}")
+    print(f"fuzz: most common answers: {harness.by_key.most_common(12)}")
+
+
+# ---- the checks themselves can fail -------------------------------------------------------------------
+
+
+def test_event_invariant_catches_a_playback_after_stasis_end() -> None:
+    channel = {"id": "c1"}
+    playback = {"id": "p1", "target_uri": "channel:c1"}
+    ok = [
+        {"type": "StasisStart", "channel": channel},
+        {"type": "PlaybackStarted", "playback": playback},
+        {"type": "StasisEnd", "channel": channel},
+        {"type": "StasisStart", "channel": channel},  # back in the app: playbacks allowed again
+        {"type": "PlaybackFinished", "playback": playback},
+    ]
+    _check_event_invariants(ok)
+    with pytest.raises(AssertionError, match="after its StasisEnd"):
+        _check_event_invariants([*ok[:3], {"type": "PlaybackFinished", "playback": playback}])
+
+
+def test_response_check_catches_crashes_and_bad_bodies() -> None:
+    h = Harness.__new__(Harness)  # only the counters are used
+    h.statuses, h.by_key, h.timeouts, h.not_implemented = Counter(), Counter(), {}, set()
+    _check_response(
+        "channels.play", "POST", "/channels/c/play", (500, "application/json", b'{"message":"x"}'), h
+    )
+    with pytest.raises(AssertionError, match="crashed"):
+        _check_response(
+            "channels.get",
+            "GET",
+            "/channels/c",
+            (500, "application/json", b'{"message":"Internal Server Error"}'),
+            h,
+        )
+    with pytest.raises(AssertionError):
+        _check_response(
+            "channels.get", "GET", "/channels/c", (500, "application/json", b'{"message":"x"}'), h
+        )
+    with pytest.raises(AssertionError):
+        _check_response("channels.get", "GET", "/channels/c", (404, "application/json", b'{"nope":1}'), h)
+    with pytest.raises(AssertionError):
+        _check_response("channels.get", "GET", "/channels/c", (404, "text/plain", b"Not Found"), h)
+    with pytest.raises(AssertionError, match="no answer"):
+        _check_response(None, "GET", "/x", None, h)
