@@ -260,6 +260,19 @@ class EventBus:
                 sent += self._send(app, text)
         return sent
 
+    def interested(
+        self,
+        type_: str,
+        *,
+        channels: Iterable[str] = (),
+        bridges: Iterable[str] = (),
+        devices: Iterable[str] = (),
+        endpoints: Iterable[str] = (),
+        only_app: str | None = None,
+    ) -> bool:
+        """True if some app would receive this event (lets callers skip building it)."""
+        return bool(self._targets(type_, channels, bridges, devices, endpoints, only_app))
+
     def _send(self, app: Application, text: str) -> int:
         self._record(app.name, text)
         app.conn.deliver(text)

@@ -139,7 +139,7 @@ class Request:
     def variables(self) -> dict[str, str]:
         """The ``variables`` object of a JSON body (``{"variables": {"FOO": "bar"}}``)."""
         if isinstance(self.body, dict):
-            value = self.body.get("variables", self.body if "variables" not in self.body else {})
+            value = self.body.get("variables")
             if isinstance(value, dict):
                 return {str(k): str(v) for k, v in value.items() if not isinstance(v, dict | list)}
         return {}
@@ -325,11 +325,13 @@ class SimEngine:
         after: dict[str, Any] | None = None,
         only_app: str | None = None,
     ) -> None:
+        eps = [ch.name.rsplit("-", 1)[0]] if ch.kind == "pjsip" else []
+        if not self.bus.interested(type_, channels=[ch.id], endpoints=eps, only_app=only_app):
+            return  # nobody listens: skip building the snapshot (the hot path of a busy simulator)
         body: dict[str, Any] = dict(fields or {})
         body["channel"] = ch.to_json()
         if after:
             body.update(after)
-        eps = [ch.name.rsplit("-", 1)[0]] if ch.kind == "pjsip" else []
         self.bus.emit(type_, body, channels=[ch.id], pre=pre, only_app=only_app, endpoints=eps)
 
     def set_var(self, ch: Channel, name: str, value: str) -> None:
@@ -829,6 +831,7 @@ class SimEngine:
     def _dtmf_event(self, ch: Channel, digit: str, duration_ms: int) -> None:
         if not ch.hungup and ch.id in self.channels:
             self._emit_channel("ChannelDtmfReceived", ch, {"digit": digit, "duration_ms": duration_ms})
+            self.recordings.dtmf(ch, digit)
 
     # ==================================================================================================
     # operations

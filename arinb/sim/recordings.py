@@ -150,7 +150,13 @@ class Recordings:
         """Whose audio the recording hears, and whether any arrives at all."""
         engine = self.engine
         if ch.kind == "snoop":
-            return ch.vars.get("__SNOOP_TARGET"), True  # the snoop fills gaps with zero frames
+            # The snoop fills gaps with zero frames, so it always "hears" something. spy=out: what the
+            # target sends; spy=in: what it receives (for a Local half, what its other half sends).
+            target_id = ch.vars.get("__SNOOP_TARGET")
+            target = engine.channels.get(target_id or "")
+            if ch.vars.get("__SNOOP_SPY") == "in" and target is not None and target.peer is not None:
+                return target.peer.id, True
+            return target_id, True
         if ch.kind in ("local1", "local2") and ch.peer is not None:
             peer = ch.peer
             sending = engine.playbacks.is_sending(peer.id) or peer.silence is not None
@@ -211,6 +217,14 @@ class Recordings:
         done, rec.done = rec.done, None
         if done is not None:
             done()
+
+    def dtmf(self, ch: Channel, digit: str) -> None:
+        """A digit arrived on ``ch``: a recording with a matching ``terminateOn`` stops."""
+        for rec in list(self.live.values()):
+            if rec.channel_id != ch.id or rec.state not in ("recording", "paused"):
+                continue
+            if rec.terminate_on == "any" or rec.terminate_on == digit:
+                self._finish(rec, "done")
 
     def channel_hungup(self, ch: Channel) -> None:
         """The recorded channel hung up: its recording ends."""

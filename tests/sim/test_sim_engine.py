@@ -318,6 +318,8 @@ async def test_recording_timing_file_and_playback() -> None:
     assert len(data) == 44 + 2 * round(2.8 * 8000) == 44844
     with wave.open(io.BytesIO(data)) as w:
         assert (w.getframerate(), w.getsampwidth(), w.getnchannels()) == (8000, 2, 1)
+    if h.engine.sounds.lookup("tt-monkeys").path is not None:
+        assert any(data[44:])  # the monkeys the other half played, rendered by arinb.audio
     h.frames.clear()
     await h.op("playbacks.stop", {"playbackId": "src"})
     await h.play(two, "recording:rec1", "rp")
@@ -406,3 +408,15 @@ async def test_asterisk_info_ping_sounds_and_variables() -> None:
     assert fn.body == {"value": h.engine.channels[cid].name}
     nochan = await h.op("channels.getChannelVar", {"channelId": "x"}, variable="A")
     assert (nochan.status, nochan.reason) == (404, "Channel Not Found")
+
+
+async def test_recording_stops_on_a_terminating_digit() -> None:
+    h = Harness("channel-tones")
+    cid = await h.engine.call_in("1000")
+    await h.op("channels.answer", {"channelId": cid})
+    await h.op("channels.record", {"channelId": cid}, name="msg", format="wav", terminateOn="#")
+    h.advance(3.0)
+    h.engine.caller_dtmf(cid, "1#")
+    h.advance(1.0)
+    assert h.types()[-3:] == ["ChannelDtmfReceived", "ChannelDtmfReceived", "RecordingFinished"]
+    assert h.events()[-1]["recording"]["duration"] == 3
