@@ -1,11 +1,11 @@
 """An embedded Asterisk 22 ARI stand-in: REST, the events WebSocket and api-docs, on a loop of its own.
 
 >>> import arinb
->>> sim = arinb.simulate(speed=50)            # in a script: returns once it listens
->>> sim.url, sim.username
+>>> sim = arinb.simulate(speed=50)            # doctest: +SKIP   (in a script: returns once it listens)
+>>> sim.url, sim.username                     # doctest: +SKIP
 ('http://127.0.0.1:40123', 'asterisk')
->>> channel_id = sim.call("1000", caller="alice").result()
->>> sim.close()
+>>> channel_id = sim.call("1000", caller="alice").result()   # doctest: +SKIP
+>>> sim.close()                               # doctest: +SKIP
 
 In a notebook or coroutine: ``sim = await arinb.simulate(clock="manual")`` or
 ``async with arinb.simulate() as sim: ...``; ``with arinb.simulate() as sim:`` works in plain code.
