@@ -1,7 +1,7 @@
 """An embedded Asterisk 22 ARI stand-in: REST, the events WebSocket and api-docs, on a loop of its own.
 
 >>> import arinb
->>> sim = arinb.simulate(speed=50)            # doctest: +SKIP   (in a script: returns once it listens)
+>>> sim = arinb.simulate(speed=50)            # doctest: +SKIP
 >>> sim.url, sim.username                     # doctest: +SKIP
 ('http://127.0.0.1:40123', 'asterisk')
 >>> channel_id = sim.call("1000", caller="alice").result()   # doctest: +SKIP
