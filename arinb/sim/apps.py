@@ -81,11 +81,16 @@ class AppConnection:
 
 
 class Application:
-    """A registered Stasis application and what it is subscribed to."""
+    """A Stasis application and what it is subscribed to.
+
+    When its WebSocket closes it goes inactive (``conn`` None): invisible to REST and to ``Stasis()``, but
+    it keeps its subscriptions while it still has channels or bridges, so a client that reconnects finds
+    its channels' events flowing again, as on Asterisk.
+    """
 
     def __init__(self, name: str, conn: AppConnection) -> None:
         self.name = name
-        self.conn = conn
+        self.conn: AppConnection | None = conn
         self.channels: Counter[str] = Counter()
         self.bridges: Counter[str] = Counter()
         self.endpoints: set[str] = set()
@@ -94,9 +99,19 @@ class Application:
         self.disallowed: list[dict[str, Any]] = []
 
     @property
+    def active(self) -> bool:
+        """True while a WebSocket holds the app."""
+        return self.conn is not None and not self.conn.closed
+
+    @property
     def subscribe_all(self) -> bool:
         """True if the connection holding the app asked for every event."""
-        return self.conn.subscribe_all
+        return self.conn is not None and self.conn.subscribe_all
+
+    @property
+    def finished(self) -> bool:
+        """Nothing keeps an inactive app around any more."""
+        return not self.active and not self.channels and not self.bridges
 
     def to_json(self) -> dict[str, Any]:
         """The ARI ``Application`` object."""
@@ -147,7 +162,7 @@ class EventBus:
                 continue
             old = app.conn
             app.conn = conn
-            if old is not conn and not old.closed:
+            if old is not None and old is not conn and not old.closed:
                 frame = {
                     "type": "ApplicationReplaced",
                     "timestamp": format_timestamp(self.engine.clock.now()),
@@ -166,11 +181,26 @@ class EventBus:
         for name in conn.apps:
             app = self.apps.get(name)
             if app is not None and app.conn is conn:
-                del self.apps[name]
+                app.conn = None
+                self._cleanup(app)
+
+    def _cleanup(self, app: Application) -> None:
+        if app.finished and self.apps.get(app.name) is app:
+            del self.apps[app.name]
 
     def registered(self, name: str) -> bool:
         """True while some WebSocket holds app ``name``."""
-        return name in self.apps
+        app = self.apps.get(name)
+        return app is not None and app.active
+
+    def active(self, name: str) -> Application | None:
+        """The app if a WebSocket holds it (what REST and ``Stasis()`` see), else None."""
+        app = self.apps.get(name)
+        return app if app is not None and app.active else None
+
+    def active_apps(self) -> list[Application]:
+        """Apps held by a WebSocket, in registration order."""
+        return [a for a in self.apps.values() if a.active]
 
     # -- subscriptions ---------------------------------------------------------------------------------
     def subscribe_channel(self, app_name: str, channel_id: str) -> None:
@@ -203,13 +233,15 @@ class EventBus:
 
     def forget_channel(self, channel_id: str) -> None:
         """The channel is destroyed: prune it from every app."""
-        for app in self.apps.values():
+        for app in list(self.apps.values()):
             app.channels.pop(channel_id, None)
+            self._cleanup(app)
 
     def forget_bridge(self, bridge_id: str) -> None:
         """The bridge is destroyed: prune it from every app."""
-        for app in self.apps.values():
+        for app in list(self.apps.values()):
             app.bridges.pop(bridge_id, None)
+            self._cleanup(app)
 
     # -- delivery --------------------------------------------------------------------------------------
     def emit(
@@ -274,6 +306,8 @@ class EventBus:
         return bool(self._targets(type_, channels, bridges, devices, endpoints, only_app))
 
     def _send(self, app: Application, text: str) -> int:
+        if app.conn is None:
+            return 0
         self._record(app.name, text)
         app.conn.deliver(text)
         return 1
@@ -293,11 +327,11 @@ class EventBus:
     ) -> list[Application]:
         if only_app is not None:
             app = self.apps.get(only_app)
-            return [app] if app is not None and app.wants(type_) else []
+            return [app] if app is not None and app.active and app.wants(type_) else []
         chans, brs, devs, eps = tuple(channels), tuple(bridges), tuple(devices), tuple(endpoints)
         out = []
         for app in self.apps.values():
-            if not app.wants(type_):
+            if not app.active or not app.wants(type_):
                 continue
             if (
                 app.subscribe_all

@@ -878,7 +878,7 @@ class SimEngine:
             "asterisk.setGlobalVar": self._op_set_global,
             "sounds.list": lambda r: Reply(200, self.sounds.list(r.get("lang"), r.get("format"))),
             "sounds.get": self._op_sound,
-            "applications.list": lambda r: Reply(200, [a.to_json() for a in self.bus.apps.values()]),
+            "applications.list": lambda r: Reply(200, [a.to_json() for a in self.bus.active_apps()]),
             "applications.get": self._op_app_get,
             "applications.subscribe": self._op_subscribe,
             "applications.unsubscribe": self._op_unsubscribe,
@@ -1177,7 +1177,7 @@ class SimEngine:
 
     # -- applications --------------------------------------------------------------------------------------
     def _op_app_get(self, req: Request) -> Reply:
-        app = self.bus.apps.get(req.path.get("applicationName", ""))
+        app = self.bus.active(req.path.get("applicationName", ""))
         if app is None:
             return error(404, "Application not found")
         return Reply(200, app.to_json())
@@ -1207,7 +1207,7 @@ class SimEngine:
         sources = self._event_sources(req)
         if isinstance(sources, Reply):
             return sources
-        app = self.bus.apps.get(req.path.get("applicationName", ""))
+        app = self.bus.active(req.path.get("applicationName", ""))
         if app is None:
             return error(404, "Application not found")
         for scheme, name in sources:
@@ -1228,7 +1228,7 @@ class SimEngine:
         sources = self._event_sources(req)
         if isinstance(sources, Reply):
             return sources
-        app = self.bus.apps.get(req.path.get("applicationName", ""))
+        app = self.bus.active(req.path.get("applicationName", ""))
         if app is None:
             return error(404, "Application not found")
         for scheme, name in sources:
@@ -1254,7 +1254,7 @@ class SimEngine:
         return Reply(200, app.to_json())
 
     def _op_filter(self, req: Request) -> Reply:
-        app = self.bus.apps.get(req.path.get("applicationName", ""))
+        app = self.bus.active(req.path.get("applicationName", ""))
         if app is None:
             return error(404, "Application not found")
         body = req.body if isinstance(req.body, dict) else {}

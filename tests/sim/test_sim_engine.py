@@ -420,3 +420,17 @@ async def test_recording_stops_on_a_terminating_digit() -> None:
     h.advance(1.0)
     assert h.types()[-3:] == ["ChannelDtmfReceived", "ChannelDtmfReceived", "RecordingFinished"]
     assert h.events()[-1]["recording"]["duration"] == 3
+
+
+async def test_a_reconnecting_app_keeps_its_channels() -> None:
+    h = Harness()
+    cid = await h.channel(answer=False)
+    h.conn.close()
+    assert (await h.op("applications.list")).body == []  # inactive: invisible, and Stasis() would fail
+    assert not h.engine.bus.registered("probe")
+    again: list[str] = []
+    h.engine.connect_app(["probe"], send=again.append)
+    await h.op("channels.answer", {"channelId": cid})
+    assert [loads(f)["type"] for f in again] == ["ChannelStateChange"]  # no ApplicationReplaced either
+    app = (await h.op("applications.get", {"applicationName": "probe"})).body
+    assert cid in app["channel_ids"]
