@@ -45,12 +45,6 @@ async def _call(sim: Any, session: Any) -> Any:
     return ev.channel
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="simulator bug: arinb/sim/apps.py EventBus.connection_closed deletes the Application with its "
-    "channel subscriptions, so after the WebSocket reconnects the app gets no events for channels already "
-    "in Stasis (Asterisk keeps the app and its subscriptions across a reconnect)",
-)
 async def test_simulator_drops_the_websocket_at_a_simulated_time(sim: Any, session: Any) -> None:
     first = await _call(sim, session)
     at = sim.clock.now() + 2.0
