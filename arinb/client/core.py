@@ -24,10 +24,11 @@ import asyncio
 import inspect
 import logging
 import time
+import types
 import weakref
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
 
 import orjson
 
@@ -72,6 +73,19 @@ def _name_of(cb: Any) -> str:
     return getattr(cb, "__qualname__", None) or getattr(cb, "__name__", None) or repr(cb)
 
 
+_PLAIN_CALLABLES: Final = (types.FunctionType, types.BuiltinFunctionType, types.BuiltinMethodType)
+
+
+def _is_async_callable(cb: Any) -> bool:
+    """``async def`` functions, bound methods, partials of them, and objects with an ``async def __call__``."""
+    if type(cb) in _PLAIN_CALLABLES:  # the common case, checked cheaply (handlers are registered per call)
+        return cb.__code__.co_flags & inspect.CO_COROUTINE != 0 if hasattr(cb, "__code__") else False
+    if inspect.iscoroutinefunction(cb):
+        return True
+    call = getattr(type(cb), "__call__", None)  # noqa: B004 - an instance whose __call__ is async
+    return call is not None and inspect.iscoroutinefunction(call)
+
+
 class _Handler:
     """One registered callback; async ones get an ordered queue drained by a short-lived task."""
 
@@ -80,9 +94,7 @@ class _Handler:
     def __init__(self, cb: Handler, core: SessionCore) -> None:
         self.cb = cb
         self.core = core
-        self.is_async = inspect.iscoroutinefunction(cb) or inspect.iscoroutinefunction(
-            getattr(cb, "__call__", None)  # noqa: B004 - an object whose __call__ is async
-        )
+        self.is_async = _is_async_callable(cb)
         self.queue: deque[tuple[Awaitable[Any], str]] = deque()
         self.task: asyncio.Task[None] | None = None
 
@@ -128,6 +140,15 @@ def _run_handlers(handlers: tuple[_Handler, ...], ev: Event) -> None:
         if result is not None and inspect.isawaitable(result):
             # A sync callable that returned a coroutine (a lambda around an async function): run it in order.
             h.push(result, ev.type)
+
+
+def _run_object_handlers(registry: dict[str, tuple[_Handler, ...]], etype: str, ev: Event) -> None:
+    handlers = registry.get(etype)
+    if handlers:
+        _run_handlers(handlers, ev)
+    handlers = registry.get("*")
+    if handlers:
+        _run_handlers(handlers, ev)
 
 
 def _add(registry: dict[str, tuple[_Handler, ...]], etype: str, handler: _Handler) -> None:
@@ -435,7 +456,7 @@ class SessionCore:
                 if ch is None:
                     ch = pb._target_channel()
         obj = get("bridge")
-        if type(obj) is dict:
+        if obj is not None and type(obj) is dict:
             bid = obj.get("id")
             br = self.bridges.get(bid)  # type: ignore[arg-type]
             if br is None and type(bid) is str:
@@ -443,7 +464,7 @@ class SessionCore:
             if br is not None:
                 br.json = obj
         obj = get("recording")
-        if type(obj) is dict:
+        if obj is not None and type(obj) is dict:
             name = obj.get("name")
             rec = self.recordings.get(name)  # type: ignore[arg-type]
             if rec is None and type(name) is str:
@@ -461,17 +482,18 @@ class SessionCore:
         if special is not None:
             special(ev)
 
+        # Dispatch; explicit branches rather than a loop over the four objects (this runs per event).
         handlers = self._handlers.get(etype)
         if handlers:
             _run_handlers(handlers, ev)
-        for o in (ch, pb, br, rec):
-            if o is not None and o._handlers is not None:
-                handlers = o._handlers.get(etype)
-                if handlers:
-                    _run_handlers(handlers, ev)
-                handlers = o._handlers.get("*")
-                if handlers:
-                    _run_handlers(handlers, ev)
+        if ch is not None and ch._handlers is not None:
+            _run_object_handlers(ch._handlers, etype, ev)
+        if pb is not None and pb._handlers is not None:
+            _run_object_handlers(pb._handlers, etype, ev)
+        if br is not None and br._handlers is not None:
+            _run_object_handlers(br._handlers, etype, ev)
+        if rec is not None and rec._handlers is not None:
+            _run_object_handlers(rec._handlers, etype, ev)
         if self._wildcard:
             _run_handlers(self._wildcard, ev)
         if self._waiters:

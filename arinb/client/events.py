@@ -99,6 +99,7 @@ class Event:
     raw: dict[str, Any]
     frame: str | None
     received_at: float
+    _time: float | None
     channel: Channel | None
     playback: Playback | None
     bridge: Bridge | None
@@ -123,7 +124,7 @@ class Event:
         self.playback = playback
         self.bridge = bridge
         self.recording = recording
-        self._time: float | None = None
+        # ``_time`` stays unset until first asked for (one store less per event).
 
     @property
     def application(self) -> str | None:
@@ -138,14 +139,19 @@ class Event:
     @property
     def time(self) -> float | None:
         """Asterisk's timestamp as epoch seconds (None if the event has none or it does not parse)."""
-        if self._time is None:
-            ts = self.raw.get("timestamp")
-            if isinstance(ts, str):
-                try:
-                    self._time = parse_timestamp(ts)
-                except ValueError:
-                    return None
-        return self._time
+        try:
+            return self._time
+        except AttributeError:
+            pass
+        ts = self.raw.get("timestamp")
+        value: float | None = None
+        if isinstance(ts, str):
+            try:
+                value = parse_timestamp(ts)
+            except ValueError:
+                value = None
+        self._time = value
+        return value
 
     @property
     def latency(self) -> float | None:

@@ -561,6 +561,7 @@ class Playback(_Handle):
     __slots__ = (
         "_created_ok",
         "_error",
+        "_channel",
         "_finish_waiters",
         "_outcome",
         "_request",
@@ -575,6 +576,7 @@ class Playback(_Handle):
         super().__init__(core, json if json is not None else {"id": playback_id})
         self.id: str = playback_id
         self._request: Call[Any] | None = None
+        self._channel: Channel | None = None  # the target channel's handle, once known
         self._started = False
         self._created_ok = False
         self._target_gone = False
@@ -620,10 +622,12 @@ class Playback(_Handle):
         return self._target_channel()
 
     def _target_channel(self) -> Channel | None:
-        target = self.json.get("target_uri")
-        if type(target) is str and target.startswith("channel:"):
-            return self._core.channel(target[8:])
-        return None
+        ch = self._channel
+        if ch is None:
+            target = self.json.get("target_uri")
+            if type(target) is str and target.startswith("channel:"):
+                ch = self._channel = self._core.channel(target[8:])
+        return ch
 
     def __repr__(self) -> str:
         state = self._outcome or self.state or "requested"

@@ -362,3 +362,30 @@ async def test_event_accessors_and_repr() -> None:
     assert e.get("missing", 3) == 3 and "digit" in e
     assert e.timestamp == "2026-11-26T12:17:03.105+0000" and e.time == pytest.approx(1795695423.105)
     assert "ChannelDtmfReceived" in repr(e) and "1.1" in repr(e) and "digit='7'" in repr(e)
+
+
+async def test_async_detection_covers_methods_partials_and_async_call_objects() -> None:
+    import functools
+
+    core = SessionCore()
+    seen: list[str] = []
+
+    class Handlers:
+        async def method(self, e: Event) -> None:
+            seen.append("method")
+
+        async def __call__(self, e: Event) -> None:
+            seen.append("call")
+
+    async def with_tag(tag: str, e: Event) -> None:
+        seen.append(tag)
+
+    h = Handlers()
+    for cb in (h.method, h, functools.partial(with_tag, "partial")):
+        core.on("StasisStart", cb)
+    assert all(x.is_async for x in core._handlers["StasisStart"])
+    core.on("StasisStart", print)  # a builtin is sync
+    assert not core._handlers["StasisStart"][-1].is_async
+    core.off("StasisStart", print)
+    feed(core, ev("StasisStart", channel="1.1"))
+    await eventually(lambda: sorted(seen) == ["call", "method", "partial"])

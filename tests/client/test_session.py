@@ -88,6 +88,7 @@ async def test_connect_subscribes_the_apps_and_never_shows_the_password(
     )
     assert isinstance(s, AriSession)  # at once, before the socket is up
     assert await s is s and s.connected
+    await asyncio.to_thread(ari.wait_sockets, 1)  # the server notes the socket just after its handshake
     assert ari.ws_connects == [{"app": "test,other", "subscribeAll": "true"}]
     for text in (repr(s), str(s)):
         assert SECRET not in text and "asterisk" in text and "connected" in text
