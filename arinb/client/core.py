@@ -77,7 +77,7 @@ _PLAIN_CALLABLES: Final = (types.FunctionType, types.BuiltinFunctionType, types.
 
 
 def _is_async_callable(cb: Any) -> bool:
-    """``async def`` functions, bound methods, partials of them, and objects with an ``async def __call__``."""
+    """``async def`` functions, bound methods, partials of them, objects with an ``async def __call__``."""
     if type(cb) in _PLAIN_CALLABLES:  # the common case, checked cheaply (handlers are registered per call)
         return cb.__code__.co_flags & inspect.CO_COROUTINE != 0 if hasattr(cb, "__code__") else False
     if inspect.iscoroutinefunction(cb):

@@ -559,9 +559,9 @@ class Playback(_Handle):
     """
 
     __slots__ = (
+        "_channel",
         "_created_ok",
         "_error",
-        "_channel",
         "_finish_waiters",
         "_outcome",
         "_request",
