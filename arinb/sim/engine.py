@@ -141,7 +141,13 @@ class Request:
         if isinstance(self.body, dict):
             value = self.body.get("variables")
             if isinstance(value, dict):
-                return {str(k): str(v) for k, v in value.items() if not isinstance(v, dict | list)}
+                out = {}
+                for k, v in value.items():
+                    if isinstance(v, dict):  # {"value": ..., "report_events": ...}
+                        v = v.get("value", "")
+                    if not isinstance(v, list):
+                        out[str(k)] = str(v)
+                return out
         return {}
 
 
@@ -853,6 +859,8 @@ class SimEngine:
             "channels.stopSilence": self._op_silence,
             "channels.getChannelVar": self._op_get_var,
             "channels.setChannelVar": self._op_set_var,
+            "channels.getChannelVars": self._op_get_vars,
+            "channels.setChannelVars": self._op_set_vars,
             "channels.sendDTMF": self._op_dtmf,
             "channels.continueInDialplan": self._op_continue,
             "channels.move": self._op_move,
@@ -985,6 +993,34 @@ class SimEngine:
         if name in self.global_vars:
             return Reply(200, {"value": self.global_vars[name]})
         return error(404, "Provided variable was not found", "Variable Not Found")
+
+    def _op_get_vars(self, req: Request) -> Reply:
+        names = [n for n in (req.get("variables") or "").split(",") if n]
+        if not names:
+            return error(400, "Missing variables parameter.")
+        out: dict[str, str] = {}
+        for name in names:
+            one = self._op_get_var(Request(req.op, req.path, {"variable": name}))
+            if one.status != 200:
+                return one
+            out[name] = one.body["value"]
+        return Reply(200, {"variables": out})
+
+    async def _op_set_vars(self, req: Request) -> Reply:
+        ch = self.find_control(req.path.get("channelId"))
+        if isinstance(ch, Reply):
+            return ch
+        values = req.variables()
+        if not values:
+            return error(400, "Missing variables parameter.")
+        target = ch
+
+        def setvars() -> Reply:
+            for name, value in values.items():
+                self.set_var(target, name, value)
+            return Reply(204)
+
+        return await self.run_queued(ch, "setChannelVars", setvars)
 
     def _read_function(self, ch: Channel, func: str, arg: str) -> str | None:
         arg = arg.strip().lower()

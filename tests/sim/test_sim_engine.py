@@ -434,3 +434,14 @@ async def test_a_reconnecting_app_keeps_its_channels() -> None:
     assert [loads(f)["type"] for f in again] == ["ChannelStateChange"]  # no ApplicationReplaced either
     app = (await h.op("applications.get", {"applicationName": "probe"})).body
     assert cid in app["channel_ids"]
+
+
+async def test_several_variables_at_once() -> None:
+    h = Harness()
+    cid = await h.channel()
+    body = {"variables": {"A": "1", "B": {"value": "2", "report_events": True}}}
+    assert (await h.op("channels.setChannelVars", {"channelId": cid}, body=body)).status == 204
+    assert [(e["variable"], e["value"]) for e in h.events()] == [("A", "1"), ("B", "2")]
+    got = await h.op("channels.getChannelVars", {"channelId": cid}, variables="A,B")
+    assert got.body == {"variables": {"A": "1", "B": "2"}}
+    assert (await h.op("channels.getChannelVars", {"channelId": cid}, variables="A,Z")).status == 404
