@@ -27,7 +27,7 @@ def settle(widget: ScenarioWidget) -> None:
 
 
 def test_initial_view_highlights_the_first_step() -> None:
-    widget, sc = make_widget()
+    widget, _ = make_widget()
     assert "arinb-step-next" in widget.steps_html.value
     assert widget.steps_html.value.index("arinb-step-next") < widget.steps_html.value.index("call in")
     assert widget.status.value == "step 1 of 5"
