@@ -1,0 +1,135 @@
+"""End to end: the client against the embedded simulator (arinb.sim), sped up."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+import arinb
+
+sim_module = pytest.importorskip("arinb.sim")
+
+SPEED = 50.0
+
+
+@pytest.fixture
+async def sim() -> AsyncIterator[Any]:
+    async with arinb.simulate(speed=SPEED) as s:
+        yield s
+
+
+async def inbound(session: arinb.AriSession, sim: Any, exten: str) -> arinb.Channel:
+    started = session.wait_for("StasisStart", timeout=5)  # registered before the call is placed
+    await sim.call(exten, caller="alice")
+    ev = await started
+    assert ev.channel is not None
+    return ev.channel
+
+
+async def test_channel_tones_flow_with_a_real_timeline(sim: Any) -> None:
+    async with arinb.connect(sim.url, sim.username, sim.password, apps="channel-tones") as s:
+        ch = await inbound(s, sim, "1000")
+        assert ch.state == "Ring" and ch.in_stasis and ch.caller.get("number") in ("alice", "")
+        pb = ch.play("tone:ring;tonezone=fr")
+        assert (await pb).state in ("queued", "playing")
+        await pb.started(timeout=5)
+        await pb.stop()
+        assert await pb.finished(timeout=5) == "done"
+        up = ch.wait_for("ChannelStateChange", timeout=5)
+        await ch.answer()
+        assert (await up).channel is ch and ch.state == "Up"
+        end = ch.wait_for("StasisEnd", timeout=5)
+        await ch.hangup(reason="normal")
+        await end
+        assert not ch.in_stasis
+        df = s.timeline.df
+        events = list(df[df["kind"] == "event"]["type"])
+        assert events == [
+            "StasisStart", "PlaybackStarted", "PlaybackFinished", "ChannelStateChange",
+            "ChannelHangupRequest", "StasisEnd",
+        ]  # fmt: skip
+        assert len(df[df["kind"] == "request"]) == 4
+
+
+async def test_monkeys_play_to_the_end_in_simulated_time(sim: Any) -> None:
+    async with arinb.connect(sim.url, sim.username, sim.password, apps="channel-playback-monkeys") as s:
+        ch = await inbound(s, sim, "1001")
+        started = s.wait_for("PlaybackStarted", timeout=5)
+        finished_ev = s.wait_for("PlaybackFinished", timeout=10)
+        pb = ch.play("sound:tt-monkeys")
+        assert await pb.finished(timeout=10) == "done"
+        t0, t1 = (await started).time, (await finished_ev).time
+        assert t0 is not None and t1 is not None
+        assert t1 - t0 == pytest.approx(16.18, abs=0.3)  # the file's length, on Asterisk's clock
+        await ch.hangup()
+
+
+async def test_an_unsupported_scheme_is_reported_lost_at_hangup(sim: Any) -> None:
+    async with arinb.connect(sim.url, sim.username, sim.password, apps="channel-tones") as s:
+        ch = await inbound(s, sim, "1000")
+        await ch.answer()
+        pb = ch.play("foo:bar")
+        await pb.started(timeout=5)
+        waiting = pb.finished(timeout=10)
+        await ch.hangup()
+        with pytest.raises(arinb.PlaybackLost, match="foo:bar"):
+            await waiting
+
+
+async def test_media_lists_and_simulator_errors_are_typed(sim: Any) -> None:
+    async with arinb.connect(sim.url, sim.username, sim.password, apps="channel-tones") as s:
+        ch = await inbound(s, sim, "1000")
+        await ch.answer()
+        seen: list[str] = []
+        ch.on("*", lambda e: seen.append(e.type))
+        pb = ch.play(["sound:beep", "sound:beep"])
+        assert await pb.finished(timeout=5) == "done"
+        assert seen == ["PlaybackStarted", "PlaybackContinuing", "PlaybackStarted", "PlaybackFinished"]
+        with pytest.raises(arinb.AriNotFound, match="Channel not found") as nf:
+            await s.channels.get("nope")
+        assert nf.value.path == "/ari/channels/nope" and nf.value.method == "GET"
+        with pytest.raises(arinb.AriBadRequest, match="Invalid reason"):
+            await s.request("DELETE", f"/channels/{ch.id}", {"reason": "bogus"})
+        with pytest.raises(arinb.AriNotFound, match="Playback not found"):
+            await s.playbacks.get("no-such-playback")
+        listed = await s.channels.list()
+        assert ch in listed
+        assert (await s.asterisk.ping())["ping"] == "pong"
+        await ch.hangup()
+
+
+async def test_a_second_session_for_the_same_app_replaces_the_first(sim: Any) -> None:
+    first = await arinb.connect(sim.url, sim.username, sim.password, apps="channel-state")
+    try:
+        waiting = first.wait_for("StasisStart", timeout=10)
+        second = await arinb.connect(sim.url, sim.username, sim.password, apps="channel-state")
+        try:
+            with pytest.raises(arinb.ApplicationReplaced):
+                await waiting
+            assert first.replaced and not second.replaced
+            ch = await inbound(second, sim, "1002")  # new calls go to the new owner
+            assert ch.in_stasis and first.events_received == 1
+            await asyncio.sleep(0.2)
+            assert first.reconnects == 0
+        finally:
+            await second.close()
+    finally:
+        await first.close()
+
+
+async def test_bridge_play_reaches_the_bridge_and_its_playback(sim: Any) -> None:
+    async with arinb.connect(sim.url, sim.username, sim.password, apps="channel-state") as s:
+        ch = await inbound(s, sim, "1002")
+        await ch.answer()
+        br = await s.bridges.create("mixing", name="room")
+        entered = ch.wait_for("ChannelEnteredBridge", timeout=5)
+        await br.add_channel(ch)
+        assert (await entered).bridge is br
+        pb = br.play("sound:beep")
+        assert pb.target_uri == f"bridge:{br.id}"
+        assert await pb.finished(timeout=5) == "done"
+        await br.destroy()
+        await ch.hangup()
