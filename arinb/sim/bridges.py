@@ -227,6 +227,13 @@ class Bridges:
             self._leave(bridge, ch, keep_subscription=True)
             self._update_peers(bridge)
 
+    def channel_left_stasis(self, ch: Channel) -> None:
+        """``continueInDialplan``: the channel leaves its bridge first."""
+        bridge = self.bridges.get(ch.bridge_id or "")
+        if bridge is not None:
+            self._leave(bridge, ch, keep_subscription=False)
+            self._update_peers(bridge)
+
     def destroy(self, bridge: Bridge) -> None:
         """DELETE /bridges/{id}: every channel leaves (still in Stasis), then BridgeDestroyed."""
         for cid in list(bridge.channels):
@@ -234,7 +241,9 @@ class Bridges:
             if ch is not None:
                 self._leave(bridge, ch, keep_subscription=False)
         if bridge.queue is not None:
-            bridge.queue.close()
+            for cmd in bridge.queue.close():
+                if cmd.cancel is not None:
+                    cmd.cancel()
         bridge.announcer = None
         self.engine.emit("BridgeDestroyed", {"bridge": bridge.to_json()}, bridges=[bridge.id])
         del self.bridges[bridge.id]

@@ -791,6 +791,10 @@ class SimEngine:
             self._destroy(c)
         if ch.device and was_up:
             self._device_changed(ch.device)
+        # A snoop channel goes with the channel it spies on.
+        for c in gone:
+            for snoop in [s for s in self.channels.values() if s.vars.get("__SNOOP_TARGET") == c.id]:
+                self._hangup(snoop, cause=16, soft=None)
 
     def _emit_hangup_request(self, ch: Channel, cause: int, soft: bool | None) -> None:
         pre: dict[str, Any] = {"cause": cause}
@@ -1106,6 +1110,7 @@ class SimEngine:
             priority = found
         if priority <= 0:
             priority = ch.priority + 1 if (context, exten) == (ch.context, ch.exten) else 1
+        self.bridges.channel_left_stasis(ch)
         self._leave_stasis(ch)
         self.continue_pbx(ch, context, exten, priority)
         return Reply(204)

@@ -386,6 +386,8 @@ async def test_snoop_channel_enters_the_app() -> None:
     assert h.types()[-1] == "StasisStart"
     bad = await h.op("channels.snoopChannel", {"channelId": cid}, spy="sideways", app="probe")
     assert bad.status == 400
+    await h.op("channels.hangup", {"channelId": cid})
+    assert (await h.op("channels.get", {"channelId": reply.body["id"]})).status == 404  # gone with it
 
 
 async def test_asterisk_info_ping_sounds_and_variables() -> None:
