@@ -195,6 +195,9 @@ async def test_pause_and_unpause_timing_and_media_log() -> None:
     assert replay_frame.end - replay_frame.start == pytest.approx(0.02)
     assert rest.offset == pytest.approx(1.02, abs=0.002)
     assert rest.start == pytest.approx(resumed + 0.02)
+    # AUDIO.md: the caller received 23746 samples = 8160 + 160 + 15426
+    total = sum(round((s.end - s.start) * 8000) for s in segs)
+    assert abs(total - 23746) <= 8
 
 
 async def test_offsetms_skipms_and_validation() -> None:
