@@ -18,6 +18,7 @@ Bridge playbacks get a lane of their own (``bridge <id>``).
 from __future__ import annotations
 
 import html
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -44,6 +45,7 @@ STATE_COLORS: Final = {
 }
 _OTHER_STATE: Final = "#ce93d8"
 _PLAYBACK_COLORS: Final = {"done": "#1e88e5", "failed": "#f4511e", "never finished": "#c62828", "": "#5c6bc0"}
+MAX_LANES: Final = 40  # channels drawn at most (the latest); more lanes are unreadable
 MAX_MARKS: Final = 5000  # events drawn at most (the latest); a lane plot of more is unreadable anyway
 TRACE_NAMES: Final = ("channel states", "playbacks", "events", "REST calls")
 
@@ -81,7 +83,7 @@ def lanes_data(timeline: Timeline) -> dict[str, Any]:
     from arinb.timeline.views import event_time, playbacks, state_spans
 
     df = timeline.df
-    out: dict[str, Any] = {"lanes": [], "origin": None}
+    out: dict[str, Any] = {"lanes": [], "origin": None, "hidden_lanes": 0}
     for name in TRACE_NAMES:
         out[name] = {"x": [], "y": [], "base": [], "text": [], "hover": [], "color": []}
     if df.empty:
@@ -90,16 +92,30 @@ def lanes_data(timeline: Timeline) -> dict[str, Any]:
     origin = times.min()
     out["origin"] = origin
 
-    labels: dict[str, str] = {}  # channel id -> lane label
-    named = df[df["channel_id"].notna()]
-    for cid, name in zip(named["channel_id"], named["channel_name"], strict=True):
-        if cid not in labels or (labels[cid] == cid and isinstance(name, str)):
-            labels[cid] = name if isinstance(name, str) else cid
+    # Lanes: channels in order of first appearance (the latest MAX_LANES), labelled by their first name.
+    ids = df.loc[df["channel_id"].notna(), ["channel_id", "channel_name"]]
+    order = list(ids["channel_id"].drop_duplicates())
+    hidden = max(0, len(order) - MAX_LANES)
+    order = order[hidden:]
+    names = ids.dropna().drop_duplicates("channel_id").set_index("channel_id")["channel_name"]
+    labels = {cid: str(names.get(cid, cid)) for cid in order}
     if len(set(labels.values())) < len(labels):  # two channels with one name: show the ids too
         labels = {cid: f"{label} ({cid})" for cid, label in labels.items()}
-    lanes = list(dict.fromkeys(labels.values()))
+    lanes = list(labels.values())
+    out["hidden_lanes"] = hidden
+    if hidden:  # draw only the shown channels' rows (and bridge-only rows): cheaper views
+        keep = df["channel_id"].isin(order).fillna(False) | (
+            df["channel_id"].isna() & (df["playback_id"].notna() | df["bridge_id"].notna())
+        )
+        df = df[keep]
+        times = times[keep]
 
     spans = state_spans(df)
+    end_of_timeline = times.max()
+    still = spans["open"].to_numpy()
+    if still.any():  # open spans run to the end of the whole timeline
+        spans.loc[still, "end"] = end_of_timeline
+        spans["seconds"] = (spans["end"] - spans["start"]).dt.total_seconds().round(6)
     trace = out["channel states"]
     trace["base"] = _seconds(spans["start"], origin)
     trace["x"] = [round(s, 6) for s in spans["seconds"].tolist()]
@@ -114,7 +130,6 @@ def lanes_data(timeline: Timeline) -> dict[str, Any]:
     ]
 
     pbs = playbacks(df)
-    end_of_timeline = times.max()
     trace = out["playbacks"]
     pb_rows: Any = pbs.itertuples(index=False)
     for row in pb_rows:
@@ -263,18 +278,24 @@ def swimlanes(timeline: Timeline, *, live: bool = False, rate: float = 4.0, titl
         from arinb.widgets.throttle import Throttle
 
         drawn = [len(timeline)]
+        cost = [0.0, 0.0]  # seconds the last redraw took, and when it ended
         throttle: Throttle | None = None
 
         def refresh() -> None:
             if getattr(fig, "comm", True) is None and throttle is not None:
                 throttle.stop()  # the widget was closed: stop following the timeline
                 return
-            if len(timeline) == drawn[0]:
+            # A redraw recomputes the views (O(rows)): keep it under ~10% of the time, so a long
+            # timeline under a flood slows the plot down instead of starving the engine thread.
+            if len(timeline) == drawn[0] or time.monotonic() < cost[1] + 9 * cost[0]:
                 return
+            started = time.monotonic()
             drawn[0] = len(timeline)
             data = lanes_data(timeline)
             with fig.batch_update():
                 _apply(fig, data, title)
+            cost[1] = time.monotonic()
+            cost[0] = cost[1] - started
 
         throttle = Throttle(refresh, rate=rate, poll=True, name="swimlanes")
         fig._arinb_throttle = throttle  # plotly only lets underscore attributes be added

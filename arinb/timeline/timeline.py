@@ -100,6 +100,7 @@ class Timeline:
         self._hot: tuple[Any, ...] = (s.kind, s.received_at, s.timestamp, s.ts_seconds, s.raw, *interned)
         self._frame: Any = None  # arinb.timeline.frame.FrameCache, created on first read
         self._offset = 0  # rows read from a file (Timeline.read), before the store's rows
+        self._display_widget: TimelineWidget | None = None  # the view _ipython_display_ shows
 
     # ------------------------------------------------------------------ write side (engine thread)
 
@@ -469,7 +470,11 @@ class Timeline:
 
         bundle: dict[str, Any] = {}
         try:
-            bundle.update(self.widget()._repr_mimebundle_() or {})
+            # One live view per timeline however often it is displayed (each view costs a polling thread).
+            view = self._display_widget
+            if view is None or getattr(view, "comm", None) is None:
+                view = self._display_widget = self.widget()
+            bundle.update(view._repr_mimebundle_() or {})
         except Exception:  # no ipywidgets / no comm: the static view is still right
             pass
         bundle.update({"text/plain": repr(self), "text/html": self._repr_html_()})

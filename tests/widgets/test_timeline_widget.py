@@ -182,6 +182,14 @@ def test_ipython_display_gives_widget_and_html(tones: Timeline, monkeypatch) -> 
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert "StasisEnd" in bundle["text/html"] and "<table" in bundle["text/html"]
     assert bundle["text/plain"] == "<Timeline 13 rows>"
+    # Displaying again shows the same live view (one polling thread per timeline, not per display).
+    tones._ipython_display_()
+    assert (
+        shown[1]["application/vnd.jupyter.widget-view+json"]
+        == bundle["application/vnd.jupyter.widget-view+json"]
+    )
+    tones._display_widget.close()
+    assert not tones._display_widget.throttle.running
 
 
 def test_throttle_coalesces_pokes() -> None:
