@@ -441,7 +441,8 @@ def main() -> None:
         f"## arinb benchmarks, {started:%Y-%m-%d %H:%M} UTC",
         "",
         f"`python3 bench/run.py{' --quick' if args.quick else ''}` on {platform.node()}: {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}, {platform.platform()}.",
+        f"Python {platform.python_version()}, {platform.platform()}; load average at start "
+        f"{os.getloadavg()[0]:.1f} (the machine is shared: a load above ~1 makes every number noisier).",
         "",
     ]
     raw: dict[str, Any] = {"started": started.isoformat(), "quick": args.quick}
@@ -473,7 +474,7 @@ def main() -> None:
         lines, raw["sim"] = script_section("Simulator (bench/bench_sim.py)", argv, 300)
         out += [*lines, ""]
     elapsed = (dt.datetime.now(dt.UTC) - started).total_seconds()
-    out.append(f"Total bench time {elapsed:.0f} s.")
+    out.append(f"Total bench time {elapsed:.0f} s; load average at the end {os.getloadavg()[0]:.1f}.")
     text = "\n".join(out) + "\n"
     print(text)
     RESULTS.mkdir(exist_ok=True)
