@@ -490,3 +490,34 @@ async def test_the_password_never_appears_in_logs_errors_or_rows(
     blob = "\n".join(texts)
     assert "Channel not found" in blob and "reconnect" in blob.lower()
     assert SECRET not in blob
+
+
+def test_run_forever_returns_when_the_session_closes(ari: FakeAri) -> None:
+    import threading
+
+    s = connect(ari.url, "asterisk", SECRET, apps="test", timeline=False)
+    timer = threading.Timer(0.2, lambda: s.close())
+    timer.start()
+    t0 = time.monotonic()
+    s.run_forever(timeout=10)
+    assert time.monotonic() - t0 < 5 and s.closed
+    timer.join()
+
+
+async def test_run_forever_refuses_to_block_a_running_loop(ari: FakeAri, session: AriSession) -> None:
+    with pytest.raises(AriUsageError, match="blocks"):
+        session.run_forever()
+
+
+async def test_close_while_reconnecting_stops_the_retries(ari: FakeAri, timeline: FakeTimeline) -> None:
+    base = engine_tasks()
+    s = await connect(ari.url, "asterisk", SECRET, apps="test", timeline=timeline, backoff=(0.05, 0.1))
+    await asyncio.to_thread(ari.wait_sockets, 1)
+    ari.ws_refuse = 503  # the server comes back but refuses the socket: retries go on
+    await asyncio.to_thread(ari.drop)
+    await eventually(lambda: "loss" in timeline.kinds())
+    await asyncio.sleep(0.3)
+    assert not s.connected and len(ari.ws_connects) == 1
+    await asyncio.wait_for(s.close(), 5)
+    assert timeline.kinds() == ["connect", "loss", "closed"]
+    await eventually(lambda: engine_tasks() == base, what="no retry task left")

@@ -133,3 +133,23 @@ async def test_bridge_play_reaches_the_bridge_and_its_playback(sim: Any) -> None
         assert await pb.finished(timeout=5) == "done"
         await br.destroy()
         await ch.hangup()
+
+
+async def test_record_then_fetch_copy_and_delete_the_file(sim: Any) -> None:
+    async with arinb.connect(sim.url, sim.username, sim.password, apps="channel-tones") as s:
+        ch = await inbound(s, sim, "1000")
+        await ch.answer()
+        done = s.wait_for(("RecordingFinished", "RecordingFailed"), timeout=10)
+        rec = await ch.record("e2e-rec", max_duration_seconds=1, if_exists="overwrite")
+        assert isinstance(rec, arinb.LiveRecording) and rec.name == "e2e-rec"
+        ended = await done
+        assert ended.recording is rec and rec.state == "done" and rec.duration == 1
+        data = await rec.stored().file()
+        assert data[:4] == b"RIFF" and len(data) > 44
+        copy = await rec.stored().copy("e2e-copy")
+        assert {r.name for r in await s.recordings.stored.list()} >= {"e2e-rec", "e2e-copy"}
+        await copy.delete()
+        with pytest.raises(arinb.AriNotFound):
+            await s.recordings.stored.get("e2e-copy")
+        assert await ch.get_variable("CALLERID(num)") == "alice"
+        await ch.hangup()
