@@ -39,6 +39,13 @@ _PATH_IDS: Final = (
     ("recording_name", re.compile(r"/recordings/(?:live|stored)/([^/?#]+)")),
 )
 _SECRET_KEYS: Final = frozenset({"api_key", "password"})
+_USERINFO: Final = re.compile(r"//[^/@\s]*@")
+_API_KEY: Final = re.compile(r"(api_key=)[^&\s\"']*")
+
+
+def _scrub(text: str) -> str:
+    """Credentials out of free text (an error message, a URL inside a sentence)."""
+    return _API_KEY.sub(r"\1***", _USERINFO.sub("//", strip_url_credentials(text)))
 
 
 def _clean_query(query: Any) -> str:
@@ -231,7 +238,7 @@ class Timeline:
             raise AriUsageError(f"add_request: method must be one of {', '.join(HTTP_METHODS)}: {method!r}")
         if not isinstance(path, str):
             raise AriUsageError(f"add_request: path must be a string, not {path!r}")
-        path = strip_url_credentials(path)
+        path = _scrub(path)
         s = self._s
         ids: dict[str, str | None] = {name: None for name, _ in _PATH_IDS}
         for name, pattern in _PATH_IDS:
@@ -262,8 +269,8 @@ class Timeline:
                     "status": None if status is None else int(status),
                     "sent_at": float(sent_at),
                     "elapsed": elapsed_f,
-                    "reason": reason,
-                    "error": None if error is None else strip_url_credentials(str(error)),
+                    "reason": None if reason is None else _scrub(str(reason)),
+                    "error": None if error is None else _scrub(str(error)),
                 },
             )
         )
@@ -278,7 +285,7 @@ class Timeline:
         if kind not in CONNECTION_KINDS:
             raise AriUsageError(f"connection kind must be one of {', '.join(CONNECTION_KINDS)}, not {kind!r}")
         s = self._s
-        s.extra.append((s.n, {"detail": strip_url_credentials(str(detail)) if detail else ""}))
+        s.extra.append((s.n, {"detail": _scrub(str(detail)) if detail else ""}))
         self._append_row(KIND_CONNECTION, at, kind, {}, None)
 
     def _append_row(

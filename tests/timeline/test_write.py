@@ -116,7 +116,8 @@ def test_add_request_strips_credentials_and_parses_ids() -> None:
     tl.add_request(
         "POST", "/ari/channels/1.1/play", "media=sound:beep", 201, 101.0, 0.001, body='{"id":"auto-1"}'
     )
-    tl.add_request("GET", "/ari/channels/9", {"password": "s3cret"}, None, 102.0, None, error="timed out")
+    error = "timed out: http://asterisk:s3cret@127.0.0.1:8088/ari/channels/9?api_key=asterisk:s3cret"
+    tl.add_request("GET", "/ari/channels/9", {"password": "s3cret"}, None, 102.0, None, error=error)
     df = tl.df
     assert "s3cret" not in df.to_csv()
     row = df.iloc[0]
@@ -128,7 +129,8 @@ def test_add_request_strips_credentials_and_parses_ids() -> None:
     assert row["received_at"] == pd.Timestamp(100.002123, unit="s", tz="UTC")
     assert row["raw"] == '{"id":"pb-7","state":"queued"}'
     assert df.iloc[1]["playback_id"] == "auto-1"
-    assert pd.isna(df.iloc[2]["status"]) and df.iloc[2]["error"] == "timed out"
+    assert pd.isna(df.iloc[2]["status"])
+    assert df.iloc[2]["error"] == "timed out: http://127.0.0.1:8088/ari/channels/9?api_key=***"
     assert df["status"].dtype == "Int64"
 
 
