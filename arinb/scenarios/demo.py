@@ -114,9 +114,12 @@ def _run_one(cls: Any, target: Any, user: str, password: str, timeline: bool, ou
         sc.close()
         return False
     flush()
-    for step in result.steps:
-        if not step.ok:
-            print(f"  step {step.name!r} failed: {type(step.error).__name__}: {step.error}", file=out)
+    failed = [step for step in result.steps if not step.ok]
+    if failed:
+        step = failed[0]
+        print(f"  step {step.name!r} failed: {type(step.error).__name__}: {step.error}", file=out)
+        sc.close()
+        return False
     check = result.check
     print("", file=out)
     if check is not None:
