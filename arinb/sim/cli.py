@@ -49,6 +49,19 @@ def _password(args: argparse.Namespace) -> str:
     return str(args.password or os.environ.get(_PASSWORD_ENV) or DEFAULT_PASSWORD)
 
 
+def _banner(url: str, user: str, password: str, speed: float, host: str) -> None:
+    if password == DEFAULT_PASSWORD:
+        secret = f"password {DEFAULT_PASSWORD!r} (the default)"
+    else:
+        secret = "the password you set"
+    print(f"arinb ARI simulator (Asterisk 22) listening on {url}/ari", flush=True)
+    print(f"  user {user!r}, {secret}; speed {speed:g}", flush=True)
+    print(f"  events: {url.replace('http', 'ws', 1)}/ari/events?app=<app>&api_key=<user>:<password>")
+    if not is_loopback(host) and password == DEFAULT_PASSWORD:
+        print("  WARNING: reachable beyond this machine with the DEFAULT password", file=sys.stderr)
+    print("Ctrl-C to stop.", flush=True)
+
+
 def run(args: argparse.Namespace) -> int:
     from arinb.sim import simulate
 
@@ -75,24 +88,14 @@ def run(args: argparse.Namespace) -> int:
     except OSError as e:
         print(f"arinb sim: cannot listen on {args.host}:{args.port}: {e.strerror or e}", file=sys.stderr)
         return 1
-    if password == DEFAULT_PASSWORD:
-        secret = f"password {DEFAULT_PASSWORD!r} (the default)"
-    else:
-        secret = "the password you set"
-    print(f"arinb ARI simulator (Asterisk 22) listening on {sim.url}/ari", flush=True)
-    print(f"  user {args.user!r}, {secret}; speed {args.speed:g}", flush=True)
-    print(f"  events: {sim.url.replace('http', 'ws', 1)}/ari/events?app=<app>&api_key=<user>:<password>")
-    if not is_loopback(args.host) and password == DEFAULT_PASSWORD:
-        print("  WARNING: reachable beyond this machine with the DEFAULT password", file=sys.stderr)
-    print("Ctrl-C to stop.", flush=True)
-
     stop = threading.Event()
 
     def on_signal(_signum: int, _frame: FrameType | None) -> None:
         stop.set()
 
     previous = signal.signal(signal.SIGTERM, on_signal)
-    try:
+    try:  # from here on, Ctrl-C at any moment closes the simulator cleanly
+        _banner(sim.url, args.user, password, args.speed, args.host)
         while not stop.wait(0.5):
             pass
     except KeyboardInterrupt:
