@@ -342,3 +342,14 @@ async def test_a_dropped_connection_is_cut_without_a_close_frame(
             break
         await asyncio.sleep(0.01)
     assert conn.closed and server.websocket_count == 0
+
+
+async def test_oversized_body_is_a_json_413(server: SimServer, http: aiohttp.ClientSession) -> None:
+    headers = {**basic(), "Content-Type": "application/json"}
+    big = b'{"variables": {"X": "' + b"x" * (2 << 20) + b'"}}'
+    status, _, hdrs, body = await _get(
+        http, f"{server.url}/ari/channels/c/variables", method="POST", headers=headers, data=big
+    )
+    assert (status, body) == (413, b'{"message":"Request body too large"}')
+    assert hdrs["Content-Type"] == "application/json"
+    assert (await _get(http, f"{server.url}/ari/channels", headers=basic()))[0] == 200
