@@ -131,6 +131,7 @@ class Simulator:
         self._engine: Any = None
         self._clock: Clock | None = None
         self._server: SimServer | None = None
+        self._last_url = ""
         self._closing: concurrent.futures.Future[None] | None = None
         self._started = self._loop.submit(self._start())
 
@@ -152,6 +153,7 @@ class Simulator:
         server = SimServer(engine, self._credentials, host=self._host, port=self._port)
         await server.start()
         self._clock, self._engine, self._server = clock, engine, server
+        self._last_url = server.url
 
     def _ready(self) -> SimServer:
         if not self._started.done():
@@ -279,7 +281,7 @@ class Simulator:
         return "manual clock" if self._clock_mode == "manual" else f"speed {self._speed:g}"
 
     def __repr__(self) -> str:
-        where = self._server.url if self._server is not None else f"{self._host}:{self._port or '?'}"
+        where = self._last_url or f"{self._host}:{self._port or '?'}"
         return f"<Simulator {where} user={self.username!r} password=*** {self._clock_text()} {self._state()}>"
 
     def _repr_html_(self) -> str:
@@ -293,10 +295,15 @@ class Simulator:
         else:
             secret = "password set by you (hidden)"
             connect = f'arinb.connect(sim.url, "{html.escape(self.username)}", sim.password, apps=...)'
+        activity = ""
+        if self._server is not None:
+            channels = len(getattr(self._engine, "channels", ()))
+            activity = f"{channels} channel(s), {self._server.websocket_count} events WebSocket(s)<br>"
         return (
             "<div style='font-family:monospace'>"
             f"<b>arinb simulator</b> ({html.escape(state)}, Asterisk 22 ARI, {self._clock_text()})<br>"
             f"ARI URL: <code>{html.escape(url)}</code><br>"
+            f"{activity}"
             f"user <code>{html.escape(self.username)}</code>, {secret}<br>"
             f"connect: <code>{connect}</code><br>"
             "place a call: <code>await sim.call(&quot;1000&quot;, caller=&quot;alice&quot;)</code>"
