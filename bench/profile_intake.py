@@ -11,7 +11,7 @@ layer at a time, so each layer's cost is the difference between two rows:
 
 The socket part (aiohttp's WebSocket reader) is what ``raw aiohttp + orjson`` costs minus row 1.
 
-    python3 bench/profile_intake.py --events 200000
+    python3 bench/profile_intake.py --events 200000 [--what-if]
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--events", type=int, default=200_000)
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--what-if", action="store_true", help="also time the workload without GC / with pruning")
     args = ap.parse_args()
     frames = [f.decode() for f in _events.build_frames(args.events)]
     n = len(frames)
@@ -89,12 +90,45 @@ def main() -> None:
             feed(f, now)
         assert count[0] == n, count
 
+    def full_no_gc() -> None:
+        # What-if: the cyclic GC does not run during the stream (it rescans every retained handle and dict).
+        gc.disable()
+        try:
+            full()
+        finally:
+            gc.enable()
+
+    def full_pruned() -> None:
+        # What-if: the core forgets a channel at StasisEnd (today every Channel handle and its last JSON stay).
+        core = SessionCore(timeline=Timeline())
+
+        def on_state(ev: Any) -> None:
+            pass
+
+        def handler(ev: Any) -> None:
+            if ev.type == "StasisStart":
+                ev.channel.on("ChannelStateChange", on_state)
+            elif ev.type == "StasisEnd":
+                core.channels.pop(ev.channel.id, None)
+
+        for t in _events.EVENT_TYPES:
+            core.on(t, handler)
+        feed = core.feed_frame
+        for f in frames:
+            feed(f, now)
+        assert len(core.channels) < 100, len(core.channels)
+
     rows = [
         ("orjson.loads", parse_only),
         ("SessionCore.feed_frame, no timeline, no handlers", core_only),
         ("+ Timeline.add_event", core_timeline),
         ("+ per-type and per-channel handlers (bench workload)", full),
     ]
+    if args.what_if:
+        rows += [
+            ("what-if: bench workload with gc disabled", full_no_gc),
+            ("what-if: bench workload, channels dropped at StasisEnd", full_pruned),
+        ]
     print(f"{n:,} frames, best of {args.runs}")
     print("")
     print("| layer | µs per event | added by this layer | events/s ceiling |")
@@ -108,7 +142,10 @@ def main() -> None:
     out = {}
     for label, _ in rows:
         us = 1e6 * best[label] / n
-        print(f"| {label} | {us:.2f} | {us - prev:+.2f} | {1e6 / us:,.0f} |")
+        added = (
+            f"{us - out[rows[3][0]]:+.2f} vs workload" if label.startswith("what-if") else f"{us - prev:+.2f}"
+        )
+        print(f"| {label} | {us:.2f} | {added} | {1e6 / us:,.0f} |")
         out[label] = us
         prev = us
     print(json.dumps({"profile_us_per_event": out}))

@@ -101,3 +101,46 @@ async def test_no_output_surface_shows_the_password(
     assert len(surfaces) >= 9
     leaks = {name: _leaks(text) for name, text in surfaces.items() if _leaks(text)}
     assert not leaks, f"the password shows in: {sorted(leaks)}"
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(240)
+def test_an_executed_notebook_shows_no_password(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A notebook that starts a simulator with a custom password, connects, fails to connect with a wrong
+    one, hits a 404 and displays the session, simulator, timeline and its widget: no output holds it."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    # From the environment, so the password is in no cell's source either: the whole file can be searched.
+    monkeypatch.setenv("ARINB_LEAK_PW", PASSWORD)
+    cells = [
+        "import logging, os, traceback, arinb\n"
+        "logging.basicConfig(level=logging.DEBUG, force=True)\n"
+        "pw = os.environ['ARINB_LEAK_PW']",
+        "sim = await arinb.simulate(speed=50, password=pw)\nsim",
+        "print(repr(sim), str(sim))",
+        f"session = await arinb.connect(sim.url, 'asterisk', pw, apps={APP!r})\nsession",
+        "try:\n"
+        f"    await arinb.connect(sim.url, 'asterisk', pw + '-wrong', apps={APP!r} + '2')\n"
+        "except arinb.AriError:\n"
+        "    traceback.print_exc()",
+        "try:\n    await session.channels.get('nope')\nexcept arinb.AriNotFound:\n    traceback.print_exc()",
+        "await session.channels.get('nope')",  # an error left unhandled: the kernel shows its traceback
+        "session.timeline",
+        "session.timeline.df",
+        "session.timeline.widget()",
+        "await session.close()\nsession",
+        "await sim.close()\nprint(sim)",
+    ]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    client = nbclient.NotebookClient(
+        nb,
+        kernel_name="python3",
+        timeout=120,
+        allow_errors=True,
+        resources={"metadata": {"path": str(tmp_path)}},
+    )
+    client.execute()
+    text = nbformat.writes(nb)
+    assert "AriNotFound" in text  # the error cells ran and printed
+    assert "AriSession" in text
+    assert not _leaks(text), f"the password shows in the executed notebook: {_leaks(text)}"
