@@ -233,6 +233,12 @@ def _apply(fig: Any, data: dict[str, Any], title: str | None) -> None:
 
 
 def _empty_figure(go: Any, live: bool) -> Any:
+    if live:
+        import importlib.util
+
+        # plotly >= 6 builds FigureWidget on anywidget (its JavaScript ships inside plotly: no CDN).
+        if importlib.util.find_spec("anywidget") is None:
+            raise AriUsageError("live swimlanes need anywidget: pip install 'arinb[plot]' (or anywidget)")
     fig = (go.FigureWidget if live else go.Figure)()
     common = {"orientation": "h", "hoverinfo": "text", "textposition": "inside", "insidetextanchor": "start"}
     fig.add_trace(go.Bar(name="channel states", width=0.7, opacity=0.55, **common))

@@ -72,6 +72,7 @@ def test_empty_timeline_figure() -> None:
 
 
 def test_live_figure_follows_the_timeline(trace) -> None:
+    pytest.importorskip("anywidget", reason="plotly's FigureWidget is built on anywidget")
     import plotly.graph_objects as go
 
     tl = trace("tones")
@@ -105,6 +106,17 @@ def test_html_export_is_self_contained(trace, tmp_path: Path) -> None:
     assert "<script src=" not in saved and "tone:ring;tonezone=fr" in saved
     with pytest.raises(AriUsageError, match="save swimlanes as"):
         plot.save(fig, tmp_path / "lanes.doc")
+
+
+def test_live_without_anywidget_says_what_to_install(trace, monkeypatch) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    hidden = lambda name, *a: None if name == "anywidget" else real(name, *a)  # noqa: E731
+    monkeypatch.setattr(importlib.util, "find_spec", hidden)
+    with pytest.raises(AriUsageError, match="anywidget"):
+        plot.swimlanes(trace("tones"), live=True)
+    assert plot.swimlanes(trace("tones")).data  # the static figure needs no anywidget
 
 
 def test_image_export_without_kaleido_says_what_to_install(trace, tmp_path: Path, monkeypatch) -> None:
