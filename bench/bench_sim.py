@@ -152,7 +152,9 @@ class Load:
 
     async def run(self) -> None:
         lv = self.level
-        async with aiohttp.ClientSession(headers=AUTH, connector=aiohttp.TCPConnector(limit=256)) as self.http:
+        async with aiohttp.ClientSession(
+            headers=AUTH, connector=aiohttp.TCPConnector(limit=256)
+        ) as self.http:
             ws_url = self.url.replace("http", "ws", 1) + f"/ari/events?app={APP}&api_key=asterisk:asterisk"
             async with self.http.ws_connect(ws_url, max_msg_size=0) as ws:
                 reader = asyncio.ensure_future(self._read(ws))
