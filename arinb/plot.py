@@ -2,9 +2,9 @@
 
 Needs plotly (the ``plot`` extra: ``pip install 'arinb[plot]'``); everything else in arinb works without it.
 
->>> fig = arinb.plot.swimlanes(tl)                 # doctest: +SKIP   a static go.Figure
->>> arinb.plot.swimlanes(tl, live=True)            # doctest: +SKIP   a FigureWidget that follows the timeline
->>> arinb.plot.save(fig, "run.html")               # doctest: +SKIP   self-contained HTML (plotly.js inline)
+>>> fig = arinb.plot.swimlanes(tl)         # a static go.Figure               # doctest: +SKIP
+>>> arinb.plot.swimlanes(tl, live=True)    # a FigureWidget following tl      # doctest: +SKIP
+>>> arinb.plot.save(fig, "run.html")       # self-contained (plotly.js inline)  # doctest: +SKIP
 
 What is drawn (x = seconds since the timeline's first row; hover shows the UTC time):
 

@@ -5,7 +5,7 @@ sets the widgets' ``value`` traits when something changed. Each refresh reads on
 the previous one (counts are updated with ``numpy.bincount`` on their type codes; the table needs at most
 ``rows`` of them), so a burst of thousands of events costs the kernel next to nothing.
 
->>> tl.widget()        # doctest: +SKIP   (or TimelineWidget(tl), or `tl` as a cell's last line)
+>>> tl.widget()    # or TimelineWidget(tl), or `tl` as a cell's last line  # doctest: +SKIP
 """
 
 from __future__ import annotations
