@@ -1,0 +1,243 @@
+"""A fake ARI server that plays one trace back verbatim: the harness self-tests replay against it.
+
+It knows nothing about ARI. The k-th request it receives is the trace's k-th request (method, path, query
+and credentials are checked: a mismatch gets a 599 that names the difference); the k-th WebSocket handshake is
+the trace's k-th ``ws_connect`` / ``ws_connect_attempt``. What the server sent in the capture (events,
+responses, handshake completions) goes out in trace order, each ``t[j] - t[anchor]`` after the client action
+that preceded it in the trace, on the fake's own manual clock (``now``, ``next_due``, ``advance``: the
+:class:`~targets.ReplayClock` protocol). Frames and bodies are the captured ``raw`` text, so a trace replayed
+unchanged must conform, and a mutated trace (see test_harness.py) must not.
+
+>>> server = TraceServer(load_trace("tones"))          # doctest: +SKIP
+>>> target = await server.start()                      # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+from typing import Any
+
+from aiohttp import web
+
+from .targets import Target
+from .trace import Step, Trace
+
+__all__ = ["TraceServer"]
+
+USER, PASSWORD = "asterisk", "asterisk"
+
+
+class TraceServer:
+    """Serve ``trace`` on 127.0.0.1 (see the module docstring)."""
+
+    manual = True
+
+    def __init__(self, trace: Trace) -> None:
+        self.trace = trace
+        self._now = trace.started_wallclock
+        self._seen: dict[int, float] = {}  # trace action index -> fake time the server saw it
+        self._outputs = [s for s in trace.steps if s.is_observation]
+        self._next = 0
+        self._requests = [s for s in trace.steps if s.kind == "request"]
+        self._handshakes = [s for s in trace.steps if s.kind in ("ws_connect", "ws_connect_attempt")]
+        self._request_count = 0
+        self._handshake_count = 0
+        self._waiters: dict[int, asyncio.Future[Any]] = {}  # output step -> what a handler waits for
+        self._outboxes: dict[str, asyncio.Queue[str | None]] = {}
+        self._closers: dict[str, list[int]] = {}
+        for s in trace.steps:
+            if s.is_action and s.kind in ("ws_client_close", "ws_closed"):
+                self._closers.setdefault(s.socket, []).append(s.index)
+        self.problems: list[str] = []
+        self._runner: web.AppRunner | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # -- the ReplayClock protocol ----------------------------------------------------------------------
+    def now(self) -> float:
+        return self._now
+
+    def next_due(self) -> float | None:
+        if self._next >= len(self._outputs):
+            return None
+        return self._due(self._outputs[self._next])
+
+    async def advance(self, dt: float) -> None:
+        self._now += max(0.0, dt)
+        self._pump()
+        for _ in range(3):
+            await asyncio.sleep(0)
+
+    # -- life cycle ------------------------------------------------------------------------------------
+    async def start(self) -> Target:
+        app = web.Application()
+        app.router.add_route("GET", "/ari/events", self._events)
+        app.router.add_route("*", "/ari/{tail:.*}", self._rest)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = self._runner.addresses[0][1]
+        return Target("fake trace server", f"http://127.0.0.1:{port}", USER, PASSWORD, self, self.close)
+
+    async def close(self) -> None:
+        for box in self._outboxes.values():
+            box.put_nowait(None)
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    # -- scheduling ------------------------------------------------------------------------------------
+    def _due(self, step: Step) -> float | None:
+        anchor = self.trace.anchor_action(step.index)
+        if anchor is None:
+            return self.trace.started_wallclock + step.t
+        seen = self._seen.get(anchor.index)
+        return None if seen is None else seen + (step.t - anchor.t)
+
+    def _saw(self, index: int) -> None:
+        self._seen.setdefault(index, self._now)
+        self._pump()
+
+    def _pump(self) -> None:
+        """Send every output that is due, in trace order."""
+        while self._next < len(self._outputs):
+            step = self._outputs[self._next]
+            due = self._due(step)
+            if due is None or due > self._now + 1e-6:
+                return
+            if step.kind in ("response", "ws_connected") and step.index not in self._waiters:
+                return  # its request or handshake has not arrived yet
+            self._next += 1
+            if step.kind == "event":
+                box = self._outboxes.get(step.socket)
+                if box is not None:
+                    box.put_nowait(step.data["raw"])
+            elif step.index in self._waiters:
+                fut = self._waiters.pop(step.index)
+                if not fut.done():
+                    fut.set_result(step)
+
+    def _expect(self, step_index: int) -> asyncio.Future[Any]:
+        fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._waiters[step_index] = fut
+        return fut
+
+    # -- REST ------------------------------------------------------------------------------------------
+    async def _rest(self, request: web.Request) -> web.Response:
+        k = self._request_count
+        self._request_count += 1
+        if k >= len(self._requests):
+            return self._mismatch(f"request #{k} beyond the trace: {request.method} {request.path_qs}")
+        step = self._requests[k]
+        problem = self._check_request(step, request)
+        if problem:
+            self._saw(step.index)
+            self._outputs = [s for s in self._outputs if s.index != self.trace.response_of.get(step.index)]
+            self._pump()
+            return self._mismatch(problem)
+        response_index = self.trace.response_of[step.index]
+        fut = self._expect(response_index)
+        self._saw(step.index)
+        answer: Step = await fut
+        return self._response(answer)
+
+    def _check_request(self, step: Step, request: web.Request) -> str | None:
+        query = [(k, v) for k, v in request.query.items()]
+        if request.method != step.method or request.path != step.path or query != step.query:
+            got = f"{request.method} {request.path} {query}"
+            return f"expected {step.method} {step.path} {step.query}, got {got}"
+        want = {"none": None, "bad password": "bad"}.get(str(step.data.get("auth")), "good")
+        header = request.headers.get("Authorization")
+        good = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+        have = None if header is None else ("good" if header == good else "bad")
+        if want != have:
+            return f"expected {want} credentials, got {have}"
+        return None
+
+    def _mismatch(self, text: str) -> web.Response:
+        self.problems.append(text)
+        return web.json_response({"message": f"fake server: {text}"}, status=599, reason="Trace Mismatch")
+
+    def _response(self, step: Step) -> web.Response:
+        d = step.data
+        headers: dict[str, str] = {}
+        if d.get("www_authenticate"):
+            headers["WWW-Authenticate"] = d["www_authenticate"]
+        if "body_length" in d:
+            head = bytes.fromhex(d.get("body_head_hex", ""))
+            body = head + bytes(max(0, int(d["body_length"]) - len(head)))
+            for name in ("Cache-Control",):
+                if name in (d.get("headers") or {}):
+                    headers[name] = d["headers"][name]
+            return web.Response(
+                status=d["status"],
+                reason=d["reason"],
+                body=body,
+                headers=headers,
+                content_type=d["content_type"],
+            )
+        raw = d.get("raw_body")
+        if raw is None and "body_summary" in d:
+            raw = _summary_body(d["body_summary"])
+        if not raw:
+            return web.Response(status=d["status"], reason=d["reason"], headers=headers)
+        response = web.Response(status=d["status"], reason=d["reason"], text=raw, headers=headers)
+        if d.get("content_type"):
+            response.content_type = d["content_type"]
+        return response
+
+    # -- the events WebSocket --------------------------------------------------------------------------
+    async def _events(self, request: web.Request) -> web.StreamResponse:
+        k = self._handshake_count
+        self._handshake_count += 1
+        if k >= len(self._handshakes):
+            return self._mismatch("WebSocket handshake beyond the trace")
+        step = self._handshakes[k]
+        if step.kind == "ws_connect_attempt":
+            self._saw(step.index)
+            status = int(step.data.get("status") or 400)
+            return web.json_response(
+                {"message": "fake server: handshake refused as in the trace"}, status=status
+            )
+        connected = [s for s in self._outputs if s.kind == "ws_connected" and s.socket == step.socket]
+        fut = self._expect(connected[0].index) if connected else None
+        self._saw(step.index)
+        if fut is not None:
+            await fut
+        ws = web.WebSocketResponse(autoping=True)
+        await ws.prepare(request)
+        box: asyncio.Queue[str | None] = asyncio.Queue()
+        self._outboxes[step.socket] = box
+        writer = asyncio.create_task(self._write(ws, box))
+        self._tasks.add(writer)
+        self._pump()
+        async for _ in ws:
+            pass  # pings are answered by aiohttp (autoping); clients say nothing else
+        closers = self._closers.get(step.socket) or []
+        if closers:
+            self._saw(closers.pop(0))
+        box.put_nowait(None)
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(writer, 1.0)
+        return ws
+
+    @staticmethod
+    async def _write(ws: web.WebSocketResponse, box: asyncio.Queue[str | None]) -> None:
+        while (text := await box.get()) is not None:
+            if ws.closed:
+                return
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                await ws.send_str(text)
+
+
+def _summary_body(summary: dict[str, Any]) -> str:
+    """A list body for a summarised capture: the summarised items, then placeholders up to ``count``."""
+    import json
+
+    items = list(summary.get("first3") or [])
+    items += [
+        {"id": f"fake-sound-{i}", "formats": []} for i in range(len(items), int(summary.get("count", 0)))
+    ]
+    return json.dumps(items)

@@ -1,0 +1,504 @@
+"""The replayer: re-issue a trace's client actions against a target, in the capture's causal order.
+
+Rules (all in target time, see ``targets.py``):
+
+* An action (request, WebSocket connect/close, note) waits until **every step before it in the trace** has
+  happened: earlier actions performed, earlier observations received (in any order). That is the causal
+  relation of the capture: the client played *after* it saw StasisStart, answered *after* the DELETE's 204.
+* It is then sent ``t[i] - t[i-1]`` after its predecessor happened in the replay: a client that slept 8 s
+  after PlaybackStarted sleeps 8 simulated seconds after the replay's PlaybackStarted.
+* Actions never wait for their own response: a request whose response comes after later steps in the trace
+  (an answer queued behind a playback) is in flight while those steps are replayed, as in the capture.
+* Ids are learned from responses and events (``matching.Matcher``) and substituted into later paths, query
+  values and JSON bodies.
+* With a manual clock, time only moves when nothing is in flight: before each step the replayer waits for
+  the answers to its requests (a short real-time grace; an answer still missing after it counts as blocked by
+  the server) and for a ping/pong round trip on every socket (frames sent before the pong have arrived). It
+  then advances the clock straight to the next due action or target timer, so events carry exact times.
+* An observation that does not come within ``max(1 s, 50 %)`` of its expected time ends the replay; the
+  comparer reports it as missing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+from yarl import URL
+
+from .matching import Matcher, Observation, next_seq
+from .targets import Target
+from .trace import Step, Trace
+
+__all__ = ["Recording", "Replayer", "replay"]
+
+#: A target timer this close (target seconds) is what an in-flight request waits for.
+IMMINENT = 0.005
+
+
+@dataclass
+class NoteCheck:
+    """A ``note`` step that recorded socket states, against the replay's socket states at that point."""
+
+    index: int
+    expected: dict[str, bool]
+    got: dict[str, bool]
+
+
+@dataclass
+class Recording:
+    """Everything a replay produced, ready for :func:`compare.compare`."""
+
+    trace: Trace
+    target: str
+    epoch0: float  # target epoch seconds at trace t = 0
+    matcher: Matcher
+    observations: list[Observation] = field(default_factory=list)
+    action_times: dict[int, float] = field(default_factory=dict)  # trace action index -> replay t
+    notes: list[NoteCheck] = field(default_factory=list)
+    aborted: str | None = None
+    barrier: str = "ping/pong"
+
+    @property
+    def ids(self) -> Any:
+        return self.matcher.ids
+
+    def time_of(self, index: int) -> float | None:
+        if index in self.action_times:
+            return self.action_times[index]
+        obs = self.matcher.paired.get(index)
+        return None if obs is None else obs.t
+
+
+@dataclass
+class _Socket:
+    name: str
+    ws: aiohttp.ClientWebSocketResponse
+    reader: asyncio.Task[None] | None = None
+    client_closing: bool = False
+    server_closed: bool = False
+    pongs: dict[bytes, asyncio.Future[None]] = field(default_factory=dict)
+    pong_ok: bool = True
+
+
+class Replayer:
+    """Replays one trace against one target; :meth:`run` returns the :class:`Recording`."""
+
+    def __init__(
+        self,
+        trace: Trace,
+        target: Target,
+        *,
+        grace: float = 0.3,
+        barrier_timeout: float = 0.5,
+        real_timeout: float | None = None,
+    ) -> None:
+        self.trace = trace
+        self.target = target
+        self.clock = target.clock
+        self.grace = grace
+        self.barrier_timeout = barrier_timeout
+        self.real_timeout = real_timeout if real_timeout is not None else 30.0 + 2.0 * trace.duration
+        self.matcher = Matcher.for_trace(trace)
+        self.rec = Recording(trace, target.name, 0.0, self.matcher)
+        self.sockets: dict[str, _Socket] = {}
+        self.inflight: dict[asyncio.Task[None], int] = {}
+        self.blocked: set[asyncio.Task[None]] = set()
+        self.performed: set[int] = set()
+        self._activity = asyncio.Event()
+        self._http: aiohttp.ClientSession | None = None
+        self._t0 = 0.0
+        self._pings = 0
+
+    # -- time ------------------------------------------------------------------------------------------
+    def now(self) -> float:
+        """Target seconds since the replay started."""
+        return self.clock.now() - self._t0
+
+    # -- the main loop ---------------------------------------------------------------------------------
+    async def run(self) -> Recording:
+        self._t0 = self.rec.epoch0 = self.clock.now()
+        started = time.monotonic()
+        self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None))
+        try:
+            while (i := self._first_pending()) is not None:
+                if time.monotonic() - started > self.real_timeout:
+                    self.rec.aborted = (
+                        f"real-time limit of {self.real_timeout:.0f} s reached at trace step #{i}"
+                    )
+                    break
+                await self._settle()
+                if (i := self._first_pending()) is None:
+                    break
+                step = self.trace.steps[i]
+                if step.is_action:
+                    due = self._due(i)
+                    if self.now() >= due - 1e-6:
+                        await self._perform(step)
+                        continue
+                    await self._pass_time(due)
+                else:
+                    expected, give_up = self._expected(i)
+                    if self.now() >= give_up - 1e-6:
+                        self.rec.aborted = (
+                            f"trace step {step.label()} did not come: expected at replay t={expected:.3f}, "
+                            f"waited until t={self.now():.3f}"
+                        )
+                        break
+                    await self._pass_time(give_up)
+            await self._settle()
+        finally:
+            await self._shutdown()
+        self.rec.observations.sort(key=lambda o: o.seq)
+        return self.rec
+
+    def _first_pending(self) -> int | None:
+        for s in self.trace.steps:
+            if s.index not in self.performed and not self.matcher.is_done(s.index):
+                return s.index
+        return None
+
+    def _due(self, i: int) -> float:
+        if i == 0:
+            return self.trace.steps[0].t
+        prev = self.trace.steps[i - 1]
+        at = self.rec.time_of(prev.index)
+        assert at is not None  # every step before i has happened
+        return at + (self.trace.steps[i].t - prev.t)
+
+    def _expected(self, i: int) -> tuple[float, float]:
+        step = self.trace.steps[i]
+        anchor = self.trace.anchor_action(i)
+        if anchor is None:
+            return step.t, step.t + 1.0
+        gap = step.t - anchor.t
+        expected = self.rec.action_times[anchor.index] + gap
+        return expected, expected + max(1.0, 0.5 * gap)
+
+    async def _pass_time(self, until: float) -> None:
+        """Let target time pass up to ``until`` (replay seconds); stop early at the target's next timer."""
+        if self.clock.manual:
+            goal = until
+            due = self.clock.next_due()
+            if due is not None:
+                goal = min(goal, due - self._t0)
+            await self.clock.advance(max(0.0, goal - self.now()))
+            return
+        # A running clock: wait for the time or for anything to arrive, whichever is first.
+        self._activity.clear()
+        wait = max(0.0, until - self.now())
+        speed = getattr(self.clock, "speed", 1.0)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._activity.wait(), timeout=min(wait / speed, 0.05))
+
+    async def _settle(self) -> None:
+        """Wait until the target has said everything it had to say at this instant (manual clocks)."""
+        for _ in range(50):
+            before = len(self.rec.observations)
+            if self.clock.manual:
+                await self._wait_inflight()
+            await self._barrier()
+            if len(self.rec.observations) == before:
+                return
+
+    async def _wait_inflight(self) -> None:
+        """Manual clock: give in-flight requests a real-time grace to be answered before time moves."""
+        waited = 0.0
+        while waiting := [t for t in self.inflight if not t.done() and t not in self.blocked]:
+            due = self.clock.next_due()
+            if due is not None and due - self.clock.now() <= IMMINENT:
+                return  # the target waits for time to pass, not for us: let it pass
+            if waited >= self.grace:
+                self.blocked.update(waiting)  # held by the server, e.g. an answer queued behind a playback
+                return
+            await asyncio.wait(waiting, timeout=0.01, return_when=asyncio.FIRST_COMPLETED)
+            waited += 0.01
+
+    async def _barrier(self) -> None:
+        """A ping/pong round trip on every open socket: frames sent before the pong are in."""
+        waits = []
+        for sock in self.sockets.values():
+            if sock.ws.closed or sock.client_closing or not sock.pong_ok:
+                continue
+            self._pings += 1
+            payload = f"arinb-barrier-{self._pings}".encode()
+            fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            sock.pongs[payload] = fut
+            try:
+                await sock.ws.ping(payload)
+            except (ConnectionError, RuntimeError):
+                sock.pongs.pop(payload, None)
+                continue
+            waits.append((sock, payload, fut))
+        for sock, payload, fut in waits:
+            try:
+                await asyncio.wait_for(fut, self.barrier_timeout)
+            except TimeoutError:
+                # This target does not answer pings: fall back to a short real-time pause.
+                sock.pong_ok = False
+                self.rec.barrier = "sleep (no pong)"
+            finally:
+                sock.pongs.pop(payload, None)
+        if not waits or any(not s.pong_ok for s in self.sockets.values()):
+            await asyncio.sleep(0.005)
+        for _ in range(3):
+            await asyncio.sleep(0)
+
+    # -- actions ---------------------------------------------------------------------------------------
+    async def _perform(self, step: Step) -> None:
+        self.performed.add(step.index)
+        self.rec.action_times[step.index] = self.now()
+        kind = step.kind
+        if kind == "request":
+            self._spawn(self._request(step), step.index)
+        elif kind == "ws_connect":
+            # In flight like a request: a server may complete a handshake only after sending other frames.
+            self._spawn(self._connect(step), step.index)
+        elif kind == "ws_connect_attempt":
+            await self._attempt(step)
+        elif kind == "ws_client_close":
+            sock = self.sockets.get(step.socket)
+            if sock is not None:
+                sock.client_closing = True
+                self._spawn(self._client_close(sock), step.index)
+        elif kind == "ws_closed":
+            sock = self.sockets.get(step.socket)
+            if sock is not None:
+                sock.client_closing = True
+                await sock.ws.close()
+        elif kind == "note":
+            self._check_note(step)
+
+    def _spawn(self, coro: Any, index: int) -> None:
+        task = asyncio.ensure_future(coro)
+        self.inflight[task] = index
+        task.add_done_callback(lambda _: self._activity.set())
+
+    def _record(self, obs: Observation) -> None:
+        self.rec.observations.append(obs)
+        if not obs.informational:
+            self.matcher.observe(obs)
+        self._activity.set()
+
+    def _auth(self, step: Step) -> dict[str, str]:
+        """The Authorization header the capture sent: good, a bad password, or none."""
+        how = step.data.get("auth")
+        if how == "none":
+            return {}
+        secret = self.target.password + ("-wrong" if how == "bad password" else "")
+        return {"Authorization": basic_auth(self.target.username, secret)}
+
+    def _substitute(self, value: Any) -> Any:
+        ids = self.matcher.ids
+        if isinstance(value, str):
+            return ids.to_replay(value)
+        if isinstance(value, dict):
+            return {k: self._substitute(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self._substitute(v) for v in value]
+        return value
+
+    def request_url(self, step: Step) -> URL:
+        """The URL to send for a trace request, with the replay's ids (yarl encodes as the capture did)."""
+        path = self.matcher.ids.to_replay(step.path)
+        query = [(k, self.matcher.ids.to_replay(v)) for k, v in step.query]
+        url = URL(self.target.base_url + path)
+        return url.with_query(query) if query else url
+
+    async def _request(self, step: Step) -> None:
+        assert self._http is not None
+        url = self.request_url(step)
+        kwargs: dict[str, Any] = {"headers": self._auth(step)}
+        if "json_body" in step.data:
+            kwargs["json"] = self._substitute(step.data["json_body"])
+        data: dict[str, Any] = {"method": step.method, "path": url.path}
+        seq = None
+        try:
+            async with self._http.request(step.method, url, **kwargs) as resp:
+                seq, at = next_seq(), self.now()
+                raw = await resp.read()
+                data.update(
+                    status=resp.status,
+                    reason=resp.reason,
+                    content_type=resp.headers.get("Content-Type"),
+                    headers=dict(resp.headers),
+                    body_length=len(raw),
+                )
+                mime = (resp.headers.get("Content-Type") or "").split(";")[0].strip()
+                if mime == "application/json" and raw:
+                    text = raw.decode()
+                    data["raw_body"] = text
+                    try:
+                        data["body"] = json.loads(text)
+                    except ValueError:
+                        data["body_error"] = "not JSON"
+                elif not raw:
+                    data["raw_body"] = ""
+                    data["body"] = None
+                else:
+                    data["body_head_hex"] = raw[:48].hex()
+        except (aiohttp.ClientError, OSError) as exc:
+            seq, at = next_seq() if seq is None else seq, self.now()
+            data["error"] = f"{type(exc).__name__}: {exc}"
+        self._record(Observation(seq, "response", "", at, data, request_index=step.index))
+
+    async def _connect(self, step: Step) -> None:
+        assert self._http is not None
+        query = dict(step.data.get("query") or {})
+        query["api_key"] = f"{self.target.username}:{self.target.password}"
+        url = URL(self.target.base_url.replace("http", "ws", 1) + "/ari/events").with_query(query)
+        has_connected_step = any(
+            s.kind == "ws_connected" and s.socket == step.socket for s in self.trace.steps
+        )
+        try:
+            ws = await self._http.ws_connect(url, autoping=False, autoclose=True, max_msg_size=0)
+        except aiohttp.WSServerHandshakeError as exc:
+            self._record(
+                Observation(
+                    next_seq(),
+                    "ws_connected",
+                    step.socket,
+                    self.now(),
+                    {"error": f"handshake failed: {exc.status} {exc.message}"},
+                    informational=True,
+                )
+            )
+            self.rec.aborted = f"WebSocket {step.socket!r} handshake failed: {exc.status} {exc.message}"
+            self.performed.update(s.index for s in self.trace.steps)  # nothing more can be replayed
+            return
+        sock = _Socket(step.socket, ws)
+        self.sockets[step.socket] = sock
+        self._record(
+            Observation(
+                next_seq(), "ws_connected", step.socket, self.now(), {}, informational=not has_connected_step
+            )
+        )
+        sock.reader = asyncio.ensure_future(self._read(sock))
+
+    async def _read(self, sock: _Socket) -> None:
+        ws = sock.ws
+        async for msg in ws:
+            if msg.type == aiohttp.WSMsgType.TEXT:
+                seq, at = next_seq(), self.now()
+                try:
+                    event = json.loads(msg.data)
+                except ValueError:
+                    event = {"type": "<not JSON>", "text": msg.data}
+                self._record(Observation(seq, "event", sock.name, at, {"event": event, "raw": msg.data}))
+            elif msg.type == aiohttp.WSMsgType.PING:
+                await ws.pong(msg.data)
+            elif msg.type == aiohttp.WSMsgType.PONG:
+                fut = sock.pongs.get(bytes(msg.data))
+                if fut is not None and not fut.done():
+                    fut.set_result(None)
+            elif msg.type == aiohttp.WSMsgType.BINARY:
+                self._record(
+                    Observation(
+                        next_seq(), "event", sock.name, self.now(), {"event": {"type": "<binary frame>"}}
+                    )
+                )
+        if not sock.client_closing:
+            sock.server_closed = True
+            self._record(
+                Observation(
+                    next_seq(), "ws_closed", sock.name, self.now(), {"by": "server", "code": ws.close_code}
+                )
+            )
+
+    async def _client_close(self, sock: _Socket) -> None:
+        await sock.ws.close()
+        self._record(
+            Observation(
+                next_seq(), "ws_closed", sock.name, self.now(), {"by": "client", "code": sock.ws.close_code}
+            )
+        )
+
+    async def _attempt(self, step: Step) -> None:
+        assert self._http is not None
+        query = {k: v for k, v in (step.data.get("query") or {}).items()}
+        if "api_key" in query:
+            secret = (
+                self.target.password if step.data.get("api_key_valid") else self.target.password + "-wrong"
+            )
+            query["api_key"] = f"{self.target.username}:{secret}"
+        url = URL(self.target.base_url.replace("http", "ws", 1) + "/ari/events").with_query(query)
+        result: dict[str, Any]
+        try:
+            ws = await self._http.ws_connect(url, autoping=True)
+        except aiohttp.WSServerHandshakeError as exc:
+            result = {"result": "handshake_error", "status": exc.status}
+        except (aiohttp.ClientError, OSError) as exc:
+            result = {"result": "error", "status": None, "error": str(exc)}
+        else:
+            result = {"result": "connected", "status": 101}
+            await ws.close()
+        obs = Observation(next_seq(), "ws_connect_attempt", "", self.now(), result, informational=True)
+        obs.paired = step.index
+        self.rec.observations.append(obs)
+
+    def _check_note(self, step: Step) -> None:
+        expected = {
+            name: bool(state.get("closed"))
+            for name, state in step.data.items()
+            if isinstance(state, dict) and "closed" in state
+        }
+        if expected:
+            got = {name: self._socket_closed(name) for name in expected}
+            self.rec.notes.append(NoteCheck(step.index, expected, got))
+
+    def _socket_closed(self, name: str) -> bool:
+        sock = self.sockets.get(name)
+        return sock is None or sock.ws.closed or sock.server_closed
+
+    # -- the end ---------------------------------------------------------------------------------------
+    async def _shutdown(self) -> None:
+        if self.target.real:
+            await self._cleanup_real()
+        for sock in self.sockets.values():
+            sock.client_closing = True
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(sock.ws.close(), 2.0)
+            if sock.reader is not None:
+                sock.reader.cancel()
+        for task in self.inflight:
+            task.cancel()
+        await asyncio.gather(*self.inflight, return_exceptions=True)
+        if self._http is not None:
+            await self._http.close()
+
+    async def _cleanup_real(self) -> None:
+        """A real Asterisk keeps state between traces: hang up, delete bridges and our stored recordings."""
+        assert self._http is not None
+        auth = {"Authorization": basic_auth(self.target.username, self.target.password)}
+        base = self.target.base_url + "/ari"
+        with contextlib.suppress(Exception):
+            for kind in ("channels", "bridges"):
+                async with self._http.get(f"{base}/{kind}", headers=auth) as resp:
+                    items = await resp.json() if resp.status == 200 else []
+                for item in items:
+                    async with self._http.delete(f"{base}/{kind}/{item['id']}", headers=auth):
+                        pass
+            names = {
+                str(s.data.get("query") and dict(s.query).get("name"))
+                for s in self.trace.steps
+                if s.kind == "request" and s.path.endswith("/record")
+            }
+            for name in names - {"None"}:
+                async with self._http.delete(f"{base}/recordings/stored/{name}", headers=auth):
+                    pass
+
+
+def basic_auth(user: str, password: str) -> str:
+    """An HTTP Basic ``Authorization`` value."""
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+async def replay(trace: Trace, target: Target, **options: Any) -> Recording:
+    """Replay ``trace`` against ``target`` (see :class:`Replayer` for the options)."""
+    return await Replayer(trace, target, **options).run()

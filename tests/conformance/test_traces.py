@@ -1,0 +1,54 @@
+"""One conformance test per capture: the simulator must behave like the real Asterisk 22.10.1 did.
+
+Each test starts a fresh simulator with a manual clock, replays the trace's client actions in their causal
+order (``replay.py``) and compares everything the simulator sent with what Asterisk sent (``compare.py``).
+A failure message shows the first divergence with the trace and the replay around it.
+
+The same tests run against a real Asterisk when ``ARINB_REAL_ARI_URL`` (and ``ARINB_REAL_ARI_USER`` /
+``ARINB_REAL_ARI_PASSWORD``) is set; it needs README.md's dialplan and takes the traces' real durations.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import Run
+from .targets import REAL_ENV, real_asterisk_target, simulator_target
+from .trace import load_trace, trace_names
+
+TRACES = trace_names()
+
+
+def _simulator_missing() -> str | None:
+    try:
+        import arinb.sim.engine  # noqa: F401
+        from arinb.sim import simulate  # noqa: F401
+    except Exception as exc:  # any import failure means there is nothing to test yet
+        return f"simulator not available: {type(exc).__name__}: {exc}"
+    return None
+
+
+def test_every_capture_has_a_test() -> None:
+    assert len(TRACES) == 41
+
+
+@pytest.mark.parametrize("name", TRACES)
+async def test_simulator_conforms(name: str, conformance_run: Run) -> None:
+    missing = _simulator_missing()
+    if missing:
+        pytest.fail(missing)
+    trace = load_trace(name)
+    report = await conformance_run(trace, await simulator_target(manual=True))
+    assert report.ok, report.format()
+
+
+@pytest.mark.real_asterisk
+@pytest.mark.slow
+@pytest.mark.parametrize("name", TRACES)
+async def test_real_asterisk_conforms(name: str, conformance_run: Run) -> None:
+    target = real_asterisk_target()
+    if target is None:
+        pytest.skip(f"{REAL_ENV} not set (opt-in: replays the traces against a real Asterisk)")
+    trace = load_trace(name)
+    report = await conformance_run(trace, target)
+    assert report.ok, report.format()

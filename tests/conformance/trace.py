@@ -1,0 +1,205 @@
+"""Load the captures in ``../shared/ari/traces`` (format: README.md "Trace file format", MORE.md additions).
+
+A trace is a list of steps in the order the capturing client saw them. The replayer splits them in two:
+
+* **actions**, what the client did (``ws_connect``, ``ws_connect_attempt``, ``request``, ``ws_client_close``,
+  ``note``, and the final ``ws_closed`` of a socket the client simply closed at the end);
+* **observations**, what the server sent (``event``, ``response``, ``ws_connected``, and the ``ws_closed``
+  that completes a ``ws_client_close``).
+
+>>> trace = load_trace("tones")
+>>> [s.kind for s in trace.steps[:3]]
+['ws_connect', 'request', 'response']
+>>> trace.request_of[2]
+1
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+__all__ = ["MAIN_SOCKET", "SHARED_ARI", "TRACES_DIR", "Step", "Trace", "load_trace", "trace_names"]
+
+#: The shared ground truth lives next to the repository (``../shared/ari`` from the repo root).
+SHARED_ARI = Path(
+    os.environ.get("ARINB_SHARED_ARI", Path(__file__).resolve().parents[2].parent / "shared" / "ari")
+)
+TRACES_DIR = SHARED_ARI / "traces"
+
+#: Single-socket traces do not name their socket; the replayer calls it this.
+MAIN_SOCKET = "main"
+
+ACTION_KINDS = frozenset({"ws_connect", "ws_connect_attempt", "request", "ws_client_close", "note"})
+OBSERVATION_KINDS = frozenset({"event", "response", "ws_connected"})
+
+
+@dataclass(frozen=True)
+class Step:
+    """One trace step: ``kind``, ``t`` (seconds since the scenario started), ``socket`` and the raw dict."""
+
+    index: int
+    kind: str
+    t: float
+    socket: str
+    data: dict[str, Any] = field(repr=False, compare=False)
+    is_action: bool = False
+
+    @property
+    def is_observation(self) -> bool:
+        return not self.is_action
+
+    @property
+    def event(self) -> dict[str, Any]:
+        """The parsed event of an ``event`` step."""
+        ev: dict[str, Any] = self.data["event"]
+        return ev
+
+    @property
+    def event_type(self) -> str:
+        return str(self.data.get("type", ""))
+
+    @property
+    def method(self) -> str:
+        return str(self.data.get("method", ""))
+
+    @property
+    def path(self) -> str:
+        return str(self.data.get("path", ""))
+
+    @property
+    def query(self) -> list[tuple[str, str]]:
+        return [(str(k), str(v)) for k, v in self.data.get("query", [])]
+
+    def label(self) -> str:
+        """A one-line description for reports: ``#12 t=1.207 EV PlaybackStarted`` and so on."""
+        where = f" [{self.socket}]" if self.socket != MAIN_SOCKET else ""
+        head = f"#{self.index} t={self.t:.4f}{where}"
+        d = self.data
+        if self.kind == "event":
+            return f"{head} EV {self.event_type}{_event_hint(self.event)}"
+        if self.kind == "request":
+            q = "&".join(f"{k}={v}" for k, v in self.query)
+            return f"{head} REQ {self.method} {self.path}{'?' + q if q else ''}"
+        if self.kind == "response":
+            return f"{head} RSP {self.method} {self.path} -> {d.get('status')} {d.get('reason')}"
+        if self.kind == "note":
+            return f"{head} note {d.get('text', '')!r}"
+        if self.kind == "ws_connect_attempt":
+            return f"{head} ws_connect_attempt {d.get('query')} -> {d.get('status')}"
+        return f"{head} {self.kind}"
+
+
+def _event_hint(ev: dict[str, Any]) -> str:
+    parts = []
+    if isinstance(ev.get("channel"), dict):
+        ch = ev["channel"]
+        parts.append(f"{ch.get('name')} {ch.get('state')}")
+    if isinstance(ev.get("playback"), dict):
+        pb = ev["playback"]
+        parts.append(f"{pb.get('id')} {pb.get('media_uri')} {pb.get('state')}")
+    for key in ("variable", "value", "digit", "dialstatus", "cause"):
+        if key in ev:
+            parts.append(f"{key}={ev[key]!r}")
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+@dataclass
+class Trace:
+    """A loaded capture. ``steps`` in capture order; ``request_of[response index] = request index``."""
+
+    name: str
+    app: str
+    description: str
+    started_wallclock: float
+    steps: list[Step]
+    raw: dict[str, Any] = field(repr=False)
+    request_of: dict[int, int] = field(default_factory=dict)
+    response_of: dict[int, int] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], name: str | None = None) -> Trace:
+        raw_steps = data["steps"]
+        steps: list[Step] = []
+        client_closing: set[str] = set()
+        for i, s in enumerate(raw_steps):
+            kind = s["kind"]
+            socket = str(s.get("socket", MAIN_SOCKET))
+            if kind == "ws_closed":
+                # After ws_client_close it is the server's acknowledgement (an observation); otherwise the
+                # capturing client simply closed its socket at the end of the scenario (an action).
+                is_action = socket not in client_closing
+            else:
+                is_action = kind in ACTION_KINDS
+                if kind not in ACTION_KINDS and kind not in OBSERVATION_KINDS:
+                    raise ValueError(f"step {i}: unknown step kind {kind!r}")
+            if kind == "ws_client_close":
+                client_closing.add(socket)
+            steps.append(Step(i, kind, float(s["t"]), socket, s, is_action))
+        trace = cls(
+            name=name or str(data.get("scenario", "?")),
+            app=str(data.get("app", "")),
+            description=str(data.get("description", "")),
+            started_wallclock=float(data.get("started_wallclock", 0.0)),
+            steps=steps,
+            raw=data,
+        )
+        trace._pair_requests()
+        return trace
+
+    def _pair_requests(self) -> None:
+        # A response answers the oldest pending request with the same method and path.
+        pending: list[int] = []
+        for step in self.steps:
+            if step.kind == "request":
+                pending.append(step.index)
+            elif step.kind == "response":
+                for req in pending:
+                    r = self.steps[req]
+                    if r.method == step.method and r.path == step.path:
+                        pending.remove(req)
+                        self.request_of[step.index] = req
+                        self.response_of[req] = step.index
+                        break
+                else:
+                    raise ValueError(f"{self.name}: response #{step.index} answers no pending request")
+
+    @cached_property
+    def sockets(self) -> list[str]:
+        """Socket names in the order they were opened."""
+        return [s.socket for s in self.steps if s.kind == "ws_connect"]
+
+    @property
+    def duration(self) -> float:
+        return self.steps[-1].t if self.steps else 0.0
+
+    def observations(self) -> Iterator[Step]:
+        return (s for s in self.steps if s.is_observation)
+
+    def anchor_action(self, index: int) -> Step | None:
+        """The latest client action before step ``index`` that the server could react to (not a note)."""
+        for j in range(index - 1, -1, -1):
+            s = self.steps[j]
+            if s.is_action and s.kind != "note":
+                return s
+        return None
+
+
+def trace_names() -> list[str]:
+    """Every capture's file stem, sorted (41 of them)."""
+    return sorted(p.stem for p in TRACES_DIR.glob("*.json"))
+
+
+def load_trace(name: str | Path) -> Trace:
+    """Load ``traces/<name>.json`` (or a path)."""
+    path = (
+        Path(name) if isinstance(name, Path) or str(name).endswith(".json") else TRACES_DIR / f"{name}.json"
+    )
+    with path.open() as f:
+        data = json.load(f)
+    return Trace.from_dict(data, name=path.stem)
