@@ -152,8 +152,22 @@ print(channel.name, "left the application")""",
 Every event, REST request and connection change of the session is in `session.timeline`: one row each,
 in arrival order, with the server's timestamp (simulated time here) and the receive time.""",
     ),
-    ("code", "session.timeline.df"),
+    (
+        "code",
+        """\
+columns = ["seq", "kind", "type", "channel_state", "playback_id", "playback_state",
+           "method", "path", "status"]
+session.timeline.df[columns]""",
+    ),
+    (
+        "md",
+        """\
+`kind` says what a row is: an `event` from the WebSocket, a REST `request` we sent (with its `status`),
+or a `connection` change. `session.timeline.df` has every column (times, lag, raw JSON). Views answer
+common questions directly: one row per playback, with how long it played and how it ended:""",
+    ),
     ("code", "session.timeline.playbacks()"),
+    ("md", "The live view: it follows the session as events arrive (filters by type and channel, pause)."),
     ("code", "session.timeline.widget()"),
     (
         "md",
@@ -303,6 +317,12 @@ sc.step_names""",
 `sc.check()` compares the events and printed lines with the docs' run.""",
     ),
     ("code", "sc.check()"),
+    (
+        "md",
+        "The same run as swimlanes: the channel's state (Ring, then Up), the tone's playback inside it, "
+        "and each event and request on one time axis.",
+    ),
+    ("code", "arinb.plot.swimlanes(sc.timeline)"),
     ("code", "sc.timeline.playbacks()"),
     (
         "md",
@@ -554,7 +574,8 @@ await left""",
     ),
     (
         "md",
-        "The playback, as the timeline saw it: 16.18 simulated seconds from `PlaybackStarted` to `PlaybackFinished`.",
+        "The playback, as the timeline saw it: 16.18 simulated seconds from `PlaybackStarted` to "
+        "`PlaybackFinished`.",
     ),
     ("code", "session.timeline.playbacks()"),
     ("code", "await session.close()"),
@@ -599,6 +620,9 @@ We use the `probe` application on extension 1003.""",
         """\
 session = await arinb.connect(sim.url, "asterisk", "asterisk", apps="probe")
 sleep = arinb.scenarios.sleeper(sim)
+# The timeline columns worth reading here (session.timeline.df has them all).
+COLUMNS = ["seq", "kind", "type", "method", "path", "status", "elapsed", "channel_state", "playback_id",
+           "playback_state"]
 
 
 async def call_in(caller):
@@ -627,7 +651,7 @@ missing = channel.play("sound:does-not-exist", playback_id="missing-sound")
 await missing
 await missing.finished(timeout=10)""",
     ),
-    ("code", 'session.timeline.for_playback("missing-sound")'),
+    ("code", 'session.timeline.for_playback("missing-sound")[COLUMNS]'),
     (
         "md",
         """\
@@ -679,7 +703,7 @@ print("after the stop, answered?", answering.done(), "- state:", ringing.state)"
 The REST rows of the timeline show it: the answer request's `elapsed` is about 3 s of simulated time
 divided by the speed, and its reply came right after the `PlaybackFinished` of the tone.""",
     ),
-    ("code", "session.timeline.for_channel(ringing.id)"),
+    ("code", "session.timeline.for_channel(ringing.id)[COLUMNS]"),
     (
         "code",
         """\
@@ -693,7 +717,8 @@ await session.close()""",
 ## 4 · Reading and comparing timelines
 
 Run the channel-tones scenario twice, save the first timeline, read it back and compare it with the
-second. Same events in the same order; ids and times differ.""",
+second. `compare` leaves out what always differs between runs (ids, channel names, the clock) and
+checks the events, their order and the time between them.""",
     ),
     (
         "code",
@@ -711,7 +736,21 @@ print(first_run.check, second_run.check, sep="\\n")""",
         "code",
         """\
 saved = arinb.Timeline.read(path)
-saved.compare(second_run.timeline)""",
+# Times are simulated seconds. A sped-up clock stretches the client's reaction time too (1 ms of
+# wall time is 50 simulated ms at speed 50), hence a tolerance of 1 s.
+saved.compare(second_run.timeline, tolerance=1.0)""",
+    ),
+    (
+        "md",
+        """\
+What a real difference looks like: the channel-state run has no playback, so the comparison lists the
+tones run's `PlaybackStarted` and `PlaybackFinished` as missing from it.""",
+    ),
+    (
+        "code",
+        """\
+answer_run = await arinb.scenarios.answer(sim).run()
+print(saved.compare(answer_run.timeline, tolerance=1.0).summary())""",
     ),
 ]
 
@@ -770,7 +809,8 @@ Reload (`asterisk -rx "core reload"`), then check from the notebook's machine:
 `curl -u asterisk:asterisk http://127.0.0.1:8088/ari/asterisk/info`.
 
 Set `ARINB_ARI_URL` (and `ARINB_ARI_USER`, `ARINB_ARI_PASSWORD`) in the notebook server's environment.
-Without `ARINB_ARI_URL` this notebook runs against the embedded simulator, reached **by URL** the same way.""",
+Without `ARINB_ARI_URL` this notebook runs against the embedded simulator, reached **by URL** the same
+way.""",
     ),
     (
         "code",

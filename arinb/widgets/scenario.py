@@ -144,7 +144,8 @@ class ScenarioWidget(w.VBox):
         sc = self.scenario
         if self.last_error is not None:
             err = self.last_error
-            return f"<span style='color:#c62828'>{html.escape(type(err).__name__)}: {html.escape(str(err))}</span>"
+            why = f"{type(err).__name__}: {err}"
+            return f"<span style='color:#c62828'>{html.escape(why)}</span>"
         if sc.running is not None:
             return f"running <b>{html.escape(sc.steps[sc.running].name)}</b>…"
         if sc.failed:

@@ -10,7 +10,7 @@ import asyncio
 from collections import defaultdict
 from collections.abc import Callable
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, ClassVar
 
 from arinb.errors import AriNotFound
 from arinb.models import format_timestamp
@@ -160,6 +160,7 @@ class FakeSession:
         self.handlers: dict[str, list[Callable[[Any], Any]]] = defaultdict(list)
         self.timeline = SimpleNamespace(rows=[])
         self.closed = False
+        self.tasks: set[asyncio.Future[Any]] = set()  # async handlers in flight (kept referenced)
         self.channels = SimpleNamespace(get=self._get)
         self.by_id: dict[str, FakeChannel] = {}
 
@@ -201,7 +202,7 @@ class FakeSession:
             for h in targets:
                 r = h(ev)
                 if asyncio.iscoroutine(r):
-                    asyncio.ensure_future(r)
+                    self.tasks.add(asyncio.ensure_future(r))
 
         loop.call_soon(deliver)
 
@@ -209,7 +210,11 @@ class FakeSession:
 class FakeSim:
     """Stands in for arinb.simulate(): a manual clock, a dialplan of the three apps, sim.call()."""
 
-    DIALPLAN = {"1000": "channel-tones", "1001": "channel-playback-monkeys", "1002": "channel-state"}
+    DIALPLAN: ClassVar[dict[str, str]] = {
+        "1000": "channel-tones",
+        "1001": "channel-playback-monkeys",
+        "1002": "channel-state",
+    }
 
     def __init__(self) -> None:
         self.clock = ManualClock()
