@@ -94,3 +94,36 @@ def test_compare_against_a_saved_run(trace, tmp_path) -> None:
 def test_negative_tolerance_is_refused(trace) -> None:
     with pytest.raises(AriUsageError):
         trace("tones").compare(trace("tones"), tolerance=-1)
+
+
+async def test_simulator_run_matches_the_real_tones_trace(trace) -> None:
+    """The channel-tones flow on the simulator gives the real Asterisk's events, in the same order."""
+    import arinb
+
+    async with (
+        arinb.simulate(speed=20) as sim,
+        arinb.connect(sim.url, sim.username, sim.password, apps="channel-tones") as session,
+    ):
+        started = session.wait_for("StasisStart", timeout=10)
+        await session.channels.originate(
+            endpoint="Local/1000@default", context="default", extension="wait", priority=1, timeout=120
+        )
+        channel = (await started).channel
+        playback = channel.play("tone:ring;tonezone=fr", playback_id="tones-pb-1")
+        await playback
+        await sim.clock.sleep(8.0)
+        await playback.stop()
+        await playback.finished(timeout=5)
+        await channel.answer()
+        await sim.clock.sleep(1.0)
+        ended = channel.wait_for("StasisEnd", timeout=5)
+        await channel.hangup()
+        await ended
+        simulated = session.timeline
+
+    # At speed 20 the client's own milliseconds become simulated tenths (more on a busy machine): check
+    # the sequence exactly and the timing loosely.
+    result = simulated.compare(trace("tones"), tolerance=0.05)
+    assert result.matched == 6, result.summary()
+    assert set(result.differences["change"]) <= {"moved"}, result.summary()
+    assert simulated.playbacks().loc[0, "duration"] == pytest.approx(8.0, abs=1.0)
