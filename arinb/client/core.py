@@ -73,6 +73,57 @@ def _name_of(cb: Any) -> str:
     return getattr(cb, "__qualname__", None) or getattr(cb, "__name__", None) or repr(cb)
 
 
+# What each event type carries (from Asterisk 22's events.json), so intake only looks where it must.
+_CH, _PB, _BR, _REC, _SPECIAL, _REPLACED = 1, 2, 4, 8, 16, 32
+_ANY_OBJECT: Final = _CH | _PB | _BR | _REC
+_TYPE_FLAGS: Final[dict[str, int]] = {
+    # Later entries win: first the types that carry none of the four objects, then the specific ones.
+    **{
+        t: 0
+        for t in KNOWN_EVENT_TYPES
+        if t.startswith(("Application", "Device", "Endpoint", "Peer", "Contact"))
+    },
+    **{t: 0 for t in ("TextMessageReceived", "Dial", "MissingParams", "RESTResponse")},
+    **{t: _ANY_OBJECT for t in ("BridgeAttendedTransfer", "ChannelTransfer")},
+    **{
+        t: _CH
+        for t in (
+            "ApplicationMoveFailed",
+            "CallBroadcast",
+            "CallClaimed",
+            "ChannelCallerId",
+            "ChannelConnectedLine",
+            "ChannelCreated",
+            "ChannelDialplan",
+            "ChannelDtmfReceived",
+            "ChannelHangupRequest",
+            "ChannelHold",
+            "ChannelStateChange",
+            "ChannelTalkingFinished",
+            "ChannelTalkingStarted",
+            "ChannelToneDetected",
+            "ChannelUnhold",
+            "ChannelVarset",
+        )
+    },
+    **{
+        t: _CH | _BR
+        for t in ("BridgeBlindTransfer", "ChannelEnteredBridge", "ChannelLeftBridge", "ChannelUserevent")
+    },
+    **{t: _BR for t in ("BridgeCreated", "BridgeMerged", "BridgeVideoSourceChanged")},
+    "PlaybackContinuing": _PB,
+    "PlaybackStarted": _PB | _SPECIAL,
+    "PlaybackFinished": _PB | _SPECIAL,
+    "RecordingStarted": _REC,
+    "RecordingFinished": _REC | _SPECIAL,
+    "RecordingFailed": _REC | _SPECIAL,
+    "StasisStart": _CH | _SPECIAL,
+    "StasisEnd": _CH | _SPECIAL,
+    "ChannelDestroyed": _CH | _SPECIAL,
+    "BridgeDestroyed": _BR | _SPECIAL,
+    "ApplicationReplaced": _SPECIAL | _REPLACED,
+}
+
 _PLAIN_CALLABLES: Final = (types.FunctionType, types.BuiltinFunctionType, types.BuiltinMethodType)
 
 
@@ -327,6 +378,8 @@ class SessionCore:
         self.playbacks: dict[str, Playback] = {}
         self.bridges: dict[str, Bridge] = {}
         self.recordings: dict[str, LiveRecording] = {}
+        #: How many channels that left the application keep their handle in ``channels`` (oldest go first).
+        self.keep_ended_channels = 1000
         self.events_received = 0
         self.malformed = 0
         self.last_event: Event | None = None
@@ -337,7 +390,8 @@ class SessionCore:
         self._wildcard: tuple[_Handler, ...] = ()
         self._waiters: list[_Waiter] = []
         self._streams: tuple[weakref.ref[EventStream], ...] = ()
-        self._unknown_types: set[str] = set()
+        self._flags: dict[str, int] = dict(_TYPE_FLAGS)
+        self._ended: deque[str] = deque()  # ids of channels that left Stasis, oldest first
         # (application, eventSource) pairs subscribed through session.applications: renewed on reconnect.
         self._subscriptions: set[tuple[str, str]] = set()
         self._add_row = timeline.add_event if timeline is not None else None
@@ -428,49 +482,51 @@ class SessionCore:
         """Take one parsed event: update objects, append the timeline row, run special handling,
         dispatch to handlers, waiters and streams. Returns the :class:`Event`."""
         get = event.get
-        etype = get("type")
-        if type(etype) is not str:
-            etype = str(etype)
-        elif etype not in KNOWN_EVENT_TYPES and etype not in self._unknown_types:
-            self._unknown_types.add(etype)
-            log.info("arinb: unknown ARI event type %r (delivered and recorded as is)", etype)
+        etype: str = get("type")  # type: ignore[assignment]  # a non-str type misses _flags: _learn_type
+        flags = self._flags.get(etype)
+        if flags is None:
+            etype, flags = self._learn_type(etype)
 
         ch = pb = br = rec = None
-        obj = get("channel")
-        if type(obj) is dict:
-            cid = obj.get("id")
-            ch = self.channels.get(cid)  # type: ignore[arg-type]
-            if ch is None and type(cid) is str:
-                ch = self.channels.setdefault(cid, Channel(self, cid))
-            if ch is not None:
-                ch.json = obj
-        obj = get("playback")
-        if type(obj) is dict:
-            pid = obj.get("id")
-            pb = self.playbacks.get(pid)  # type: ignore[arg-type]
-            if pb is None and type(pid) is str:
-                pb = self.playbacks.setdefault(pid, Playback(self, pid))
-            if pb is not None:
-                if pb._outcome is None:
-                    pb.json = obj
-                if ch is None:
-                    ch = pb._target_channel()
-        obj = get("bridge")
-        if obj is not None and type(obj) is dict:
-            bid = obj.get("id")
-            br = self.bridges.get(bid)  # type: ignore[arg-type]
-            if br is None and type(bid) is str:
-                br = self.bridges.setdefault(bid, Bridge(self, bid))
-            if br is not None:
-                br.json = obj
-        obj = get("recording")
-        if obj is not None and type(obj) is dict:
-            name = obj.get("name")
-            rec = self.recordings.get(name)  # type: ignore[arg-type]
-            if rec is None and type(name) is str:
-                rec = self.recordings.setdefault(name, LiveRecording(self, name))
-            if rec is not None:
-                rec.json = obj
+        if flags & _CH:
+            obj = get("channel")
+            if obj is not None and type(obj) is dict:
+                cid = obj.get("id")
+                ch = self.channels.get(cid)  # type: ignore[arg-type]
+                if ch is None and type(cid) is str:
+                    ch = self.channels.setdefault(cid, Channel(self, cid, obj))
+                if ch is not None:
+                    ch.json = obj
+        if flags & _PB:
+            obj = get("playback")
+            if obj is not None and type(obj) is dict:
+                pid = obj.get("id")
+                pb = self.playbacks.get(pid)  # type: ignore[arg-type]
+                if pb is None and type(pid) is str:
+                    pb = self.playbacks.setdefault(pid, Playback(self, pid, obj))
+                if pb is not None:
+                    if pb._outcome is None:
+                        pb.json = obj
+                    if ch is None:
+                        ch = pb._target_channel()
+        if flags & _BR:
+            obj = get("bridge")
+            if obj is not None and type(obj) is dict:
+                bid = obj.get("id")
+                br = self.bridges.get(bid)  # type: ignore[arg-type]
+                if br is None and type(bid) is str:
+                    br = self.bridges.setdefault(bid, Bridge(self, bid, obj))
+                if br is not None:
+                    br.json = obj
+        if flags & _REC:
+            obj = get("recording")
+            if obj is not None and type(obj) is dict:
+                name = obj.get("name")
+                rec = self.recordings.get(name)  # type: ignore[arg-type]
+                if rec is None and type(name) is str:
+                    rec = self.recordings.setdefault(name, LiveRecording(self, name, obj))
+                if rec is not None:
+                    rec.json = obj
 
         ev = Event(event, received_at, raw, ch, pb, br, rec, etype)
         self.events_received += 1
@@ -478,9 +534,8 @@ class SessionCore:
         add_row = self._add_row
         if add_row is not None:
             add_row(event, received_at, raw)
-        special = self._special.get(etype)
-        if special is not None:
-            special(ev)
+        if flags & _SPECIAL:
+            self._special[etype](ev)
 
         # Dispatch; explicit branches rather than a loop over the four objects (this runs per event).
         handlers = self._handlers.get(etype)
@@ -500,9 +555,20 @@ class SessionCore:
             self._check_waiters(ev)
         if self._streams:
             self._push_streams(ev)
-        if etype == "ApplicationReplaced":
+        if flags & _REPLACED:
             self._replaced(ev)
         return ev
+
+    def _learn_type(self, etype: Any) -> tuple[str, int]:
+        """Flags for a type not seen yet by this core: unknown types are looked at for every object."""
+        text = etype if type(etype) is str else str(etype)
+        flags = self._flags.get(text)
+        if flags is None:
+            flags = _ANY_OBJECT
+            if text not in KNOWN_EVENT_TYPES:
+                log.info("arinb: unknown ARI event type %r (delivered and recorded as is)", text)
+            self._flags[text] = flags
+        return text, flags
 
     def _malformed(self, frame: str | bytes, received_at: float, why: str) -> None:
         self.malformed += 1
@@ -537,6 +603,15 @@ class SessionCore:
         if ch is None:
             return
         ch._in_stasis = False
+        # With subscribeAll=false no ChannelDestroyed follows StasisEnd: forget the oldest ended channels
+        # (still gone from Stasis) so a long session does not keep every channel it ever saw.
+        ended = self._ended
+        ended.append(ch.id)
+        if len(ended) > self.keep_ended_channels:
+            old_id = ended.popleft()
+            old = self.channels.get(old_id)
+            if old is not None and not old._in_stasis:
+                del self.channels[old_id]
         target = "channel:" + ch.id
         for pb in list(self.playbacks.values()):
             if pb._outcome is None and pb.json.get("target_uri") == target:

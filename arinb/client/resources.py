@@ -228,7 +228,9 @@ class Channel(_Handle):
     _kind = "channel"
 
     def __init__(self, core: SessionCore, channel_id: str, json: dict[str, Any] | None = None) -> None:
-        super().__init__(core, json if json is not None else {"id": channel_id})
+        self._core = core
+        self._handlers = None
+        self.json = json if json is not None else {"id": channel_id}
         self.id: str = channel_id
         self._in_stasis = False
         self._destroyed = False
@@ -573,7 +575,9 @@ class Playback(_Handle):
     _kind = "playback"
 
     def __init__(self, core: SessionCore, playback_id: str, json: dict[str, Any] | None = None) -> None:
-        super().__init__(core, json if json is not None else {"id": playback_id})
+        self._core = core
+        self._handlers = None
+        self.json = json if json is not None else {"id": playback_id}
         self.id: str = playback_id
         self._request: Call[Any] | None = None
         self._channel: Channel | None = None  # the target channel's handle, once known
@@ -583,7 +587,7 @@ class Playback(_Handle):
         self._outcome: str | None = None
         self._error: BaseException | None = None
         self._finish_waiters: list[asyncio.Future[str]] = []
-        self._start_waiters: list[asyncio.Future[Playback]] = []
+        self._start_waiters: list[asyncio.Future[Playback]] = []  # (the base __init__ is inlined: hot path)
 
     @property
     def state(self) -> str | None:
@@ -817,7 +821,9 @@ class Bridge(_Handle):
     _kind = "bridge"
 
     def __init__(self, core: SessionCore, bridge_id: str, json: dict[str, Any] | None = None) -> None:
-        super().__init__(core, json if json is not None else {"id": bridge_id})
+        self._core = core
+        self._handlers = None
+        self.json = json if json is not None else {"id": bridge_id}
         self.id: str = bridge_id
         self._destroyed = False
 
@@ -1014,7 +1020,9 @@ class LiveRecording(_Handle):
     _kind = "recording"
 
     def __init__(self, core: SessionCore, name: str, json: dict[str, Any] | None = None) -> None:
-        super().__init__(core, json if json is not None else {"name": name})
+        self._core = core
+        self._handlers = None
+        self.json = json if json is not None else {"name": name}
         self.name = name
 
     @property

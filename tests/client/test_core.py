@@ -389,3 +389,14 @@ async def test_async_detection_covers_methods_partials_and_async_call_objects() 
     core.off("StasisStart", print)
     feed(core, ev("StasisStart", channel="1.1"))
     await eventually(lambda: sorted(seen) == ["call", "method", "partial"])
+
+
+async def test_ended_channels_are_forgotten_oldest_first_beyond_the_limit() -> None:
+    core = SessionCore()
+    core.keep_ended_channels = 3
+    kept = core.channel("c0")
+    for i in range(6):
+        feed(core, ev("StasisStart", channel=f"c{i}"), ev("StasisEnd", channel=f"c{i}"))
+    feed(core, ev("StasisStart", channel="c0"))  # back in Stasis: a fresh handle, the id is known again
+    assert sorted(core.channels) == ["c0", "c3", "c4", "c5"]
+    assert core.channels["c0"] is not kept and core.channels["c0"] == kept  # same id, equal handles

@@ -82,7 +82,9 @@ async def test_an_unsupported_scheme_is_reported_lost_at_hangup(sim: Any) -> Non
 async def test_media_lists_and_simulator_errors_are_typed(sim: Any) -> None:
     async with arinb.connect(sim.url, sim.username, sim.password, apps="channel-tones") as s:
         ch = await inbound(s, sim, "1000")
+        up = ch.wait_for("ChannelStateChange", timeout=5)
         await ch.answer()
+        await up  # (it may come just after the 204)
         seen: list[str] = []
         ch.on("*", lambda e: seen.append(e.type))
         pb = ch.play(["sound:beep", "sound:beep"])
