@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .allowances import order_allowance, value_alternatives
+from .allowances import capture_latency, order_allowance, value_alternatives
 from .matching import Observation
 from .normalize import TIME_KEYS, UNORDERED_LISTS, diff, parse_time
 from .replay import Recording
@@ -328,27 +328,31 @@ def _timing(rec: Recording) -> Iterable[Divergence]:
     for index, obs in sorted(rec.matcher.paired.items()):
         step = trace.steps[index]
         anchor = trace.anchor_action(index)
-        if anchor is not None and anchor.index in rec.action_times:
-            gap = step.t - anchor.t
-            got = obs.t - rec.action_times[anchor.index]
-            if abs(got - gap) > tolerance(gap):
-                yield Divergence(
-                    index,
-                    "timing",
-                    index,
-                    f"{rec.ids.trace_text(step.label())}: came {got:.3f} s after the preceding client "
-                    f"action, "
-                    f"expected {gap:.3f} s (tolerance {tolerance(gap) * 1000:.0f} ms)",
-                    (f"preceding action: {rec.ids.trace_text(anchor.label())}",),
-                )
+        if anchor is None or anchor.index not in rec.action_times or capture_latency(trace, index):
+            continue
+        gap = step.t - anchor.t
+        got = obs.t - rec.action_times[anchor.index]
+        if abs(got - gap) > tolerance(gap):
+            yield Divergence(
+                index,
+                "timing",
+                index,
+                f"{rec.ids.trace_text(step.label())}: came {got:.3f} s after the preceding client "
+                f"action, expected {gap:.3f} s (tolerance {tolerance(gap) * 1000:.0f} ms)",
+                (f"preceding action: {rec.ids.trace_text(anchor.label())}",),
+            )
+        # The server's own clock: time values relative to the same client action (on the target's scale).
+        origin = (rec.trace.started_wallclock + anchor.t, rec.epoch0 + rec.action_times[anchor.index])
         if step.kind == "event":
-            yield from _times(rec, index, step.event, (obs.data.get("event") or {}), "")
+            yield from _times(rec, index, origin, step.event, (obs.data.get("event") or {}), "")
         elif step.kind == "response" and isinstance(step.data.get("body"), dict | list):
-            yield from _times(rec, index, step.data["body"], obs.data.get("body"), "")
+            yield from _times(rec, index, origin, step.data["body"], obs.data.get("body"), "")
 
 
-def _times(rec: Recording, index: int, want: Any, have: Any, path: str) -> Iterable[Divergence]:
-    """Time values made during the scenario, relative to its start, against the trace's."""
+def _times(
+    rec: Recording, index: int, origin: tuple[float, float], want: Any, have: Any, path: str
+) -> Iterable[Divergence]:
+    """Timestamps (and creation times made by this action) after the client action, against the trace's."""
     if isinstance(want, dict) and isinstance(have, dict):
         for key, value in want.items():
             sub = f"{path}.{key}" if path else key
@@ -356,22 +360,23 @@ def _times(rec: Recording, index: int, want: Any, have: Any, path: str) -> Itera
                 t_want, t_have = parse_time(value), parse_time(have.get(key))
                 if t_want is None or t_have is None:
                     continue  # a malformed value already shows as a content difference
-                offset_want = t_want - rec.trace.started_wallclock
-                offset_have = t_have - rec.epoch0
-                # Only values made during the scenario say something about the target's timing.
-                if offset_want >= 0 and abs(offset_have - offset_want) > tolerance(offset_want) + 0.001:
+                offset_want, offset_have = t_want - origin[0], t_have - origin[1]
+                if key != "timestamp" and not -0.002 <= offset_want <= 1.0:
+                    continue  # made before this action (or long after): says nothing about this step
+                # Timestamps have millisecond resolution: one more ms of slack.
+                if abs(offset_have - offset_want) > tolerance(offset_want) + 0.001:
                     step = rec.trace.steps[index]
                     yield Divergence(
                         index,
                         "timestamp",
                         index,
-                        f"{rec.ids.trace_text(step.label())}: {sub} is {offset_have:.3f} s after "
-                        f"the scenario start, expected {offset_want:.3f} s",
+                        f"{rec.ids.trace_text(step.label())}: {sub} is {offset_have:.3f} s after the "
+                        f"preceding client action, expected {offset_want:.3f} s",
                     )
             elif key in have:
-                yield from _times(rec, index, value, have[key], sub)
+                yield from _times(rec, index, origin, value, have[key], sub)
     elif isinstance(want, list) and isinstance(have, list) and len(want) == len(have) == 1:
-        yield from _times(rec, index, want[0], have[0], f"{path}[0]")
+        yield from _times(rec, index, origin, want[0], have[0], f"{path}[0]")
 
 
 # -- connect attempts and notes ------------------------------------------------------------------------

@@ -16,6 +16,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from .trace import capture_dialplan
+
 __all__ = [
     "REAL_ENV",
     "ManualSimClock",
@@ -122,7 +124,12 @@ async def simulator_target(*, manual: bool = True, speed: float = 50.0) -> Targe
     """Start a fresh simulator (manual clock by default) and describe it as a target."""
     from arinb.sim import simulate
 
-    sim = await simulate(clock="manual") if manual else await simulate(speed=speed)
+    # The captures' own dialplan (README.md): 1003 -> Stasis(probe) is not in the simulator's default.
+    dialplan = capture_dialplan()
+    if manual:
+        sim = await simulate(clock="manual", dialplan=dialplan)
+    else:
+        sim = await simulate(speed=speed, dialplan=dialplan)
     clock: ReplayClock = ManualSimClock(sim.clock) if manual else SpeedClock(sim.clock.now, speed)
 
     async def closer() -> None:

@@ -9,6 +9,7 @@ the harness still compares against the original capture, and the test checks the
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 import re
 from collections.abc import Callable
@@ -17,7 +18,13 @@ from typing import Any
 import pytest
 from yarl import URL
 
-from .allowances import ORDER_ALLOWANCES, LocalHalvesRace
+from .allowances import (
+    CAPTURE_LATENCIES,
+    ORDER_ALLOWANCES,
+    CaptureLatency,
+    LocalHalvesRace,
+    ResponseEventRace,
+)
 from .compare import Report, compare, tolerance
 from .fake_server import TraceServer
 from .matching import Matcher
@@ -53,6 +60,20 @@ def set_event(step: dict[str, Any], event: dict[str, Any]) -> None:
     step["event"] = event
     step["raw"] = json.dumps(event, separators=(",", ":"))
     step["type"] = event["type"]
+
+
+def delay(steps: list[dict[str, Any]], start: int, seconds: float) -> None:
+    """Make everything from ``steps[start]`` on happen later, event timestamps included."""
+    for step in steps[start:]:
+        step["t"] += seconds
+        if step["kind"] == "event":
+            event = copy.deepcopy(step["event"])
+            stamp = dt.datetime.strptime(event["timestamp"], "%Y-%m-%dT%H:%M:%S.%f%z")
+            shifted = stamp + dt.timedelta(seconds=seconds)
+            event["timestamp"] = (
+                shifted.strftime("%Y-%m-%dT%H:%M:%S.") + f"{shifted.microsecond // 1000:03d}+0000"
+            )
+            set_event(step, event)
 
 
 def swap(steps: list[dict[str, Any]], i: int, j: int) -> None:
@@ -118,8 +139,7 @@ async def test_a_wrong_reason_phrase_fails() -> None:
 
 async def test_late_event_fails_on_timing() -> None:
     def mutate(d: dict[str, Any]) -> None:
-        for step in d["steps"][7:]:  # PlaybackFinished 1 s late (tolerance 5 % of 16.2 s = 0.81 s)
-            step["t"] += 1.0
+        delay(d["steps"], 7, 1.0)  # PlaybackFinished 1 s late (tolerance 5 % of 16.2 s = 0.81 s)
 
     original, served = mutated("monkeys", mutate)
     report, _, _ = await run_fake(original, served)
@@ -130,8 +150,7 @@ async def test_late_event_fails_on_timing() -> None:
 
 async def test_small_timing_error_within_tolerance_passes() -> None:
     def mutate(d: dict[str, Any]) -> None:
-        for step in d["steps"][7:]:
-            step["t"] += 0.5  # < 5 % of 16.18 s
+        delay(d["steps"], 7, 0.5)  # < 5 % of 16.18 s
 
     original, served = mutated("monkeys", mutate)
     report, _, _ = await run_fake(original, served)
@@ -158,8 +177,8 @@ async def test_swapped_events_fail_on_order() -> None:
 
 
 async def test_event_before_its_response_fails_without_allowance() -> None:
-    # answer: ChannelStateChange then 204 in channel-state; 204 first is not a documented race there.
-    original, served = mutated("channel-state", lambda d: swap(d["steps"], 7, 8))
+    # DELETE /playbacks: every capture has the 204 before PlaybackFinished; the other order is no race.
+    original, served = mutated("probe-tone-busy-stop", lambda d: swap(d["steps"], 13, 14))
     report, _, _ = await run_fake(original, served)
     assert report.first is not None and report.first.kind == "order"
 
@@ -357,7 +376,52 @@ def test_unordered_container_lists_compare_as_multisets() -> None:
 def test_every_allowance_cites_the_ground_truth() -> None:
     for allowance in ORDER_ALLOWANCES:
         assert re.search(r"README|MORE", allowance.cite), allowance.name
+        if isinstance(allowance, ResponseEventRace) and "not in README/MORE" in allowance.cite:
+            assert allowance.evidence, f"{allowance.name}: a race the docs do not state needs evidence"
     assert any(isinstance(a, LocalHalvesRace) for a in ORDER_ALLOWANCES)
+
+
+@pytest.mark.parametrize(
+    "allowance", [a for a in ORDER_ALLOWANCES if isinstance(a, ResponseEventRace) and a.evidence], ids=str
+)
+def test_trace_evidenced_races_are_in_the_traces(allowance: ResponseEventRace) -> None:
+    # Each cited (response, event) pair is related as the entry says, and both orders occur for each event.
+    orders: dict[str, set[str]] = {t: set() for t in allowance.events}
+    for name, response_index, event_index in allowance.evidence:
+        trace = load_trace(name)
+        response, event = trace.steps[response_index], trace.steps[event_index]
+        assert (response.kind, event.kind) == ("response", "event"), (name, response_index, event_index)
+        request = trace.steps[trace.request_of[response.index]]
+        assert allowance.related(trace, response, request, event) or allowance.allows(
+            trace, *sorted((response, event), key=lambda s: s.index)
+        ), (name, response_index, event_index)
+        orders[event.event_type].add("event first" if event_index < response_index else "response first")
+    for event_type, seen in orders.items():
+        assert seen == {"event first", "response first"}, (allowance.name, event_type)
+
+
+@pytest.mark.parametrize("entry", CAPTURE_LATENCIES, ids=lambda e: f"{e.trace}#{e.step}")
+def test_capture_latencies_are_contradicted_by_other_captures(entry: CaptureLatency) -> None:
+    def operation(trace: Trace, index: int) -> tuple[str, str, str]:
+        step, anchor = trace.steps[index], trace.anchor_action(index)
+        assert anchor is not None and anchor.kind == "request"
+        path = re.sub(r"\d{9,}\.\d+", "{id}", anchor.path)
+        return (f"{anchor.method} {path}", step.kind, step.event_type or str(step.data.get("status")))
+
+    trace = load_trace(entry.trace)
+    key = operation(trace, entry.step)
+    anchor = trace.anchor_action(entry.step)
+    assert anchor is not None and trace.steps[entry.step].t - anchor.t > tolerance(0.0)  # it is late
+    quick = 0
+    for name in trace_names():
+        other = load_trace(name)
+        for s in other.steps:
+            a = other.anchor_action(s.index)
+            if not s.is_observation or a is None or a.kind != "request" or other.name == entry.trace:
+                continue
+            if operation(other, s.index) == key and s.t - a.t <= 0.005:
+                quick += 1
+    assert quick >= 10, (entry, quick)
 
 
 def test_matcher_pairs_local_halves_by_name_not_arrival() -> None:

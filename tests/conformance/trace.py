@@ -18,13 +18,23 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-__all__ = ["MAIN_SOCKET", "SHARED_ARI", "TRACES_DIR", "Step", "Trace", "load_trace", "trace_names"]
+__all__ = [
+    "MAIN_SOCKET",
+    "SHARED_ARI",
+    "TRACES_DIR",
+    "Step",
+    "Trace",
+    "capture_dialplan",
+    "load_trace",
+    "trace_names",
+]
 
 #: The shared ground truth lives next to the repository (``../shared/ari`` from the repo root).
 SHARED_ARI = Path(
@@ -188,6 +198,15 @@ class Trace:
             if s.is_action and s.kind != "note":
                 return s
         return None
+
+
+def capture_dialplan() -> str:
+    """The extensions.conf the captures ran with, as README.md gives it (the simulator gets the same)."""
+    text = (SHARED_ARI / "README.md").read_text()
+    m = re.search(r"Dialplan used for the captures.*?```\n(.*?)```", text, re.S)
+    if m is None:
+        raise ValueError("README.md has no dialplan block")
+    return m.group(1)
 
 
 def trace_names() -> list[str]:
