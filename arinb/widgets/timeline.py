@@ -119,10 +119,15 @@ class TimelineWidget(w.VBox):
     @property
     def shown(self) -> list[tuple[str, ...]]:
         """The display rows in the table, newest first: ``(css class, seq, time, kind, what, ...)``."""
-        return list(self._rows)
+        with self._lock:  # a refresh on the throttle thread swaps rows and counts together
+            return list(self._rows)
 
     def counts(self) -> dict[str, int]:
         """Rows per type so far (events and connection kinds by type; REST calls as ``requests``)."""
+        with self._lock:
+            return self._counts()
+
+    def _counts(self) -> dict[str, int]:
         vocab = self.timeline._s.vocabs["type"].strings
         out = dict(self._base_type_counts)
         for code in np.flatnonzero(self._type_counts):
@@ -361,7 +366,7 @@ class TimelineWidget(w.VBox):
                 self.channel_filter.value = value
 
     def _counts_html(self) -> str:
-        counts = self.counts()
+        counts = self._counts()
         if not counts:
             return "<div class='arinb-counts'><i>no rows yet</i></div>"
         parts = "".join(
