@@ -285,8 +285,12 @@ class EventStream:
         if running is loop:
             if not waiter.done():
                 waiter.set_result(None)
-        else:
+            return
+        try:
             loop.call_soon_threadsafe(_set_none, waiter)
+        except RuntimeError:  # the consumer's loop is closed (a restarted kernel): nobody will read on
+            self._ended = True
+            self._core._remove_stream(self)
 
     def _end(self, error: BaseException | None = None) -> None:
         self._ended = True
@@ -355,6 +359,8 @@ class Runner(Protocol):
     ) -> Call[Any]: ...
 
     def _run(self, coro: Coroutine[Any, Any, T], label: str = "") -> Call[T]: ...
+
+    def _expect(self, coro: Coroutine[Any, Any, T], label: str = "") -> Call[T]: ...
 
 
 class SessionCore:
@@ -879,6 +885,12 @@ class SessionCore:
             task = self._loop_for_tasks().create_task(coro)
             return task  # type: ignore[return-value]  # awaitable like a Call; socket-free tests only
         return self.runner._run(coro, label)
+
+    def expect(self, coro: Coroutine[Any, Any, T], label: str = "") -> Call[T]:
+        """Run a wait without blocking where it is made, even in a script (see ``AriSession.expect``)."""
+        if self.runner is None:
+            return self.run(coro, label)
+        return self.runner._expect(coro, label)
 
     def __repr__(self) -> str:
         return (

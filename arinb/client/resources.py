@@ -203,6 +203,16 @@ class _Handle:
             self._core.wait_for(event_type, predicate, timeout, obj=self), f"wait_for {event_type}"
         )
 
+    def expect(
+        self,
+        event_type: str | Iterable[str] = "*",
+        predicate: Callable[[Event], bool] | None = None,
+        timeout: float | None = None,
+    ) -> Call[Event]:
+        """Like :meth:`wait_for` but never blocks where it is made (for scripts): wait, act, ``.result()``."""
+        wait = self._core.wait_for(event_type, predicate, timeout, obj=self)
+        return self._core.expect(wait, f"expect {event_type}")
+
     def _io(
         self, method: str, path: str, params: dict[str, Any] | None = None, json: Any = None, **kw: Any
     ) -> Call[Any]:

@@ -267,6 +267,10 @@ class AriSession:
     def _run(self, coro: Coroutine[Any, Any, T], label: str = "") -> Call[T]:
         return self._engine.call(coro, label=label)
 
+    def _expect(self, coro: Coroutine[Any, Any, T], label: str = "") -> Call[T]:
+        # A Call that is not waited for where it is made (EngineLoop.call would block in a script).
+        return Call(self._engine.submit(coro), engine=self._engine, label=label)
+
     # ------------------------------------------------------------------ events
 
     def on(self, event_type: str, handler: Callable[[Event], Any] | None = None) -> Any:
@@ -294,10 +298,31 @@ class AriSession:
     ) -> Call[Event]:
         """The next event of that type for which ``predicate(event)`` is true.
 
+        The wait starts when this is called, so in async code create it *before* the action that causes
+        the event (``up = ch.wait_for("ChannelStateChange"); await ch.answer(); await up``): an event may
+        arrive before the reply to the request that caused it. In a script a Call blocks where it is made;
+        use :meth:`expect` there to start waiting without blocking.
+
         >>> mine = lambda e: e.channel.id == ch.id                          # doctest: +SKIP
         >>> ev = await session.wait_for("StasisEnd", mine, timeout=5)      # doctest: +SKIP
         """
         return self._run(self._core.wait_for(event_type, predicate, timeout), f"wait_for {event_type}")
+
+    def expect(
+        self,
+        event_type: str | Iterable[str] = "*",
+        predicate: Callable[[Event], bool] | None = None,
+        timeout: float | None = None,
+    ) -> Call[Event]:
+        """Like :meth:`wait_for`, but never blocks where it is made, even in a script: start waiting, act,
+        then take the event with ``.result()`` (or ``await``).
+
+        >>> up = session.expect("ChannelStateChange", timeout=5)   # doctest: +SKIP
+        >>> ch.answer()                                              # doctest: +SKIP
+        >>> up.result().channel.state                                # doctest: +SKIP
+        'Up'
+        """
+        return self._expect(self._core.wait_for(event_type, predicate, timeout), f"expect {event_type}")
 
     def events(self, *event_types: str) -> EventStream:
         """An async iterator of events (all, or only these types), starting now.

@@ -521,3 +521,22 @@ async def test_close_while_reconnecting_stops_the_retries(ari: FakeAri, timeline
     await asyncio.wait_for(s.close(), 5)
     assert timeline.kinds() == ["connect", "loss", "closed"]
     await eventually(lambda: engine_tasks() == base, what="no retry task left")
+
+
+def test_expect_starts_waiting_without_blocking_a_script(ari: FakeAri) -> None:
+    async def answer(req: FakeRequest) -> Reply:
+        await ari.send(ari.event("ChannelStateChange", channel=channel_json("1.1", "Up")))
+        await asyncio.sleep(0.05)  # the event comes before the 204
+        return Reply(204)
+
+    ari.route("POST", "/channels/{cid}/answer", answer)
+    with connect(ari.url, "asterisk", SECRET, apps="test", timeline=False) as s:
+        ari.wait_sockets(1)
+        up = s.expect("ChannelStateChange", timeout=5)
+        on_channel = s.channels.channel("1.1").expect("ChannelStateChange", timeout=5)
+        assert not up.done() and not on_channel.done()
+        s.channels.channel("1.1").answer()  # blocks until the 204, after the event
+        assert up.result(1).channel is not None and up.result().channel.state == "Up"
+        assert on_channel.result(1) is up.result()
+        with pytest.raises(AriTimeoutError):
+            s.wait_for("ChannelStateChange", timeout=0.05)  # blocks where it is made, then times out
