@@ -44,6 +44,7 @@ class ScenarioWidget(w.VBox):
         self.scenario = scenario
         self._refresh_lock = threading.RLock()
         self._shown_session: Any = None
+        self._builder: threading.Thread | None = None
         self._show_timeline = timeline
         self.last_error: BaseException | None = None
 
@@ -82,6 +83,10 @@ class ScenarioWidget(w.VBox):
         # throttle's thread: traits set from there reach the browser.
         self.throttle = Throttle(self.refresh, rate=rate, name="scenario")
         self._undo = scenario.observe(self._changed)
+        if timeline:
+            # The timeline view and the swimlanes appear with the first step; import what they need
+            # now, in the background, so that step does not wait a second for plotly to load.
+            threading.Thread(target=_warm_imports, name="arinb-warm-imports", daemon=True).start()
         self.refresh()
 
     # -- actions ---------------------------------------------------------------------------------------
@@ -172,7 +177,11 @@ class ScenarioWidget(w.VBox):
         self.reset_button.disabled = False
 
     def _attach_timeline(self) -> None:
-        """Show the session's timeline widget (and swimlanes) once the scenario has a session."""
+        """Show the session's timeline widget (and swimlanes) once the scenario has a session.
+
+        The views are built on a thread of their own: the first live figure takes seconds to reach the
+        browser, and the buttons must not wait for it.
+        """
         if not self._show_timeline:
             return
         session = getattr(self.scenario, "session", None)
@@ -180,15 +189,38 @@ class ScenarioWidget(w.VBox):
             return
         self._shown_session = session
         timeline = getattr(session, "timeline", None) if session is not None else None
-        children: list[w.Widget] = []
-        if timeline is not None:
-            children.extend(_timeline_views(timeline))
-        self.timeline_box.children = tuple(children)
+        if timeline is None:
+            self.timeline_box.children = ()
+            return
+
+        def build() -> None:
+            views = _timeline_views(timeline)
+            if self._shown_session is session:  # not replaced by a reset meanwhile
+                self.timeline_box.children = tuple(views)
+
+        self._builder = threading.Thread(target=build, name="arinb-timeline-views", daemon=True)
+        self._builder.start()
+
+    def wait_for_views(self, timeout: float = 30.0) -> None:
+        """Block until the timeline views being built are shown (tests, scripts)."""
+        builder = self._builder
+        if builder is not None:
+            builder.join(timeout)
 
     def close(self) -> None:
         self._undo()
         self.throttle.stop()
         super().close()
+
+
+def _warm_imports() -> None:
+    try:
+        import arinb.plot
+        import arinb.widgets.timeline  # noqa: F401
+
+        arinb.plot._plotly()
+    except Exception:
+        pass  # only a head start: the views import (or report) for themselves
 
 
 def _timeline_views(timeline: Any) -> list[w.Widget]:

@@ -207,11 +207,15 @@ def test_tones_notebook_steps_through_in_jupyterlab(lab: Lab) -> None:
             status = stepper.locator(".widget-html:visible").filter(
                 has_text=re.compile("step|finished|running")
             )
+            waited = []
             for _ in range(5):
                 step.wait_for(state="visible")
+                started = time.monotonic()
                 page.wait_for_function("b => !b.disabled", arg=step.element_handle(), timeout=30_000)
+                waited.append(round(time.monotonic() - started, 2))
                 step.click()
                 page.wait_for_timeout(150)
+            print("wall seconds waited for the Step button before each click:", waited)
             page.wait_for_function(
                 "el => el.innerText.includes('finished')",
                 arg=status.last.element_handle(),
@@ -226,5 +230,7 @@ def test_tones_notebook_steps_through_in_jupyterlab(lab: Lab) -> None:
             assert "as the docs say" in stepper.inner_text()
             stepper.scroll_into_view_if_needed()
             page.screenshot(path=str(ARTIFACTS / "tones.png"), full_page=False)
+            page.wait_for_timeout(1500)  # let the live swimlanes draw
+            stepper.screenshot(path=str(ARTIFACTS / "tones-stepper.png"))
         finally:
             browser.close()

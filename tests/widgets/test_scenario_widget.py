@@ -108,6 +108,7 @@ def test_with_the_simulator_the_live_timeline_appears_beneath() -> None:
         widget.run_button.click()
         settle(widget)
         assert sc.finished and "as the docs say" in widget.status.value
+        widget.wait_for_views()
         (view, *_rest) = widget.timeline_box.children
         assert isinstance(view, TimelineWidget) and "arinb-timeline" in view._dom_classes
         view.refresh()
