@@ -216,7 +216,7 @@ class ScenarioWidget(w.VBox):
 def _warm_imports() -> None:
     try:
         import arinb.plot
-        import arinb.widgets.timeline  # noqa: F401
+        import arinb.widgets.timeline
 
         arinb.plot._plotly()
     except Exception:
