@@ -32,15 +32,16 @@ PLAYBACK_TYPES = ("PlaybackStarted", "PlaybackFinished")
 async def intake(url: str) -> dict[str, Any]:
     client = await aioari.connect(url, "asterisk", "asterisk")
     n = 0
-    t0 = 0.0
+    t0 = c0 = 0.0
     per_object = 0
     subs: dict[str, Any] = {}
     done = asyncio.Event()
 
     def first() -> None:
-        nonlocal n, t0
+        nonlocal n, t0, c0
         if n == 0:
             t0 = time.perf_counter()
+            c0 = time.process_time()
         n += 1
 
     def on_state(channel: Any, ev: dict[str, Any]) -> None:
@@ -71,24 +72,27 @@ async def intake(url: str) -> dict[str, Any]:
     runner = asyncio.create_task(client.run(apps="bench"))
     await done.wait()
     elapsed = time.perf_counter() - t0
+    cpu = time.process_time() - c0
     runner.cancel()
     try:
         await runner
     except (asyncio.CancelledError, Exception):
         pass
     await client.close()
-    return {"events": n, "seconds": elapsed, "per_object_calls": per_object}
+    return {"events": n, "seconds": elapsed, "cpu_seconds": cpu, "per_object_calls": per_object}
 
 
 async def rest(url: str, requests: int) -> dict[str, Any]:
     client = await aioari.connect(url, "asterisk", "asterisk")
     await client.channels.answer(channelId="warmup")
     t0 = time.perf_counter()
+    c0 = time.process_time()
     for i in range(requests):
         await client.channels.answer(channelId=f"1795700000.{i % 50}")
     elapsed = time.perf_counter() - t0
+    cpu = time.process_time() - c0
     await client.close()
-    return {"requests": requests, "seconds": elapsed}
+    return {"requests": requests, "seconds": elapsed, "cpu_seconds": cpu}
 
 
 def main() -> None:

@@ -46,7 +46,7 @@ def _client(url: str) -> AriClient:
 async def intake(url: str) -> dict[str, Any]:
     client = _client(url)
     n = 0
-    t0 = 0.0
+    t0 = c0 = 0.0
     per_object = 0
     per_channel: dict[str, Callable[[Any], None]] = {}
     done = asyncio.Event()
@@ -56,9 +56,10 @@ async def intake(url: str) -> dict[str, Any]:
         per_object += 1
 
     async def handler(ev: Any) -> None:
-        nonlocal n, t0
+        nonlocal n, t0, c0
         if n == 0:
             t0 = time.perf_counter()
+            c0 = time.process_time()
         n += 1
         t = ev.type if isinstance(ev.type, str) else ev.type.value
         ch = getattr(ev, "channel", None)
@@ -78,8 +79,9 @@ async def intake(url: str) -> dict[str, Any]:
     await client.connect(app="bench")
     await done.wait()
     elapsed = time.perf_counter() - t0
+    cpu = time.process_time() - c0
     await client.disconnect()
-    return {"events": n, "seconds": elapsed, "per_object_calls": per_object}
+    return {"events": n, "seconds": elapsed, "cpu_seconds": cpu, "per_object_calls": per_object}
 
 
 async def rest(url: str, requests: int) -> dict[str, Any]:
@@ -87,11 +89,13 @@ async def rest(url: str, requests: int) -> dict[str, Any]:
     await client.connect(app="bench")
     await client.ari.answer_channel("warmup")
     t0 = time.perf_counter()
+    c0 = time.process_time()
     for i in range(requests):
         await client.ari.answer_channel(f"1795700000.{i % 50}")
     elapsed = time.perf_counter() - t0
+    cpu = time.process_time() - c0
     await client.disconnect()
-    return {"requests": requests, "seconds": elapsed}
+    return {"requests": requests, "seconds": elapsed, "cpu_seconds": cpu}
 
 
 def main() -> None:

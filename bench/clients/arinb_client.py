@@ -4,8 +4,8 @@ Intake: ``arinb.connect`` (sync script form: the session runs on the ``arinb-eng
 per-type handler for every event type, and at StasisStart a per-channel handler
 (``event.channel.on("ChannelStateChange", ...)``). Each event is received, parsed, dispatched to both
 and appended to the timeline; at the end the timeline must hold every event, in order, or the run fails.
-REST: ``await channel.answer()`` from the caller's loop (notebook form), or ``channel.answer()`` blocking
-(script form, ``--form sync``). Prints one JSON line (see ``bench/run.py``).
+REST: ``await channel.answer()`` from the caller's loop (notebook form), ``channel.answer()`` blocking
+(script form, ``--form sync``), or awaited on the engine loop as an async handler does (``--form engine``). Prints one JSON line (see ``bench/run.py``).
 
     python3 bench/clients/arinb_client.py --url http://127.0.0.1:PORT --mode intake
 """
@@ -42,8 +42,7 @@ def _event_rows(timeline: Any) -> Any:
 
 def intake(url: str, expect: int) -> dict[str, Any]:
     n = 0
-    t0 = 0.0
-    t1 = 0.0
+    t0 = t1 = c0 = c1 = 0.0  # wall and process CPU (both threads) at the first event and the marker
     per_object = 0
     done = threading.Event()
 
@@ -52,15 +51,17 @@ def intake(url: str, expect: int) -> dict[str, Any]:
         per_object += 1
 
     def handler(ev: Any) -> None:
-        nonlocal n, t0, t1
+        nonlocal n, t0, t1, c0, c1
         if n == 0:
             t0 = time.perf_counter()
+            c0 = time.process_time()
         n += 1
         t = ev.type
         if t == "StasisStart":
             ev.channel.on("ChannelStateChange", on_state)
         elif t == "StasisEnd" and ev.channel.id == MARKER:
             t1 = time.perf_counter()
+            c1 = time.process_time()
             done.set()
 
     session = arinb.connect(url, "asterisk", "asterisk", apps="bench")
@@ -79,6 +80,7 @@ def intake(url: str, expect: int) -> dict[str, Any]:
     return {
         "events": n,
         "seconds": t1 - t0,
+        "cpu_seconds": c1 - c0,
         "per_object_calls": per_object,
         "timeline_events": in_timeline,
         "timeline_last": last_type,
@@ -92,22 +94,27 @@ def rest(url: str, requests: int, form: str) -> dict[str, Any]:
         session.channels.channel("warmup").answer()
         if form == "sync":
             # Script form: each call blocks this thread until the engine thread has the 204.
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             for i in range(requests):
                 channels[i % 50].answer()
-            elapsed = time.perf_counter() - t0
+            elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
         else:
-            # Notebook form: `await channel.answer()` from the caller's own event loop.
-            async def go() -> float:
-                t0 = time.perf_counter()
+
+            async def go() -> tuple[float, float]:
+                t0, c0 = time.perf_counter(), time.process_time()
                 for i in range(requests):
                     await channels[i % 50].answer()
-                return time.perf_counter() - t0
+                return time.perf_counter() - t0, time.process_time() - c0
 
-            elapsed = asyncio.run(go())
+            if form == "engine":
+                # Handler form: the awaits run on the engine loop itself, as in an async event handler.
+                elapsed, cpu = session.engine.call(go()).result()
+            else:
+                # Notebook form: `await channel.answer()` from the caller's own event loop (another thread).
+                elapsed, cpu = asyncio.run(go())
     finally:
         session.close()
-    return {"requests": requests, "seconds": elapsed}
+    return {"requests": requests, "seconds": elapsed, "cpu_seconds": cpu}
 
 
 def main() -> None:
@@ -115,7 +122,12 @@ def main() -> None:
     ap.add_argument("--url", required=True)
     ap.add_argument("--mode", choices=("intake", "rest"), default="intake")
     ap.add_argument("--requests", type=int, default=2000)
-    ap.add_argument("--form", choices=("await", "sync"), default="await", help="REST: await or script form")
+    ap.add_argument(
+        "--form",
+        choices=("await", "sync", "engine"),
+        default="await",
+        help="REST: await, script or handler form",
+    )
     ap.add_argument("--expect", type=int, default=0, help="events the timeline must hold at the end")
     args = ap.parse_args()
     out = intake(args.url, args.expect) if args.mode == "intake" else rest(args.url, args.requests, args.form)

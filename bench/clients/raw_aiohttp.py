@@ -53,7 +53,7 @@ async def intake(url: str, loads: Callable[[Any], Any]) -> dict[str, Any]:
         "StasisEnd": stasis_end,
     }
     n = 0
-    t0 = 0.0
+    t0 = c0 = 0.0
     async with aiohttp.ClientSession() as http:
         ws_url = url.replace("http", "ws", 1) + "/ari/events?app=bench&api_key=asterisk:asterisk"
         async with http.ws_connect(ws_url, max_msg_size=0) as ws:
@@ -62,6 +62,7 @@ async def intake(url: str, loads: Callable[[Any], Any]) -> dict[str, Any]:
                     break
                 if n == 0:
                     t0 = time.perf_counter()
+                    c0 = time.process_time()
                 n += 1
                 ev = loads(msg.data)
                 handlers.get(ev["type"], count)(ev)
@@ -73,7 +74,14 @@ async def intake(url: str, loads: Callable[[Any], Any]) -> dict[str, Any]:
                 if done:
                     break
             elapsed = time.perf_counter() - t0
-    return {"events": n, "seconds": elapsed, "per_object_calls": per_object_calls, "by_type": counts}
+            cpu = time.process_time() - c0
+    return {
+        "events": n,
+        "seconds": elapsed,
+        "cpu_seconds": cpu,
+        "per_object_calls": per_object_calls,
+        "by_type": counts,
+    }
 
 
 async def rest(url: str, requests: int) -> dict[str, Any]:
@@ -82,12 +90,14 @@ async def rest(url: str, requests: int) -> dict[str, Any]:
         async with http.post(url + "/ari/channels/warmup/answer") as r:
             assert r.status == 204, r.status
         t0 = time.perf_counter()
+        c0 = time.process_time()
         for i in range(requests):
             async with http.post(f"{url}/ari/channels/1795700000.{i % 50}/answer") as r:
                 if r.status != 204:
                     raise RuntimeError(f"answer -> {r.status}")
         elapsed = time.perf_counter() - t0
-    return {"requests": requests, "seconds": elapsed}
+        cpu = time.process_time() - c0
+    return {"requests": requests, "seconds": elapsed, "cpu_seconds": cpu}
 
 
 def main() -> None:

@@ -10,14 +10,19 @@ const MARKER = 'bench-marker-end';
 const CHANNEL_TYPES = ['StasisStart', 'ChannelVarset', 'ChannelStateChange', 'ChannelDtmfReceived',
   'ChannelHangupRequest', 'StasisEnd'];
 const PLAYBACK_TYPES = ['PlaybackStarted', 'PlaybackFinished'];
+const cpuSeconds = (since) => { const u = process.cpuUsage(since); return (u.user + u.system) / 1e6; };
 const version = () => `ari-client ${require('ari-client/package.json').version}, node ${process.version}`;
 
 async function intake(client) {
   let n = 0;
   let t0 = 0n;
+  let c0 = null;
   let perObject = 0;
   const onState = () => { perObject += 1; };
-  const first = () => { if (n === 0) t0 = process.hrtime.bigint(); n += 1; };
+  const first = () => {
+    if (n === 0) { t0 = process.hrtime.bigint(); c0 = process.cpuUsage(); }
+    n += 1;
+  };
   const onChannel = (event, objs) => {
     first();
     const channel = objs && objs.id === undefined && objs.channel ? objs.channel : objs;
@@ -27,7 +32,8 @@ async function intake(client) {
       channel.removeListener('ChannelStateChange', onState);
       if (channel.id === MARKER) {
         const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-        console.log(JSON.stringify({ events: n, seconds, per_object_calls: perObject, version: version() }));
+        console.log(JSON.stringify({ events: n, seconds, cpu_seconds: cpuSeconds(c0), per_object_calls: perObject,
+          version: version() }));
         client.stop();
         process.exit(0);
       }
@@ -41,11 +47,12 @@ async function intake(client) {
 async function rest(client) {
   await client.channels.answer({ channelId: 'warmup' });
   const t0 = process.hrtime.bigint();
+  const c0 = process.cpuUsage();
   for (let i = 0; i < args.requests; i += 1) {
     await client.channels.answer({ channelId: `1795700000.${i % 50}` });
   }
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  console.log(JSON.stringify({ requests: args.requests, seconds, version: version() }));
+  console.log(JSON.stringify({ requests: args.requests, seconds, cpu_seconds: cpuSeconds(c0), version: version() }));
   process.exit(0);
 }
 

@@ -12,6 +12,7 @@ function intake(url) {
   let perObject = 0;
   let n = 0;
   let t0 = 0;
+  let c0 = null;
   const onState = () => { perObject += 1; };
   const count = (ev) => { counts[ev.type] = (counts[ev.type] || 0) + 1; };
   const ws = new WebSocket(url.replace(/^http/, 'ws') + '/ari/events?app=bench&api_key=asterisk:asterisk',
@@ -23,14 +24,16 @@ function intake(url) {
       perChannel.delete(ev.channel.id);
       if (ev.channel.id === MARKER) {
         const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-        console.log(JSON.stringify({ events: n, seconds, per_object_calls: perObject, by_type: counts,
+        const cpu = process.cpuUsage(c0);
+        const cpu_seconds = (cpu.user + cpu.system) / 1e6;
+        console.log(JSON.stringify({ events: n, seconds, cpu_seconds, per_object_calls: perObject, by_type: counts,
           version: `ws ${require('ws/package.json').version}, JSON.parse, node ${process.version}` }));
         ws.terminate();
       }
     },
   };
   ws.on('message', (data) => {
-    if (n === 0) t0 = process.hrtime.bigint();
+    if (n === 0) { t0 = process.hrtime.bigint(); c0 = process.cpuUsage(); }
     n += 1;
     const ev = JSON.parse(data);
     (handlers[ev.type] || count)(ev);
