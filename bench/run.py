@@ -436,6 +436,8 @@ def script_section(title: str, argv: list[str], timeout: float) -> tuple[list[st
     except subprocess.TimeoutExpired:
         return [f"### {title}", "", f"**failed**: timed out after {timeout:.0f} s"], {"error": "timeout"}
     body = [ln for ln in p.stdout.rstrip().splitlines() if not ln.startswith("{")]
+    if body and not any(ln.startswith("|") for ln in body):
+        body = ["```text", *body, "```"]  # plain-text report: keep its columns in the markdown
     raw: dict[str, Any] = {"seconds": time.perf_counter() - t0, "exit": p.returncode}
     for ln in p.stdout.splitlines():
         if ln.startswith("{"):
