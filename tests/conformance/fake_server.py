@@ -33,6 +33,8 @@ class TraceServer:
     """Serve ``trace`` on 127.0.0.1 (see the module docstring)."""
 
     manual = True
+    #: Even a quick answer waits for the clock (its captured latency): see ``Replayer._wait_inflight``.
+    answers_need_time = True
 
     def __init__(self, trace: Trace) -> None:
         self.trace = trace

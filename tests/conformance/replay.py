@@ -38,7 +38,8 @@ from .trace import Step, Trace
 
 __all__ = ["Recording", "Replayer", "replay"]
 
-#: A target timer this close (target seconds) is what an in-flight request waits for.
+#: For a target whose answers wait for its clock (the fake server replays captured latencies): an answer
+#: due within this many target seconds is waited for by moving the clock rather than by waiting.
 IMMINENT = 0.005
 
 
@@ -136,6 +137,10 @@ class Replayer:
                 await self._settle()
                 if (i := self._first_pending()) is None:
                     break
+                due = self.clock.next_due() if self.clock.manual else None
+                if due is not None and due <= self.clock.now() + 1e-6:
+                    await self.clock.advance(0.0)  # what the target has due now happens before we act
+                    continue
                 step = self.trace.steps[i]
                 if step.is_action:
                     due = self._due(i)
@@ -210,10 +215,11 @@ class Replayer:
     async def _wait_inflight(self) -> None:
         """Manual clock: give in-flight requests a real-time grace to be answered before time moves."""
         waited = 0.0
+        quick_answers_need_time = getattr(self.clock, "answers_need_time", False)
         while waiting := [t for t in self.inflight if not t.done() and t not in self.blocked]:
-            due = self.clock.next_due()
+            due = self.clock.next_due() if quick_answers_need_time else None
             if due is not None and due - self.clock.now() <= IMMINENT:
-                return  # the target waits for time to pass, not for us: let it pass
+                return  # this target answers after its clock moves, and the answer is due: let time pass
             if waited >= self.grace:
                 self.blocked.update(waiting)  # held by the server, e.g. an answer queued behind a playback
                 return
