@@ -21,6 +21,7 @@ __all__ = [
     "ORDER_ALLOWANCES",
     "VALUE_ALTERNATIVES",
     "CaptureLatency",
+    "DeviceStateRace",
     "LocalHalvesRace",
     "ResponseEventRace",
     "ValueAlternative",
@@ -137,10 +138,54 @@ class LocalHalvesRace:
         return ha is not None and hb is not None and ha[0] == hb[0] and ha[1] != hb[1]
 
 
+@dataclass(frozen=True)
+class DeviceStateRace:
+    """A DeviceStateChanged may swap with what the same client action caused on channels of that device.
+
+    Asterisk sends device states from its own device-state thread, so their place among the channel events
+    of one operation varies. The swap is bounded: both observations follow the same client action in the
+    trace, and the other one concerns a channel of that device (``Local/1000@default`` for
+    ``Local/1000@default-00000043;1``), or is the response to a request on such a channel.
+    """
+
+    name: str
+    cite: str
+    evidence: tuple[tuple[str, int, int], ...] = ()  # (trace, earlier step, later step), both orders
+
+    @staticmethod
+    def device_of(trace: Trace, step: Step) -> str | None:
+        names: list[Any] = []
+        if step.kind == "event":
+            names = [
+                o.get("name")
+                for o in (step.event.get("channel"), step.event.get("peer"))
+                if isinstance(o, dict)
+            ]
+        elif step.kind == "response":
+            request = trace.steps[trace.request_of[step.index]]
+            m = re.match(r"^/ari/channels/([^/]+)", request.path)
+            names = [_channel_name(trace, m.group(1))] if m else []
+        for name in names:
+            m = re.match(r"^(Local/[^;]+)-[0-9a-f]{8};[12]$", name) if isinstance(name, str) else None
+            if m:
+                return m.group(1)
+        return None
+
+    def allows(self, trace: Trace, a: Step, b: Step) -> bool:
+        for dsc, other in ((a, b), (b, a)):
+            if dsc.kind != "event" or dsc.event_type != "DeviceStateChanged":
+                continue
+            device = (dsc.event.get("device_state") or {}).get("name")
+            same_cause = trace.anchor_action(dsc.index) == trace.anchor_action(other.index)
+            if same_cause and device is not None and self.device_of(trace, other) == device:
+                return True
+        return False
+
+
 _CH = r"(?P<ch>[^/]+)"
 _BR = r"(?P<br>[^/]+)"
 
-ORDER_ALLOWANCES: tuple[ResponseEventRace | LocalHalvesRace, ...] = (
+ORDER_ALLOWANCES: tuple[ResponseEventRace | LocalHalvesRace | DeviceStateRace, ...] = (
     ResponseEventRace(
         "play-201-vs-PlaybackStarted",
         "POST",
@@ -225,6 +270,19 @@ ORDER_ALLOWANCES: tuple[ResponseEventRace | LocalHalvesRace, ...] = (
             ("bridge-basic-subscribe-all", 2, 4),
         ),
     ),
+    DeviceStateRace(
+        "device-state",
+        "traces (not in README/MORE): after an answer, Dial comes before the two DeviceStateChanged in "
+        "tones-subscribe-all (#22/#23) and after one in bridge-basic-subscribe-all (#25/#26); a "
+        "DeviceStateChanged comes after the answer's 204 in tones-subscribe-all (#21/#23) and before it in "
+        "bridge-basic-subscribe-all (#28/#32)",
+        evidence=(
+            ("tones-subscribe-all", 22, 23),
+            ("bridge-basic-subscribe-all", 25, 26),
+            ("tones-subscribe-all", 21, 23),
+            ("bridge-basic-subscribe-all", 28, 32),
+        ),
+    ),
     LocalHalvesRace(
         "local-halves",
         "MORE §4 (dtmf): \"In an exploratory run, ;2's ChannelStateChange came first, so the relative order "
@@ -263,7 +321,9 @@ def capture_latency(trace: Trace, index: int) -> CaptureLatency | None:
     return None
 
 
-def order_allowance(trace: Trace, a: Step, b: Step) -> ResponseEventRace | LocalHalvesRace | None:
+def order_allowance(
+    trace: Trace, a: Step, b: Step
+) -> ResponseEventRace | LocalHalvesRace | DeviceStateRace | None:
     """The allowance that lets trace steps ``a`` and ``b`` arrive in either order, if any."""
     for allowance in ORDER_ALLOWANCES:
         if allowance.allows(trace, a, b):

@@ -352,7 +352,11 @@ class Replayer:
         except (aiohttp.ClientError, OSError) as exc:
             seq, at = next_seq() if seq is None else seq, self.now()
             data["error"] = f"{type(exc).__name__}: {exc}"
-        self._record(Observation(seq, "response", "", at, data, request_index=step.index))
+        # A synthetic request (the capture's unrecorded cleanup) has no response to compare with.
+        synthetic = bool(step.data.get("synthetic"))
+        self._record(
+            Observation(seq, "response", "", at, data, request_index=step.index, informational=synthetic)
+        )
 
     async def _connect(self, step: Step) -> None:
         assert self._http is not None

@@ -22,6 +22,7 @@ from .allowances import (
     CAPTURE_LATENCIES,
     ORDER_ALLOWANCES,
     CaptureLatency,
+    DeviceStateRace,
     LocalHalvesRace,
     ResponseEventRace,
 )
@@ -347,7 +348,7 @@ def test_all_captures_load_and_pair() -> None:
     assert len(names) == 41
     for name in names:
         trace = load_trace(name)
-        requests = [s.index for s in trace.steps if s.kind == "request"]
+        requests = [s.index for s in trace.steps if s.kind == "request" and not s.data.get("synthetic")]
         assert sorted(trace.response_of) == requests  # every request has its response
         assert trace.steps[0].kind == "ws_connect"
 
@@ -398,6 +399,24 @@ def test_trace_evidenced_races_are_in_the_traces(allowance: ResponseEventRace) -
         orders[event.event_type].add("event first" if event_index < response_index else "response first")
     for event_type, seen in orders.items():
         assert seen == {"event first", "response first"}, (allowance.name, event_type)
+
+
+def test_device_state_race_evidence_shows_both_orders() -> None:
+    race = next(a for a in ORDER_ALLOWANCES if isinstance(a, DeviceStateRace))
+    seen = set()
+    for name, first, second in race.evidence:
+        trace = load_trace(name)
+        a, b = trace.steps[first], trace.steps[second]
+        assert first < second and race.allows(trace, a, b), (name, first, second)
+        other = b if a.event_type == "DeviceStateChanged" else a
+        kind = other.event_type or "response"
+        seen.add((kind, "device state first" if a.event_type == "DeviceStateChanged" else "other first"))
+    assert seen == {
+        ("Dial", "other first"),
+        ("Dial", "device state first"),
+        ("response", "other first"),
+        ("response", "device state first"),
+    }
 
 
 @pytest.mark.parametrize("entry", CAPTURE_LATENCIES, ids=lambda e: f"{e.trace}#{e.step}")
