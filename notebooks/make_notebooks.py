@@ -265,7 +265,13 @@ def stasis_end(event):
         timer.cancel()
 
 session.on("StasisStart", stasis_start)
-session.on("StasisEnd", stasis_end)"""
+session.on("StasisEnd", stasis_end)
+
+# The docs end with client.run(); here one caller dials in, and the cell waits until they left.
+# (Handlers print under the cell that is running, so the app and its call share this cell.)
+left = session.wait_for("StasisEnd", timeout=60)
+await sim.call("1000", caller="bob")
+await left"""
 
 NB02 = [
     (
@@ -297,7 +303,7 @@ Times are simulated seconds after the call came in.""",
         "code",
         """\
 sc = arinb.scenarios.tones(sim)
-sc.step_names""",
+sc""",
     ),
     ("md", "**1 · call in**: a caller dials 1000; the channel enters the application while still ringing."),
     ("code", "await sc.next()"),
@@ -334,19 +340,7 @@ The docs write the app as event handlers and timers. arinb keeps that style: `se
     ),
     ("md", side_by_side("The ARI docs (ari-py)", TONES_DOCS, "arinb", TONES_ARINB)),
     ("code", TONES_ARINB),
-    (
-        "md",
-        "Now a caller dials 1000. The cell waits until the channel has left the application; the "
-        "handlers print the docs' lines.",
-    ),
-    (
-        "code",
-        """\
-left = session.wait_for("StasisEnd", timeout=60)
-await sim.call("1000", caller="bob")
-await left
-await session.close()""",
-    ),
+    ("code", "await session.close()"),
     (
         "md",
         """\
@@ -438,7 +432,13 @@ def stasis_end(event):
 
 session.on("StasisStart", stasis_start)
 session.on("ChannelStateChange", channel_state_change)
-session.on("StasisEnd", stasis_end)"""
+session.on("StasisEnd", stasis_end)
+
+# The docs end with client.run(); here one caller dials in, and the cell waits until they left.
+# (Handlers print under the cell that is running, so the app and its call share this cell.)
+left = session.wait_for("StasisEnd", timeout=60)
+await sim.call("1002", caller="bob")
+await left"""
 
 NB03 = [
     (
@@ -454,7 +454,7 @@ silence), hangs up 4 s later, and prints every state change. A real Asterisk 22 
 `ring` and `silence` answer `204 No Content` and send **no event**: only the answer changes state.""",
     ),
     ("code", SETUP),
-    ("code", "sc = arinb.scenarios.answer(sim)\nsc.step_names"),
+    ("code", "sc = arinb.scenarios.answer(sim)\nsc"),
     ("md", "**1 · call in** on extension 1002."),
     ("code", "await sc.next()"),
     ("md", "**2 · ring**: the request succeeds, and no event follows."),
@@ -474,14 +474,7 @@ silence), hangs up 4 s later, and prints every state change. A real Asterisk 22 
     ),
     ("md", side_by_side("The ARI docs (ari-py)", STATE_DOCS, "arinb", STATE_ARINB)),
     ("code", STATE_ARINB),
-    (
-        "code",
-        """\
-left = session.wait_for("StasisEnd", timeout=60)
-await sim.call("1002", caller="bob")
-await left
-await session.close()""",
-    ),
+    ("code", "await session.close()"),
     ("md", "## With buttons"),
     ("code", "stepper = arinb.scenarios.answer(sim)\nstepper.widget()"),
 ]
@@ -537,7 +530,13 @@ def stasis_end(event):
     print(f"Channel {event.channel.name} just left our application")
 
 session.on("StasisStart", stasis_start)
-session.on("StasisEnd", stasis_end)"""
+session.on("StasisEnd", stasis_end)
+
+# The docs end with client.run(); here one caller dials in, and the cell waits until they left.
+# (Handlers print under the cell that is running, so the app and its call share this cell.)
+left = session.wait_for("StasisEnd", timeout=120)
+await sim.call("1001", caller="carol")
+await left"""
 
 NB04 = [
     (
@@ -566,13 +565,6 @@ The docs attach a handler to the playback itself (`playback.on_event('PlaybackFi
     ("md", side_by_side("The ARI docs (ari-py)", MONKEYS_DOCS, "arinb", MONKEYS_ARINB)),
     ("code", MONKEYS_ARINB),
     (
-        "code",
-        """\
-left = session.wait_for("StasisEnd", timeout=120)
-await sim.call("1001", caller="carol")
-await left""",
-    ),
-    (
         "md",
         "The playback, as the timeline saw it: 16.18 simulated seconds from `PlaybackStarted` to "
         "`PlaybackFinished`.",
@@ -586,7 +578,7 @@ await left""",
 
 The same app as a scenario: each step shows its events.""",
     ),
-    ("code", "sc = arinb.scenarios.monkeys(sim)\nsc.step_names"),
+    ("code", "sc = arinb.scenarios.monkeys(sim)\nsc"),
     ("code", "await sc.next()   # call in"),
     ("code", "await sc.next()   # play the monkeys"),
     ("code", "await sc.next()   # listen: 16.18 s of simulated time"),

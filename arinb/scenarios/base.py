@@ -461,6 +461,24 @@ class Scenario:
         """Clean up for good (hang up, close an own session)."""
         return self._engine.call(self._close(), label=f"{self.title}.close()")
 
+    def _repr_html_(self) -> str:
+        rows = []
+        for i, step in enumerate(self.steps):
+            mark = "✔" if i < self.index else ("✘" if i == self.index and self.failed else "·")
+            if i == self.index and not self.failed:
+                mark = "▶"
+            rows.append(f"<li>{mark} <b>{html.escape(step.name)}</b> — {html.escape(step.doc)}</li>")
+        where = html.escape(self._where())
+        return (
+            f"<div><b>{html.escape(self.title)}</b> {where}</div>"
+            f"<ol style='list-style:none;padding-left:1em;margin:2px 0'>{''.join(rows)}</ol>"
+            "<div style='color:#888'><code>await sc.next()</code> runs the next step, "
+            "<code>await sc.run()</code> the rest, <code>sc.widget()</code> gives buttons.</div>"
+        )
+
+    def _where(self) -> str:
+        return ""
+
     def widget(self) -> Any:
         """A stepper widget (Step, Run, Reset; current step highlighted; live timeline beneath)."""
         from arinb.widgets.scenario import ScenarioWidget
@@ -924,6 +942,10 @@ class AppScenario(Scenario):
             expected_lines=[line.format(**names) for line in self.expected_lines],
             lines=list(self.lines),
         )
+
+    def _where(self) -> str:
+        on = "the simulator" if self.sim is not None else "a real Asterisk" if self.url else "your session"
+        return f"(app {self.app}, extension {self.extension}, on {on})"
 
     def __repr__(self) -> str:
         where = "simulator" if self.sim is not None else (self.url or "session")

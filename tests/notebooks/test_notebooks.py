@@ -24,13 +24,27 @@ SPEED = os.environ.get("ARINB_NOTEBOOK_SPEED", "50")
 
 #: text each notebook's outputs must show when it ran as intended
 EXPECT: dict[str, list[str]] = {
-    "01-start-here.ipynb": ["StasisStart", "ended: done", "left the application"],
-    "02-tones.ipynb": ["Answering channel", "just left our application", "as the docs say"],
-    "03-answer.ipynb": ["is now: Up", "as the docs say"],
-    "04-monkeys.ipynb": ["Monkeys! Attack", "Monkeys successfully vanquished", "as the docs say"],
-    "05-debugging.ipynb": ["failed", "answered? False", "answered? True"],
-    "06-real-asterisk.ipynb": ["No ARINB_ARI_URL", "Check ok"],
-}
+    "01-start-here.ipynb": ["StasisStart PJSIP/alice-00000000 Ring", "ended: done", "left the application"],
+    # the scenario's own lines (alice), then the handler-style app's prints (bob), then the check
+    "02-tones.ipynb": [
+        "Answering channel PJSIP/alice-00000000",
+        "Channel PJSIP/bob-00000001 has entered the application",
+        "Answering channel PJSIP/bob-00000001",
+        "Channel PJSIP/bob-00000001 just left our application",
+        "as the docs say",
+    ],
+    "03-answer.ipynb": ["Channel PJSIP/bob-00000001 is now: Up", "Hanging up channel PJSIP/bob-00000001",
+                        "as the docs say"],
+    "04-monkeys.ipynb": [
+        "Monkeys! Attack PJSIP/carol-00000000!",
+        "Monkeys successfully vanquished PJSIP/carol-00000000; hanging them up",
+        "Channel PJSIP/carol-00000000 just left our application",
+        "as the docs say",
+    ],
+    "05-debugging.ipynb": ["'failed'", "answered? False - state: Ring", "answered? True - state: Up",
+                           "same=True", "missing  #3 PlaybackStarted"],
+    "06-real-asterisk.ipynb": ["No ARINB_ARI_URL", "Check ok", "Local/1000@default-"],
+}  # fmt: skip
 
 
 def output_text(nb: nbformat.NotebookNode) -> str:

@@ -145,3 +145,13 @@ async def test_handler_style_tones_gives_the_same_lines() -> None:
         f"Hanging up channel {name}",
         f"Channel {name} just left our application",
     ]
+
+
+async def test_a_scenario_shows_its_steps_and_where_it_runs() -> None:
+    sc, _ = make("answer")
+    html = sc._repr_html_()
+    assert "channel-state" in html and "extension 1002" in html and "▶ <b>call in</b>" in html
+    await sc.next()
+    html = sc._repr_html_()
+    assert "✔ <b>call in</b>" in html and "▶ <b>ring</b>" in html
+    assert "next: ring" in repr(sc)
