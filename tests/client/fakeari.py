@@ -149,8 +149,10 @@ class FakeAri:
 
     # ------------------------------------------------------------------ scripting
     def route(self, method: str, template: str, handler: Handler | Reply) -> None:
-        """Answer ``method template`` (below /ari, ``{name}``: one segment) with a Reply or a handler."""
-        pattern = re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template) + "$")
+        """Answer ``method template`` (below /ari, ``{name}``: one segment; ``*``: any path) with a Reply
+        or a handler. The latest route added wins."""
+        body = ".*" if template == "*" else re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template)
+        pattern = re.compile("^" + body + "$")
         h: Handler = (lambda _req, r=handler: r) if isinstance(handler, Reply) else handler
         self._routes.insert(0, (method.upper(), pattern, h))
 
