@@ -235,3 +235,84 @@ async def test_each_method_sends_what_the_api_docs_declare(
     assert op["required"] <= sent, f"missing required parameters {sorted(op['required'] - sent)}"
     if req.json is not None:
         assert op["body"], "a JSON body for an operation that declares none"
+
+
+# Every option of the richest methods, so a misspelt ARI parameter name cannot hide behind a default.
+FULL: dict[str, Callable[[AriSession], Any]] = {
+    "channels.originate": lambda s: s.channels.originate(
+        "Local/1000@default",
+        extension="1000",
+        context="default",
+        priority=1,
+        label="l",
+        app="test",
+        app_args="a",
+        caller_id="A <1>",
+        timeout=30,
+        variables={"X": "1"},
+        other_channel_id="o",
+        originator="c0",
+        formats=["ulaw", "alaw"],
+    ),
+    "channels.create": lambda s: s.channels.create(
+        "Local/wait@default",
+        "test",
+        app_args="a",
+        channel_id="c",
+        other_channel_id="o",
+        originator="c0",
+        formats="ulaw",
+        variables={"X": "1"},
+    ),
+    "channels.record": lambda s: s.channels.channel("c1").record(
+        "r1",
+        "wav",
+        max_duration_seconds=1,
+        max_silence_seconds=1,
+        if_exists="fail",
+        beep=True,
+        terminate_on="*",
+    ),
+    "bridges.record": lambda s: s.bridges.bridge("b1").record(
+        "r1", "wav", 1, 1, "append", False, "none", recorder_format="ulaw"
+    ),
+    "channels.externalMedia": lambda s: s.channels.external_media(
+        "test",
+        "127.0.0.1:9",
+        "slin16",
+        channel_id="em",
+        encapsulation="rtp",
+        transport="udp",
+        connection_type="client",
+        direction="both",
+        data="d",
+        transport_data="t",
+        variables={"X": "1"},
+    ),
+    "bridges.addChannel": lambda s: s.bridges.bridge("b1").add_channel(
+        "c1", role="r", absorb_dtmf=True, mute=False, inhibit_connected_line_updates=True
+    ),
+    "channels.snoopChannel": lambda s: s.channels.channel("c1").snoop(
+        "a", spy="in", whisper="out", app_args="x"
+    ),
+    "channels.sendDTMF": lambda s: s.channels.channel("c1").dtmf(
+        "1", before=1, between=2, duration=3, after=4
+    ),
+    "channels.setChannelVar": lambda s: s.channels.channel("c1").set_variable("V", "1", report_events=True),
+    "bridges.setBridgeVar": lambda s: s.bridges.bridge("b1").set_variable("V", "1", report_events=True),
+    "endpoints.refer": lambda s: s.endpoints.refer("to", "from", "refer", to_self=True, variables={"k": "v"}),
+    "endpoints.referToEndpoint": lambda s: s.endpoints.refer_to("PJSIP", "a", "from", "r", True, {"k": "v"}),
+    "channels.hangup": lambda s: s.channels.channel("c1").hangup(reason_code=17),
+}
+
+
+@pytest.mark.parametrize("nickname", sorted(FULL))
+async def test_every_option_is_a_declared_parameter(ari: FakeAri, session: AriSession, nickname: str) -> None:
+    await FULL[nickname](session)
+    req = ari.requests[-1]
+    assert match_operation(req.method, req.path) == nickname
+    sent = {name for name, _ in req.query}
+    assert sent <= OPS[nickname]["query"], (
+        f"undeclared query parameters {sorted(sent - OPS[nickname]['query'])}"
+    )
+    assert sent
