@@ -65,6 +65,7 @@ class Recording:
     notes: list[NoteCheck] = field(default_factory=list)
     aborted: str | None = None
     barrier: str = "ping/pong"
+    blocked: list[int] = field(default_factory=list)  # requests still unanswered when time had to move on
 
     @property
     def ids(self) -> Any:
@@ -96,8 +97,8 @@ class Replayer:
         trace: Trace,
         target: Target,
         *,
-        grace: float = 0.3,
-        barrier_timeout: float = 0.5,
+        grace: float = 1.0,
+        barrier_timeout: float = 2.0,
         real_timeout: float | None = None,
     ) -> None:
         self.trace = trace
@@ -222,6 +223,7 @@ class Replayer:
                 return  # this target answers after its clock moves, and the answer is due: let time pass
             if waited >= self.grace:
                 self.blocked.update(waiting)  # held by the server, e.g. an answer queued behind a playback
+                self.rec.blocked += [self.inflight[t] for t in waiting]
                 return
             await asyncio.wait(waiting, timeout=0.01, return_when=asyncio.FIRST_COMPLETED)
             waited += 0.01
