@@ -390,6 +390,13 @@ class Scenario:
     async def setup(self) -> None:
         """Runs once before the first step (after a reset, again)."""
 
+    async def prepare_async(self) -> None:
+        """Get ready without running a step (e.g. connect), so a view can show things early."""
+
+    def prepare(self) -> Call[None]:
+        """Get ready without running a step: an app scenario connects its session (and timeline) now."""
+        return self._engine.call(self.prepare_async(), label=f"{self.title}.prepare()")
+
     async def cleanup(self) -> None:
         """Undo what the steps left behind. Must be safe to call at any point, and twice."""
 
@@ -712,6 +719,7 @@ class AppScenario(Scenario):
         self._handlers: list[tuple[str, Callable[[Any], Any]]] = []
         self._started_at: float | None = None
         self._left = False
+        self._connect_lock = asyncio.Lock()
         super().__init__(echo=echo)
         self._register()
 
@@ -747,16 +755,22 @@ class AppScenario(Scenario):
         self.marks = {}
         self._left = False
         self._started_at = None
-        if self.session is None:
+        await self.prepare_async()
+        self._on("*", self._collect)
+        self._install_handlers()
+
+    async def prepare_async(self) -> None:
+        """Connect the scenario's own session (once; concurrent callers share the connect)."""
+        async with self._connect_lock:
+            if self.session is not None or self._closed:
+                return
             import arinb
 
             assert self.url is not None
             self.session = await arinb.connect(
                 self.url, self._username, self._password, apps=self.app, subscribe_all=False
             )
-            self._notify("session")
-        self._on("*", self._collect)
-        self._install_handlers()
+        self._notify("session")
 
     def _install_handlers(self) -> None:
         """Register the app's own handlers (the docs' printed lines) with :meth:`_on`."""

@@ -67,7 +67,7 @@ class ScenarioWidget(w.VBox):
         self.timeline_box = w.VBox()
         self.step_button.on_click(lambda _b: self._start(self.scenario.next))
         self.run_button.on_click(lambda _b: self._start(self.scenario.run))
-        self.reset_button.on_click(lambda _b: self._start(self.scenario.reset))
+        self.reset_button.on_click(lambda _b: self._start(self._reset_and_prepare))
         super().__init__(
             children=[
                 self.title_html,
@@ -83,11 +83,11 @@ class ScenarioWidget(w.VBox):
         # throttle's thread: traits set from there reach the browser.
         self.throttle = Throttle(self.refresh, rate=rate, name="scenario")
         self._undo = scenario.observe(self._changed)
-        if timeline:
-            # The timeline view and the swimlanes appear with the first step; import what they need
-            # now, in the background, so that step does not wait a second for plotly to load.
-            threading.Thread(target=_warm_imports, name="arinb-warm-imports", daemon=True).start()
         self.refresh()
+        if timeline:
+            # Connect now, so the timeline and swimlanes are drawn (and their code has reached the
+            # browser) before the first click, rather than holding up the first steps.
+            self._prepare()
 
     # -- actions ---------------------------------------------------------------------------------------
 
@@ -105,6 +105,24 @@ class ScenarioWidget(w.VBox):
         if error is not None:
             self.last_error = error
         self._changed("done")
+
+    def _reset_and_prepare(self) -> Call[Any]:
+        call = self.scenario.reset()
+        if self._show_timeline:
+            call.add_done_callback(lambda _c: self._prepare())
+        return call
+
+    def _prepare(self) -> None:
+        try:
+            self.scenario.prepare().add_done_callback(self._prepared)
+        except Exception as exc:  # a script with no server yet: the first step reports it
+            self.last_error = exc
+
+    def _prepared(self, call: Call[Any]) -> None:
+        error = call.exception()
+        if error is not None:
+            self.last_error = error
+        self._changed("session")
 
     # -- refreshing ------------------------------------------------------------------------------------
 
@@ -211,16 +229,6 @@ class ScenarioWidget(w.VBox):
         self._undo()
         self.throttle.stop()
         super().close()
-
-
-def _warm_imports() -> None:
-    try:
-        import arinb.plot
-        import arinb.widgets.timeline
-
-        arinb.plot._plotly()
-    except Exception:
-        pass  # only a head start: the views import (or report) for themselves
 
 
 def _timeline_views(timeline: Any) -> list[w.Widget]:

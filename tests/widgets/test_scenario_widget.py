@@ -104,7 +104,10 @@ def test_with_the_simulator_the_live_timeline_appears_beneath() -> None:
     with arinb.simulate(clock="manual") as sim:
         sc = scenarios.monkeys(sim)
         widget = ScenarioWidget(sc, rate=50)
-        assert widget.timeline_box.children == ()
+        # The widget connects the scenario's session at once: the timeline is there before any step.
+        widget.wait_for_views()
+        assert sc.session is not None and sc.index == 0
+        assert isinstance(widget.timeline_box.children[0], TimelineWidget)
         widget.run_button.click()
         settle(widget)
         assert sc.finished and "as the docs say" in widget.status.value
@@ -115,5 +118,16 @@ def test_with_the_simulator_the_live_timeline_appears_beneath() -> None:
         shown = view.table_html.value
         for name in ("StasisStart", "PlaybackStarted", "PlaybackFinished", "StasisEnd"):
             assert name in shown
+        # Reset hangs up, closes the session, and connects a fresh one (a fresh timeline beneath).
+        old = sc.session
+        widget.reset_button.click()
+        for _ in range(200):
+            if sc.session is not None and sc.session is not old:
+                break
+            time.sleep(0.01)
+        widget.refresh()
+        widget.wait_for_views()
+        assert sc.session is not old and sc.index == 0
+        assert widget.timeline_box.children[0].timeline is sc.session.timeline
         sc.close()
         widget.close()
