@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import time
 from typing import Any
 
 from aiohttp import web
@@ -32,12 +33,15 @@ USER, PASSWORD = "asterisk", "asterisk"
 class TraceServer:
     """Serve ``trace`` on 127.0.0.1 (see the module docstring)."""
 
-    manual = True
     #: Even a quick answer waits for the clock (its captured latency): see ``Replayer._wait_inflight``.
     answers_need_time = True
 
-    def __init__(self, trace: Trace) -> None:
+    def __init__(self, trace: Trace, *, realtime: bool = False) -> None:
         self.trace = trace
+        # realtime: the fake's clock is the wall clock (as a real Asterisk's), for the replayer's other mode.
+        self.manual = not realtime
+        self._mono0 = time.monotonic()
+        self._ticker: asyncio.Task[None] | None = None
         self._now = trace.started_wallclock
         self._seen: dict[int, float] = {}  # trace action index -> fake time the server saw it
         self._outputs = [s for s in trace.steps if s.is_observation]
@@ -58,18 +62,30 @@ class TraceServer:
 
     # -- the ReplayClock protocol ----------------------------------------------------------------------
     def now(self) -> float:
+        if not self.manual:
+            return self.trace.started_wallclock + time.monotonic() - self._mono0
         return self._now
 
     def next_due(self) -> float | None:
-        if self._next >= len(self._outputs):
+        if not self.manual or self._next >= len(self._outputs):
             return None
         return self._due(self._outputs[self._next])
 
     async def advance(self, dt: float) -> None:
+        if not self.manual:
+            await asyncio.sleep(max(0.0, dt))
+            return
         self._now += max(0.0, dt)
         self._pump()
         for _ in range(3):
             await asyncio.sleep(0)
+
+    async def _tick(self) -> None:
+        # Real time: send what falls due, every millisecond.
+        while True:
+            self._now = self.now()
+            self._pump()
+            await asyncio.sleep(0.001)
 
     # -- life cycle ------------------------------------------------------------------------------------
     async def start(self) -> Target:
@@ -81,9 +97,14 @@ class TraceServer:
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         port = self._runner.addresses[0][1]
+        if not self.manual:
+            self._mono0 = time.monotonic()
+            self._ticker = asyncio.create_task(self._tick())
         return Target("fake trace server", f"http://127.0.0.1:{port}", USER, PASSWORD, self, self.close)
 
     async def close(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
         for box in self._outboxes.values():
             box.put_nowait(None)
         if self._runner is not None:
@@ -99,7 +120,7 @@ class TraceServer:
         return None if seen is None else seen + (step.t - anchor.t)
 
     def _saw(self, index: int) -> None:
-        self._seen.setdefault(index, self._now)
+        self._seen.setdefault(index, self.now())
         self._pump()
 
     def _pump(self) -> None:

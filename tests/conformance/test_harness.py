@@ -37,9 +37,11 @@ from .trace import Trace, load_trace, trace_names
 Mutation = Callable[[dict[str, Any]], None]
 
 
-async def run_fake(expected: Trace, served: Trace | None = None) -> tuple[Report, Recording, TraceServer]:
+async def run_fake(
+    expected: Trace, served: Trace | None = None, *, realtime: bool = False
+) -> tuple[Report, Recording, TraceServer]:
     """Replay ``expected`` against a fake that serves ``served`` (default: the same capture)."""
-    server = TraceServer(served or expected)
+    server = TraceServer(served or expected, realtime=realtime)
     target = await server.start()
     try:
         rec = await replay(expected, target)
@@ -91,6 +93,21 @@ async def test_verbatim_replay_conforms(name: str) -> None:
     assert report.ok, report.format()
     assert rec.aborted is None
     assert rec.barrier == "ping/pong"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["probe-hangup-reason", "ws-and-auth-errors"])
+async def test_real_time_replay_conforms(name: str) -> None:
+    # The mode used against a real Asterisk: wall-clock time, nothing held still.
+    report, _, server = await run_fake(load_trace(name), realtime=True)
+    assert server.problems == []
+    assert report.ok, report.format()
+
+
+async def test_real_time_replay_still_catches_a_late_event() -> None:
+    original, served = mutated("probe-hangup-reason", lambda d: delay(d["steps"], 11, 0.3))
+    report, _, _ = await run_fake(original, served, realtime=True)
+    assert report.first is not None and report.first.kind in ("timing", "timestamp"), report.format()
 
 
 async def test_requests_carry_learned_ids_encoded_as_captured() -> None:
