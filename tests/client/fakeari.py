@@ -126,6 +126,8 @@ class FakeAri:
         if self._runner is not None:
             self.engine.submit(self._stop()).result(10)
         self.engine.stop()
+        if not self.engine.loop.is_running():
+            self.engine.loop.close()  # EngineLoop.stop leaves the loop (and its self-pipe sockets) open
 
     async def _stop(self) -> None:
         self._hang.set()
