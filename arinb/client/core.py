@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import threading
 import time
 import types
 import weakref
@@ -396,6 +397,7 @@ class SessionCore:
         self._wildcard: tuple[_Handler, ...] = ()
         self._waiters: list[_Waiter] = []
         self._streams: tuple[weakref.ref[EventStream], ...] = ()
+        self._streams_lock = threading.Lock()
         self._flags: dict[str, int] = dict(_TYPE_FLAGS)
         self._ended: deque[str] = deque()  # ids of channels that left Stasis, oldest first
         # (application, eventSource) pairs subscribed through session.applications: renewed on reconnect.
@@ -772,11 +774,14 @@ class SessionCore:
         types = frozenset(event_types)
         return EventStream(self, None if not types or "*" in types else types, obj)
 
+    # Streams are added from any thread and pruned on the loop: a lock keeps one rebuild from losing another.
     def _add_stream(self, stream: EventStream) -> None:
-        self._streams = (*self._streams, weakref.ref(stream))
+        with self._streams_lock:
+            self._streams = (*self._streams, weakref.ref(stream))
 
     def _remove_stream(self, stream: EventStream) -> None:
-        self._streams = tuple(r for r in self._streams if r() is not None and r() is not stream)
+        with self._streams_lock:
+            self._streams = tuple(r for r in self._streams if r() is not None and r() is not stream)
 
     def _push_streams(self, ev: Event) -> None:
         dead = False
@@ -787,7 +792,8 @@ class SessionCore:
             else:
                 stream._push(ev)
         if dead:  # a stream nobody holds any more (the loop that used it ended with `break`)
-            self._streams = tuple(r for r in self._streams if r() is not None)
+            with self._streams_lock:
+                self._streams = tuple(r for r in self._streams if r() is not None)
 
     def _check_open(self) -> None:
         if self.replaced:
