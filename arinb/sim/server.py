@@ -22,6 +22,7 @@ import ipaddress
 import logging
 import warnings
 from collections.abc import Awaitable, Callable, Mapping
+from contextvars import ContextVar
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, unquote, unquote_plus
 
@@ -40,6 +41,37 @@ SERVER_HEADER = "Asterisk/22.10.1"
 DEFAULT_PASSWORD = "asterisk"
 REALM = "Asterisk REST Interface"
 MAX_BODY = 1 << 20
+# Asterisk's default websocket_write_timeout (ari.conf): how long a REST reply waits for the event frames
+# its request produced to be written before the reply itself.
+WRITE_TIMEOUT = 0.1
+# The longest a socket's frames wait behind a reply that is being written (a safety net; normally < 1 ms).
+GATE_LIMIT = 2.0
+
+# Where the events that a request raises go relative to its HTTP reply. On Asterisk the answer to
+# `POST answer` comes after its ChannelStateChange (23 of 25 captures), and likewise for addChannel,
+# removeChannel and variable; but `DELETE /channels/{id}` answers 204 before ChannelHangupRequest and
+# StasisEnd (29 of 33), and stop, bridge destroy, play, record, dial, originate, DTMF (its Dial PROGRESS)
+# and playback control (the PlaybackStarted of an unpause) answer first too.
+# So: frames raised while the engine handles a request go out before its reply, except for these
+# operations, whose frames wait until the reply is written. Events the engine raises later (timers) are
+# not affected either way.
+EVENTS_AFTER_REPLY = frozenset(
+    {
+        "channels.hangup",
+        "playbacks.stop",
+        "bridges.destroy",
+        "channels.play",
+        "channels.playWithId",
+        "channels.record",
+        "bridges.record",
+        "channels.dial",
+        "channels.originate",
+        "channels.originateWithId",
+        "channels.create",
+        "channels.sendDTMF",
+        "playbacks.control",
+    }
+)
 
 # Asterisk's own phrases for the statuses ARI uses (Python's http.HTTPStatus renamed 422 in 3.13).
 _REASONS = {
@@ -63,6 +95,74 @@ _REASONS = {
 
 # ast_true(): the spellings Asterisk accepts as "yes" for a boolean parameter such as subscribeAll.
 _TRUE = frozenset({"yes", "true", "y", "t", "1", "on"})
+
+
+class _Gate:
+    """A marker in a socket's outbox: frames behind it wait until the reply being written is out."""
+
+    __slots__ = ("opened",)
+
+    def __init__(self) -> None:
+        self.opened = asyncio.Event()
+
+
+class _Deferral:
+    """The frames one request raises, held until its reply is written (see EVENTS_AFTER_REPLY)."""
+
+    __slots__ = ("active", "gates")
+
+    def __init__(self) -> None:
+        self.active = True
+        self.gates: dict[_Outbox, _Gate] = {}
+
+    def release(self) -> None:
+        self.active = False
+        for gate in self.gates.values():
+            gate.opened.set()
+        self.gates.clear()
+
+
+# The request being handled in this task; timers scheduled meanwhile inherit it but see it released.
+_DEFERRAL: ContextVar[_Deferral | None] = ContextVar("arinb_sim_deferral", default=None)
+
+
+class _Outbox:
+    """One events WebSocket's frames, written in order by one task."""
+
+    def __init__(self, server: SimServer, ws: web.WebSocketResponse) -> None:
+        self.server = server
+        self.ws = ws
+        self.queue: asyncio.Queue[str | _Gate | None] = asyncio.Queue()
+
+    def send(self, text: str) -> None:
+        """The engine's ``send``: queue one frame (never blocks, never raises)."""
+        deferral = _DEFERRAL.get()
+        if deferral is not None and deferral.active and self not in deferral.gates:
+            gate = deferral.gates[self] = _Gate()
+            self.queue.put_nowait(gate)
+        self.queue.put_nowait(text)
+        self.server._unsent.add(self)
+
+    def stop(self) -> None:
+        self.queue.put_nowait(None)
+
+    async def run(self) -> None:
+        try:
+            while (item := await self.queue.get()) is not None:
+                try:
+                    if isinstance(item, _Gate):
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(item.opened.wait(), GATE_LIMIT)
+                    elif not self.ws.closed:
+                        await self.server._send_frame(self.ws, item)
+                except (ConnectionResetError, RuntimeError):
+                    pass  # the client is gone; the reader side closes the connection
+                finally:
+                    self.queue.task_done()
+                    if self.queue.empty():
+                        self.server._unsent.discard(self)
+        finally:
+            self.server._unsent.discard(self)
 
 
 class AppConnection(Protocol):
@@ -159,6 +259,7 @@ class SimServer:
         self.host = host
         self.port = port
         self._sockets: set[web.WebSocketResponse] = set()
+        self._unsent: set[_Outbox] = set()  # outboxes holding frames not yet written
         self._runner: web.AppRunner | None = None
         self.app = web.Application(client_max_size=MAX_BODY)
         self.app.router.add_route("*", "/ari", self._handle)
@@ -280,7 +381,7 @@ class SimServer:
             for p in operation.params_of("query"):
                 if p.name in body and (value := _to_query_value(body[p.name])) is not None:
                     query[p.name] = value
-        return await self._call_engine(operation, match.path_params, query, body)
+        return await self._call_engine(request, operation, match.path_params, query, body)
 
     @staticmethod
     async def _json_body(request: web.Request) -> Any:
@@ -295,15 +396,53 @@ class SimServer:
             return _error(400, "Error parsing request body")
 
     async def _call_engine(
-        self, operation: Operation, path_params: dict[str, str], query: dict[str, str], body: Any
+        self,
+        request: web.Request,
+        operation: Operation,
+        path_params: dict[str, str],
+        query: dict[str, str],
+        body: Any,
     ) -> web.StreamResponse:
+        deferral = _Deferral() if operation.key in EVENTS_AFTER_REPLY else None
+        token = _DEFERRAL.set(deferral)
         try:
-            reply = await self.engine.handle(operation.key, path_params, query, body)
-        except KeyError as e:
-            if e.args != (operation.key,):
-                raise
-            return _error(501, f"{operation.key} is not implemented by the arinb simulator")
-        return self._reply(reply)
+            try:
+                reply = await self.engine.handle(operation.key, path_params, query, body)
+            except KeyError as e:
+                if e.args != (operation.key,):
+                    raise
+                return _error(501, f"{operation.key} is not implemented by the arinb simulator")
+            finally:
+                _DEFERRAL.reset(token)
+            response = self._reply(reply)
+            if deferral is None:
+                await self._flush_events()
+            else:
+                # Write the reply now, then let the held frames go.
+                await response.prepare(request)
+                await response.write_eof()
+            return response
+        finally:
+            if deferral is not None:
+                deferral.release()
+
+    async def _flush_events(self, exclude: _Outbox | None = None) -> None:
+        """Let the frames that the request produced go out before its reply, as Asterisk writes them.
+
+        Asterisk writes an event to the WebSocket from the thread that raised it, so an event raised while
+        handling a request (ChannelStateChange for an answer) reaches the client before the HTTP reply.
+        A client that does not read cannot hold a reply longer than Asterisk's write timeout.
+        """
+        outboxes = [o for o in self._unsent if o is not exclude]
+        if not outboxes:
+            return
+        waits = [asyncio.ensure_future(o.queue.join()) for o in outboxes]
+        _done, pending = await asyncio.wait(waits, timeout=WRITE_TIMEOUT)
+        for w in pending:
+            w.cancel()
+
+    async def _send_frame(self, ws: web.WebSocketResponse, text: str) -> None:
+        await ws.send_str(text)
 
     @staticmethod
     def _reply(reply: Any) -> web.StreamResponse:
@@ -348,49 +487,45 @@ class SimServer:
         if not apps:
             return _error(400, "HTTP request is missing param: [app]")
         subscribe_all = query.get("subscribeAll", "").strip().lower() in _TRUE
-        await ws.prepare(request)
-        self._sockets.add(ws)
-        outbox: asyncio.Queue[str | None] = asyncio.Queue()
-        writer = asyncio.create_task(self._write(ws, outbox), name="arinb-sim-ws-writer")
-        conn: AppConnection | None = None
+        outbox = _Outbox(self, ws)
 
         def drop() -> None:
             # A fault asked for a dropped connection: cut the TCP stream, no close frame, like a lost network.
-            outbox.put_nowait(None)
+            outbox.stop()
             transport = request.transport
             if transport is not None:
                 transport.abort()
 
+        # Register before completing the handshake, and let the frames that causes go out first: Asterisk
+        # sends ApplicationReplaced to the previous socket before the new one is connected.
+        conn = self.engine.connect_app(apps, subscribe_all, outbox.send, drop)
+        writer: asyncio.Task[None] | None = None
         try:
-            conn = self.engine.connect_app(apps, subscribe_all, outbox.put_nowait, drop)
+            await self._flush_events(exclude=outbox)
+            await ws.prepare(request)
+            self._sockets.add(ws)
+            writer = asyncio.create_task(outbox.run(), name="arinb-sim-ws-writer")
             async for msg in ws:
                 # Asterisk ignores what a client says on the events socket; close and errors end it.
                 if msg.type in (WSMsgType.ERROR, WSMsgType.CLOSE):
                     break
+        except (ConnectionResetError, asyncio.CancelledError):
+            raise
         except Exception:
             log.exception("arinb simulator: events WebSocket for %s failed", ",".join(apps))
         finally:
             self._sockets.discard(ws)
-            if conn is not None:
-                with contextlib.suppress(Exception):
-                    conn.close()
-            outbox.put_nowait(None)
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(writer, 1.0)
-            writer.cancel()
-            if not ws.closed:
+                conn.close()
+            outbox.stop()
+            if writer is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(writer, 1.0)
+                writer.cancel()
+            self._unsent.discard(outbox)
+            if ws.prepared and not ws.closed:
                 await ws.close()
         return ws
-
-    @staticmethod
-    async def _write(ws: web.WebSocketResponse, outbox: asyncio.Queue[str | None]) -> None:
-        while (text := await outbox.get()) is not None:
-            if ws.closed:
-                return
-            try:
-                await ws.send_str(text)
-            except (ConnectionResetError, RuntimeError):
-                return
 
     def __repr__(self) -> str:
         state = "listening" if self._runner is not None else "stopped"

@@ -67,7 +67,12 @@ class StubEngine:
             return StubReply(200, [])
         if key == "channels.get":
             return StubReply(404, {"message": "Channel not found"})
-        if key == "channels.hangup":
+        if key in ("channels.hangup", "channels.answer"):
+            # Both raise an event while being handled; the server decides which goes out first.
+            event = "ChannelHangupRequest" if key == "channels.hangup" else "ChannelStateChange"
+            for conn in self.connections:
+                if not conn.closed:
+                    conn.send(dumps({"type": event, "channel": {"id": path_params["channelId"]}}))
             return StubReply(204)
         if key == "channels.getChannelVar":
             return StubReply(404, {"message": "Provided variable was not found"}, reason="Variable Not Found")

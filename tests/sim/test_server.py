@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
 import pytest
+from aiohttp import web
 
 from arinb.credentials import Credentials
+from arinb.models import loads
 from arinb.sim.server import SERVER_HEADER, SimServer, is_loopback
 from tests.sim.conftest import PASSWORD, USER, StubEngine, basic
 
@@ -353,3 +356,68 @@ async def test_oversized_body_is_a_json_413(server: SimServer, http: aiohttp.Cli
     assert (status, body) == (413, b'{"message":"Request body too large"}')
     assert hdrs["Content-Type"] == "application/json"
     assert (await _get(http, f"{server.url}/ari/channels", headers=basic()))[0] == 200
+
+
+class _WireLog(SimServer):
+    """Records the order in which replies and event frames are written."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.wire: list[str] = []
+
+        async def on_prepare(request: web.Request, _response: web.StreamResponse) -> None:
+            if not request.path.startswith("/ari/events"):
+                self.wire.append(f"reply {request.method}")
+
+        self.app.on_response_prepare.append(on_prepare)
+
+    async def _send_frame(self, ws: web.WebSocketResponse, text: str) -> None:
+        self.wire.append(f"frame {loads(text)['type']}")
+        await super()._send_frame(ws, text)
+
+
+async def test_events_raised_by_a_request_go_before_or_after_its_reply_as_on_asterisk(
+    engine: StubEngine, http: aiohttp.ClientSession
+) -> None:
+    srv = _WireLog(engine, Credentials(USER, PASSWORD))
+    await srv.start()
+    try:
+        ws_url = srv.url.replace("http", "ws") + "/ari/events?app=x"
+        async with http.ws_connect(ws_url, headers=basic()) as ws:
+            assert (await ws.receive_json(timeout=5))["type"] == "Hello"
+            srv.wire.clear()
+            # POST answer: its ChannelStateChange is written before the 204 ...
+            assert (await _get(http, f"{srv.url}/ari/channels/c1/answer", method="POST", headers=basic()))[
+                0
+            ] == 204
+            assert (await ws.receive_json(timeout=5))["type"] == "ChannelStateChange"
+            # ... DELETE channel: the 204 first, then ChannelHangupRequest.
+            assert (await _get(http, f"{srv.url}/ari/channels/c1", method="DELETE", headers=basic()))[
+                0
+            ] == 204
+            assert (await ws.receive_json(timeout=5))["type"] == "ChannelHangupRequest"
+        assert srv.wire == [
+            "frame ChannelStateChange",
+            "reply POST",
+            "reply DELETE",
+            "frame ChannelHangupRequest",
+        ]
+    finally:
+        await srv.close()
+
+
+async def test_a_client_that_does_not_read_cannot_hold_replies(
+    server: SimServer, http: aiohttp.ClientSession, engine: StubEngine
+) -> None:
+    ws_url = server.url.replace("http", "ws") + "/ari/events?app=x"
+    async with http.ws_connect(ws_url, headers=basic()) as ws:  # never read from here on
+        conn = engine.connections[-1]
+        for _ in range(2000):
+            conn.send('{"type":"Big","pad":"' + "x" * 4000 + '"}')
+        started = asyncio.get_running_loop().time()
+        for _ in range(5):
+            assert (await _get(http, f"{server.url}/ari/channels/c/answer", method="POST", headers=basic()))[
+                0
+            ] == 204
+        assert asyncio.get_running_loop().time() - started < 3.0
+        assert not ws.closed
