@@ -6,6 +6,11 @@ It answers only what Asterisk answers before any resource code runs: 401 (bad or
 404 ``Resource not found``, 405 ``Invalid method``, the trailing-slash 404, the api-docs, and the events
 WebSocket handshake errors. Anything unexpected becomes a 500 JSON body, logged once; the server keeps going.
 
+Event frames and replies are ordered as Asterisk orders them: a frame the engine sends while it handles a
+request goes out before that request's reply, except for the operations in ``EVENTS_AFTER_REPLY``
+(hangup, stop, play...), whose frames follow the reply; a frame the engine sends later, from a timer,
+comes after in any case.
+
 >>> server = SimServer(engine, Credentials("asterisk", "asterisk"))   # doctest: +SKIP
 >>> await server.start()                                               # doctest: +SKIP
 >>> server.url                                                         # doctest: +SKIP
