@@ -165,6 +165,9 @@ class Recordings:
 
     def _start(self, rec: LiveRecording, ch: Channel, done: Callable[[], None]) -> None:
         engine = self.engine
+        if self.live.get(rec.name) is not rec:  # stopped or cancelled before its turn
+            done()
+            return
         now = engine.now()
         rec.state = "recording"
         rec.started = now
@@ -320,6 +323,12 @@ class Recordings:
         if rec is None:
             return error(404, "Recording not found")
         now = self.engine.now()
+        if rec.state == "queued":  # still waiting in the channel's queue: it never starts
+            if action in ("stop", "cancel"):
+                del self.live[rec.name]
+                rec.state = "canceled"
+                return Reply(204)
+            return error(409, "Recording not in session")
         if action == "stop":
             self._finish(rec, "done")
         elif action == "cancel":

@@ -447,3 +447,19 @@ async def test_several_variables_at_once() -> None:
     got = await h.op("channels.getChannelVars", {"channelId": cid}, variables="A,B")
     assert got.body == {"variables": {"A": "1", "B": "2"}}
     assert (await h.op("channels.getChannelVars", {"channelId": cid}, variables="A,Z")).status == 404
+
+
+async def test_a_recording_stopped_before_its_turn_never_starts_nor_blocks_the_queue() -> None:
+    h = Harness()
+    cid = await h.channel()
+    await h.play(cid, "sound:beep", "first")
+    await h.op("channels.record", {"channelId": cid}, name="r", format="wav", maxDurationSeconds=1)
+    assert (await h.op("recordings.stop", {"recordingName": "r"})).status == 204
+    h.advance(1.0)
+    setvar = asyncio.ensure_future(
+        h.op("channels.setChannelVar", {"channelId": cid}, variable="A", value="1")
+    )
+    await asyncio.sleep(0)
+    assert setvar.done() and setvar.result().status == 204  # the queue moved on
+    assert "RecordingStarted" not in h.types()
+    assert (await h.op("recordings.getStored", {"recordingName": "r"})).status == 404
