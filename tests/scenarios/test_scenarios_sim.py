@@ -205,3 +205,25 @@ def test_the_scenario_classes_declare_the_trace_orders() -> None:
         cls: type[AppScenario] = scenarios.SCENARIOS[name]
         assert cls.expected_events == order, name
         assert trace["app"] == cls.app
+
+
+async def test_by_url_alone_it_runs_as_on_a_real_asterisk() -> None:
+    # No simulator object: the scenario only has a URL and credentials, originates Local/1001@default
+    # and waits on the wall clock. Monkeys has no timers of its own, so this stays quick at speed 50.
+    async with arinb.simulate(speed=50, password="not-the-default") as sim:
+        sc = scenarios.monkeys(sim.url, username="asterisk", password="not-the-default")
+        assert not sc.clock.simulated and sc.originate
+        result = await sc.run()
+        assert result.ok, result
+        assert sc.channel_name.startswith("Local/1001@default-")
+        assert "not-the-default" not in repr(sc) + repr(result) + sc._repr_html_()
+        await sc.close()
+
+
+async def test_wrong_password_fails_the_first_step_clearly() -> None:
+    async with arinb.simulate(clock="manual") as sim:
+        sc = scenarios.tones(sim.url, username="asterisk", password="wrong")
+        result = await sc.next()
+        assert result.status == "failed" and isinstance(result.error, arinb.AriAuthError)
+        assert "wrong" not in str(result.error) and "wrong" not in result._repr_html_()
+        await sc.close()
