@@ -27,7 +27,7 @@ from urllib.parse import quote
 from arinb.errors import AriTimeoutError, AriUsageError, PlaybackLost
 
 if TYPE_CHECKING:
-    from arinb.client.core import SessionCore, _Handler
+    from arinb.client.core import EventStream, SessionCore, _Handler
     from arinb.client.events import Event
     from arinb.loop import Call
 
@@ -202,6 +202,14 @@ class _Handle:
         return self._core.run(
             self._core.wait_for(event_type, predicate, timeout, obj=self), f"wait_for {event_type}"
         )
+
+    def events(self, *event_types: str) -> EventStream:
+        """An async iterator of this object's events (all, or only these types), starting now.
+
+        >>> async for ev in channel.events("ChannelDtmfReceived"):   # doctest: +SKIP
+        ...     print(ev["digit"])
+        """
+        return self._core.events(event_types, obj=self)
 
     def expect(
         self,

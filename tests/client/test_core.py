@@ -400,3 +400,16 @@ async def test_ended_channels_are_forgotten_oldest_first_beyond_the_limit() -> N
     feed(core, ev("StasisStart", channel="c0"))  # back in Stasis: a fresh handle, the id is known again
     assert sorted(core.channels) == ["c0", "c3", "c4", "c5"]
     assert core.channels["c0"] is not kept and core.channels["c0"] == kept  # same id, equal handles
+
+
+async def test_an_objects_event_stream_only_yields_its_events() -> None:
+    core = SessionCore()
+    stream = core.channel("1.1").events("ChannelDtmfReceived")
+    feed(
+        core,
+        ev("ChannelDtmfReceived", channel="2.2", digit="1"),
+        ev("ChannelStateChange", channel="1.1"),
+        ev("ChannelDtmfReceived", channel="1.1", digit="5"),
+    )
+    got = await asyncio.wait_for(stream.__anext__(), 1)
+    assert got["digit"] == "5" and not stream._queue
