@@ -33,6 +33,7 @@ import aiohttp
 from yarl import URL
 
 from .matching import Matcher, Observation, next_seq
+from .normalize import IdMap
 from .targets import Target
 from .trace import Step, Trace
 
@@ -68,7 +69,7 @@ class Recording:
     blocked: list[int] = field(default_factory=list)  # requests still unanswered when time had to move on
 
     @property
-    def ids(self) -> Any:
+    def ids(self) -> IdMap:
         return self.matcher.ids
 
     def time_of(self, index: int) -> float | None:
@@ -485,23 +486,25 @@ class Replayer:
             await self._http.close()
 
     async def _cleanup_real(self) -> None:
-        """A real Asterisk keeps state between traces: hang up, delete bridges and our stored recordings."""
+        """A real Asterisk keeps state between traces: remove what this replay made (and nothing else).
+
+        Ours: channels and bridges whose id appeared in what the server sent us during the replay, and the
+        stored recordings the trace records by name. Others' channels on a shared Asterisk are left alone.
+        """
         assert self._http is not None
         auth = {"Authorization": basic_auth(self.target.username, self.target.password)}
         base = self.target.base_url + "/ari"
+        seen = "\n".join(json.dumps(o.data) for o in self.rec.observations)
         with contextlib.suppress(Exception):
             for kind in ("channels", "bridges"):
                 async with self._http.get(f"{base}/{kind}", headers=auth) as resp:
                     items = await resp.json() if resp.status == 200 else []
                 for item in items:
-                    async with self._http.delete(f"{base}/{kind}/{item['id']}", headers=auth):
-                        pass
-            names = {
-                str(s.data.get("query") and dict(s.query).get("name"))
-                for s in self.trace.steps
-                if s.kind == "request" and s.path.endswith("/record")
-            }
-            for name in names - {"None"}:
+                    if f'"{item["id"]}"' in seen:
+                        async with self._http.delete(f"{base}/{kind}/{item['id']}", headers=auth):
+                            pass
+            names = {dict(s.query).get("name") for s in self.trace.steps if s.path.endswith("/record")}
+            for name in names - {None}:
                 async with self._http.delete(f"{base}/recordings/stored/{name}", headers=auth):
                     pass
 

@@ -15,7 +15,9 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import aiohttp
 import pytest
+from aiohttp import web
 from yarl import URL
 
 from .allowances import (
@@ -28,7 +30,7 @@ from .allowances import (
 )
 from .compare import Report, compare, tolerance
 from .fake_server import TraceServer
-from .matching import Matcher
+from .matching import Matcher, Observation
 from .normalize import IdMap, diff, iter_tokens
 from .replay import Recording, Replayer, replay
 from .targets import Target
@@ -359,6 +361,44 @@ async def test_report_shows_context_of_first_divergence() -> None:
     assert "<uid2>" in text  # ids as placeholders, comparable across runs
 
 
+async def test_real_target_cleanup_removes_only_what_the_replay_made() -> None:
+    # A real Asterisk keeps state between traces; on a shared one, others' channels must survive.
+    deleted: list[str] = []
+
+    async def listing(request: web.Request) -> web.Response:
+        kind = request.match_info["kind"]
+        items = {"channels": [{"id": "1795695288.69"}, {"id": "someone-elses"}], "bridges": [{"id": "br-x"}]}
+        return web.json_response(items.get(kind, []))
+
+    async def delete(request: web.Request) -> web.Response:
+        deleted.append(request.path)
+        return web.Response(status=204)
+
+    app = web.Application()
+    app.router.add_get("/ari/{kind}", listing)
+    app.router.add_delete("/ari/{tail:.*}", delete)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        port = runner.addresses[0][1]
+        target = Target("real", f"http://127.0.0.1:{port}", "u", "p", clock=None, real=True)  # type: ignore[arg-type]
+        replayer = Replayer(load_trace("record-and-play"), target)
+        replayer.rec.observations.append(
+            Observation(0, "event", "main", 0.0, {"event": {"channel": {"id": "1795695288.69"}}})
+        )
+        replayer._http = aiohttp.ClientSession()
+        try:
+            await replayer._cleanup_real()
+        finally:
+            await replayer._http.close()
+    finally:
+        await runner.cleanup()
+    assert [p for p in deleted if not p.startswith("/ari/recordings/")] == ["/ari/channels/1795695288.69"]
+    assert "/ari/recordings/stored/rec1" in deleted  # the trace's recordings, by name
+
+
 # -- pieces ---------------------------------------------------------------------------------------------
 def test_all_captures_load_and_pair() -> None:
     names = trace_names()
@@ -467,7 +507,6 @@ def test_matcher_pairs_local_halves_by_name_not_arrival() -> None:
     matcher = Matcher.for_trace(trace)
     first, second = trace.steps[2], trace.steps[3]
     assert (first.event_type, second.event_type) == ("ChannelCreated", "ChannelCreated")
-    from .matching import Observation
 
     obs2 = Observation(0, "event", "main", 0.2, {"event": second.event})
     obs1 = Observation(1, "event", "main", 0.2, {"event": first.event})
