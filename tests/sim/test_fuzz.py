@@ -480,3 +480,55 @@ def test_response_check_catches_crashes_and_bad_bodies() -> None:
         _check_response("channels.get", "GET", "/channels/c", (404, "text/plain", b"Not Found"), h)
     with pytest.raises(AssertionError, match="no answer"):
         _check_response(None, "GET", "/x", None, h)
+
+
+# ---- the events WebSocket handshake ---------------------------------------------------------------------
+
+
+@settings(
+    max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    app=st.one_of(st.none(), st.sampled_from(["probe2", "a,b", ",", "", "x y"]), _word).filter(
+        lambda a: APP not in (a or "").split(",")  # never take the probe app from the harness
+    ),
+    subscribe_all=st.one_of(st.none(), _bool_like),
+    key=st.sampled_from(["good", "bad", "none", "basic", "bad-basic"]),
+    extra=st.lists(st.tuples(_word.filter(bool), _word), max_size=2),
+)
+def test_random_event_socket_handshakes(
+    harness: Harness, app: str | None, subscribe_all: str | None, key: str, extra: list[tuple[str, str]]
+) -> None:
+    """Every handshake ends as on Asterisk: 401 without valid credentials, else 400 without an app."""
+    sim = harness.sim
+    query = [(k, v) for k, v in extra if k.lower() not in ("app", "api_key", "subscribeall")]
+    if app is not None:
+        query.append(("app", app))
+    if subscribe_all is not None:
+        query.append(("subscribeAll", subscribe_all))
+    headers: dict[str, str] = {}
+    if key == "good":
+        query.append(("api_key", f"{sim.username}:{sim.password}"))
+    elif key == "bad":
+        query.append(("api_key", f"{sim.username}:nope"))
+    elif key == "basic":
+        headers = basic(sim.username, sim.password)
+    elif key == "bad-basic":
+        headers = basic(sim.username, "nope")
+    authorized = key in ("good", "basic")
+    has_app = bool([a for a in (app or "").split(",") if a])
+
+    async def attempt() -> int:
+        qs = "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in query)
+        url = sim.url.replace("http", "ws", 1) + "/ari/events" + (f"?{qs}" if qs else "")
+        async with aiohttp.ClientSession() as http:
+            try:
+                ws = await http.ws_connect(url, headers=headers, timeout=aiohttp.ClientWSTimeout(ws_close=2))
+            except aiohttp.WSServerHandshakeError as e:
+                return e.status
+            await ws.close()
+            return 101
+
+    status = harness.loop.submit(attempt()).result(15)
+    expected = 401 if not authorized else (101 if has_app else 400)
+    assert status == expected, (query, headers.keys())
