@@ -61,7 +61,16 @@ TIME_KEYS = frozenset({"timestamp", "creationtime", "startup_time", "last_reload
 
 #: Keys (at any depth) whose array is an Asterisk container listing: order undefined, compared as multiset.
 UNORDERED_KEYS = frozenset(
-    {"channels", "channel_ids", "bridge_ids", "endpoint_ids", "device_names", "formats", "events_allowed"}
+    {
+        "channels",
+        "channel_ids",
+        "bridge_ids",
+        "endpoint_ids",
+        "device_names",
+        "formats",
+        "events_allowed",
+        "events_disallowed",
+    }
 )
 
 #: Top-level list responses that list a container (GET /channels, /bridges, ...): order undefined.
