@@ -101,13 +101,13 @@ class StubEngine:
 
 
 @pytest.fixture
-def engine() -> StubEngine:
+def stub_engine() -> StubEngine:
     return StubEngine()
 
 
 @pytest.fixture
-async def server(engine: StubEngine) -> AsyncIterator[SimServer]:
-    srv = SimServer(engine, Credentials(USER, PASSWORD))
+async def stub_server(stub_engine: StubEngine) -> AsyncIterator[SimServer]:
+    srv = SimServer(stub_engine, Credentials(USER, PASSWORD))
     await srv.start()
     try:
         yield srv
