@@ -225,6 +225,9 @@ class Transport:
             "api_key": self._credentials.api_key(),
         }
         shown = self._display_ws()
+        # The errors are raised after the except blocks: aiohttp's exception holds the URL with api_key and
+        # the Basic header, and raising inside the block would keep it reachable as __context__.
+        error: AriError
         try:
             ws = await self.http.ws_connect(
                 self.urls.ws,
@@ -235,29 +238,33 @@ class Transport:
                 timeout=aiohttp.ClientWSTimeout(ws_close=5.0),
             )
         except aiohttp.WSServerHandshakeError as exc:
-            # str(exc) holds the URL with api_key: build our own message and drop the chain.
-            if exc.status == 401:
-                raise AriAuthError(
-                    401,
-                    "Authentication required: ARI refused the user name or password",
-                    method="GET",
-                    path=self.urls.path_prefix + "/events",
-                    reason="Unauthorized",
-                ) from None
-            if exc.status == 404:
-                raise AriWebSocketError(
-                    f"no ARI events WebSocket at {shown} (404): ARI may be disabled. {CONFIG_HINT}"
-                ) from None
-            raise AriWebSocketError(
-                f"the events WebSocket at {shown} was refused: {exc.status} {self._redact(exc.message)}"
-            ) from None
+            error = self._handshake_error(exc.status, exc.message, shown)
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-            raise AriConnectionError(
+            error = AriConnectionError(
                 f"cannot reach ARI at {self.urls.rest} ({self._describe(exc)}). {CONFIG_HINT}"
-            ) from None
-        self.ws = ws
-        self.connected = True
-        return ws
+            )
+        else:
+            self.ws = ws
+            self.connected = True
+            return ws
+        raise error
+
+    def _handshake_error(self, status: int, message: str, shown: str) -> AriError:
+        if status == 401:
+            return AriAuthError(
+                401,
+                "Authentication required: ARI refused the user name or password",
+                method="GET",
+                path=self.urls.path_prefix + "/events",
+                reason="Unauthorized",
+            )
+        if status == 404:
+            return AriWebSocketError(
+                f"no ARI events WebSocket at {shown} (404): ARI may be disabled. {CONFIG_HINT}"
+            )
+        return AriWebSocketError(
+            f"the events WebSocket at {shown} was refused: {status} {self._redact(message)}"
+        )
 
     def _redact(self, text: str) -> str:
         return self._credentials.redact(strip_url_credentials(str(text)))
@@ -386,6 +393,7 @@ class Transport:
         url = URL(self.urls.rest + path, encoded=True)
         sent_at = time.time()
         started = time.perf_counter()
+        error: AriError | None = None
         try:
             async with http.request(method, url, params=query or None, json=json) as resp:
                 data = await resp.read()
@@ -395,16 +403,16 @@ class Transport:
         except TimeoutError:
             elapsed = time.perf_counter() - started
             self.core.record_request(method, shown_path, query, None, sent_at, elapsed, error="timeout")
-            raise AriTimeoutError(
-                f"{method} {shown_path} got no answer within {self.request_timeout} s"
-            ) from None
+            error = AriTimeoutError(f"{method} {shown_path} got no answer within {self.request_timeout} s")
         except (aiohttp.ClientError, OSError) as exc:
             elapsed = time.perf_counter() - started
             why = self._describe(exc)
             self.core.record_request(method, shown_path, query, None, sent_at, elapsed, error=why)
-            raise AriConnectionError(
+            error = AriConnectionError(
                 f"{method} {shown_path}: cannot reach ARI at {self.urls.rest} ({why}). {CONFIG_HINT}"
-            ) from None
+            )
+        if error is not None:
+            raise error  # outside the except blocks, so that aiohttp's error is not its context
         elapsed = time.perf_counter() - started
 
         body: Any = None

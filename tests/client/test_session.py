@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import logging
 import socket
@@ -472,24 +473,45 @@ async def test_the_password_never_appears_in_logs_errors_or_rows(
         await asyncio.to_thread(ari.drop)
         await eventually(lambda: s.reconnects == 1)
         await s.close()
-        for bad in ("wrong", None):
+        ari.route("GET", "/asterisk/info", ari.hang)
+        attempts = [
+            (ari.url, "wrong"),  # 401
+            (f"http://127.0.0.1:{free_port()}", SECRET),  # connection refused
+            (ari.url, SECRET),  # the handshake refused after the right api_key went out (ws_refuse)
+        ]
+        for i, (url, password) in enumerate(attempts):
+            ari.ws_refuse = 503 if i == 2 else None
             try:
-                await connect(
-                    ari.url if bad else f"http://127.0.0.1:{free_port()}",
-                    "asterisk",
-                    bad or SECRET,
-                    apps="test",
-                    timeline=False,
-                )
+                await connect(url, "asterisk", password, apps="test", timeline=False)
             except arinb.AriError as exc:
-                texts += [str(exc), repr(exc), str(exc.__context__ or "")]
+                texts += _error_texts(exc)
+            else:
+                raise AssertionError("the connection should have been refused")
+        ari.ws_refuse = None
+        hung = await connect(ari.url, "asterisk", SECRET, apps="test", timeline=False, request_timeout=0.2)
+        try:
+            await hung.asterisk.info()
+        except arinb.AriTimeoutError as exc:
+            texts += _error_texts(exc)
+        await hung.close()
     texts += [r.getMessage() for r in caplog.records] + [str(r.args) for r in caplog.records]
     texts.append(
         json.dumps([timeline.connections, timeline.requests, [e[2] for e in timeline.events]], default=str)
     )
     blob = "\n".join(texts)
-    assert "Channel not found" in blob and "reconnect" in blob.lower()
+    assert "Channel not found" in blob and "reconnect" in blob.lower() and "503" in blob
     assert SECRET not in blob
+    assert base64.b64encode(f"asterisk:{SECRET}".encode()).decode() not in blob
+
+
+def _error_texts(exc: BaseException) -> list[str]:
+    """The error and everything chained to it, as text (what a traceback or a debugger could show)."""
+    texts: list[str] = []
+    seen: BaseException | None = exc
+    while seen is not None:
+        texts += [str(seen), repr(seen), repr(getattr(seen, "args", ""))]
+        seen = seen.__cause__ or seen.__context__
+    return texts
 
 
 def test_run_forever_returns_when_the_session_closes(ari: FakeAri) -> None:
