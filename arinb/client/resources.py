@@ -864,6 +864,7 @@ class Bridge(_Handle):
 
     @property
     def destroyed(self) -> bool:
+        """True once destroyed (by :meth:`destroy` or a BridgeDestroyed event)."""
         return self._destroyed
 
     def __repr__(self) -> str:
@@ -886,7 +887,13 @@ class Bridge(_Handle):
     @ari_operation("bridges.destroy")
     def destroy(self) -> Call[None]:
         """Destroy the bridge; its channels stay in Stasis."""
-        return self._io("DELETE", self._p, label=f"destroy bridge {self.id}")
+        return self._io("DELETE", self._p, convert=self._gone, label=f"destroy bridge {self.id}")
+
+    def _gone(self, _body: Any) -> None:
+        # Without subscribeAll no BridgeDestroyed follows: the 204 is the last word on this bridge.
+        self._destroyed = True
+        if self._core.bridges.get(self.id) is self:
+            del self._core.bridges[self.id]
 
     @ari_operation("bridges.addChannel")
     def add_channel(
