@@ -212,6 +212,7 @@ class Harness:
 
         self.loop.submit(shut()).result(10)
         self.loop.stop()
+        self.loop.loop.close()
 
 
 @pytest.fixture(scope="module")

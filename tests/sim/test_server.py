@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -372,7 +373,11 @@ async def test_oversized_body_is_a_json_413(stub_server: SimServer, http: aiohtt
     headers = {**basic(), "Content-Type": "application/json"}
     big = b'{"variables": {"X": "' + b"x" * (2 << 20) + b'"}}'
     status, _, hdrs, body = await _get(
-        http, f"{stub_server.url}/ari/channels/c/variables", method="POST", headers=headers, data=big
+        http,
+        f"{stub_server.url}/ari/channels/c/variables",
+        method="POST",
+        headers=headers,
+        data=io.BytesIO(big),
     )
     assert (status, body) == (413, b'{"message":"Request body too large"}')
     assert hdrs["Content-Type"] == "application/json"
