@@ -138,6 +138,7 @@ class _Outbox:
         self.server = server
         self.ws = ws
         self.queue: asyncio.Queue[str | _Gate | None] = asyncio.Queue()
+        self.slow = False  # its client stopped reading: replies no longer wait for it
 
     def send(self, text: str) -> None:
         """The engine's ``send``: queue one frame (never blocks, never raises)."""
@@ -166,6 +167,7 @@ class _Outbox:
                     self.queue.task_done()
                     if self.queue.empty():
                         self.server._unsent.discard(self)
+                        self.slow = False
         finally:
             self.server._unsent.discard(self)
 
@@ -436,15 +438,17 @@ class SimServer:
 
         Asterisk writes an event to the WebSocket from the thread that raised it, so an event raised while
         handling a request (ChannelStateChange for an answer) reaches the client before the HTTP reply.
-        A client that does not read cannot hold a reply longer than Asterisk's write timeout.
+        A client that does not read holds a reply at most Asterisk's write timeout, once: until its
+        socket drains, later replies do not wait for it.
         """
-        outboxes = [o for o in self._unsent if o is not exclude]
+        outboxes = [o for o in self._unsent if o is not exclude and not o.slow]
         if not outboxes:
             return
-        waits = [asyncio.ensure_future(o.queue.join()) for o in outboxes]
+        waits = {asyncio.ensure_future(o.queue.join()): o for o in outboxes}
         _done, pending = await asyncio.wait(waits, timeout=WRITE_TIMEOUT)
         for w in pending:
             w.cancel()
+            waits[w].slow = True  # until it drains, one stuck client must not slow every reply
 
     async def _send_frame(self, ws: web.WebSocketResponse, text: str) -> None:
         await ws.send_str(text)
