@@ -890,10 +890,9 @@ class Bridge(_Handle):
         return self._io("DELETE", self._p, convert=self._gone, label=f"destroy bridge {self.id}")
 
     def _gone(self, _body: Any) -> None:
-        # Without subscribeAll no BridgeDestroyed follows: the 204 is the last word on this bridge.
+        # Without subscribeAll no BridgeDestroyed follows: the 204 is the last word on this bridge. The
+        # handle stays registered, so a ChannelLeftBridge arriving just after the 204 still finds it.
         self._destroyed = True
-        if self._core.bridges.get(self.id) is self:
-            del self._core.bridges[self.id]
 
     @ari_operation("bridges.addChannel")
     def add_channel(
