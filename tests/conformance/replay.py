@@ -287,7 +287,20 @@ class Replayer:
     def _spawn(self, coro: Any, index: int) -> None:
         task = asyncio.ensure_future(coro)
         self.inflight[task] = index
-        task.add_done_callback(lambda _: self._activity.set())
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._activity.set()
+        if not task.cancelled() and task.exception() is not None:
+            # A harness bug must not pass as a slow server: stop, and say what broke.
+            exc = task.exception()
+            self._abort(f"harness error in step #{self.inflight[task]}: {type(exc).__name__}: {exc}")
+
+    def _abort(self, why: str) -> None:
+        """Stop the replay: nothing more can be replayed faithfully."""
+        if self.rec.aborted is None:
+            self.rec.aborted = why
+        self.performed.update(s.index for s in self.trace.steps)
 
     def _record(self, obs: Observation) -> None:
         self.rec.observations.append(obs)
@@ -371,19 +384,18 @@ class Replayer:
         )
         try:
             ws = await self._http.ws_connect(url, autoping=False, autoclose=True, max_msg_size=0)
-        except aiohttp.WSServerHandshakeError as exc:
+        except (aiohttp.ClientError, OSError) as exc:
+            why = (
+                f"handshake failed: {exc.status} {exc.message}"
+                if isinstance(exc, aiohttp.WSServerHandshakeError)
+                else f"{type(exc).__name__}: {exc}"
+            )
             self._record(
                 Observation(
-                    next_seq(),
-                    "ws_connected",
-                    step.socket,
-                    self.now(),
-                    {"error": f"handshake failed: {exc.status} {exc.message}"},
-                    informational=True,
+                    next_seq(), "ws_connected", step.socket, self.now(), {"error": why}, informational=True
                 )
             )
-            self.rec.aborted = f"WebSocket {step.socket!r} handshake failed: {exc.status} {exc.message}"
-            self.performed.update(s.index for s in self.trace.steps)  # nothing more can be replayed
+            self._abort(f"WebSocket {step.socket!r} could not connect: {why}")
             return
         sock = _Socket(step.socket, ws)
         self.sockets[step.socket] = sock

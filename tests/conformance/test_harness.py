@@ -440,7 +440,9 @@ def test_every_allowance_cites_the_ground_truth() -> None:
 
 
 @pytest.mark.parametrize(
-    "allowance", [a for a in ORDER_ALLOWANCES if isinstance(a, ResponseEventRace) and a.evidence], ids=str
+    "allowance",
+    [a for a in ORDER_ALLOWANCES if isinstance(a, ResponseEventRace) and a.evidence],
+    ids=lambda a: a.name,
 )
 def test_trace_evidenced_races_are_in_the_traces(allowance: ResponseEventRace) -> None:
     # Each cited (response, event) pair is related as the entry says, and both orders occur for each event.
