@@ -449,6 +449,5 @@ async def test_a_client_that_does_not_read_cannot_hold_replies(
             timings.append(loop.time() - started)
         # The first reply waited for the stuck socket (at most the write timeout); later ones do not wait.
         assert WRITE_TIMEOUT * 0.9 <= timings[0] < 2.0
-        assert [o.slow for o in stub_server._unsent] == [True]  # skipped by the flush from now on
         assert sum(timings[1:]) < 4 * WRITE_TIMEOUT  # (each would take >= WRITE_TIMEOUT if it waited)
         assert not ws.closed
