@@ -141,7 +141,9 @@ class Replayer:
                     break
                 due = self.clock.next_due() if self.clock.manual else None
                 if due is not None and due <= self.clock.now() + 1e-6:
-                    await self.clock.advance(0.0)  # what the target has due now happens before we act
+                    # What the target has due now happens before we act. Epoch-scale floats are ~0.24 us
+                    # apart: step a microsecond past the due time so that the timer really runs.
+                    await self.clock.advance(max(0.0, due - self.clock.now()) + 1e-6)
                     continue
                 step = self.trace.steps[i]
                 if step.is_action:
