@@ -230,9 +230,16 @@ class IdMap:
         if isinstance(value, list):
             items = [self.normalize(v, side=side, path=path) for v in value]
             if unordered:
-                items.sort(key=lambda v: json.dumps(v, sort_keys=True))
+                items.sort(key=_listing_key)
             return items
         return value
+
+
+def _listing_key(item: Any) -> tuple[str, str]:
+    # Objects with an id line up by id (a placeholder, the same on both sides once learned), so that a
+    # difference shows against the same channel or bridge, not against its neighbour in sort order.
+    ident = json.dumps(item.get("id")) if isinstance(item, dict) and "id" in item else ""
+    return ident, json.dumps(item, sort_keys=True)
 
 
 @dataclass(frozen=True)
@@ -274,7 +281,8 @@ def diff(expected: Any, got: Any, path: str = "") -> list[Difference]:
             return [Difference(f"{path}[len]", len(expected), len(got)), *_list_diff(expected, got, path)]
         out = []
         for i, (a, b) in enumerate(zip(expected, got, strict=True)):
-            out.extend(diff(a, b, f"{path}[{i}]"))
+            same_id = isinstance(a, dict) and isinstance(b, dict) and "id" in a and a.get("id") == b.get("id")
+            out.extend(diff(a, b, f"{path}[id={a['id']}]" if same_id else f"{path}[{i}]"))
         return out
     if expected != got or type(expected) is not type(got):
         return [Difference(path, expected, got)]

@@ -424,6 +424,18 @@ def test_tokens_and_placeholders() -> None:
     assert ids.replay_text("x-00000099;2") == "x-<seq1>;2"
 
 
+def test_unordered_listings_line_up_by_id() -> None:
+    ids = IdMap.for_trace(["1795695288.68 1795695288.69"])
+    ids.bind("1795695288.68", "1800000000.1")
+    ids.bind("1795695288.69", "1800000000.2")
+    want = [{"id": "1795695288.69", "state": "Up"}, {"id": "1795695288.68", "state": "Up"}]
+    got = [{"id": "1800000000.1", "state": "Down"}, {"id": "1800000000.2", "state": "Up"}]
+    differences = diff(
+        ids.normalize(want, side="trace", unordered=True), ids.normalize(got, side="replay", unordered=True)
+    )
+    assert [str(d) for d in differences] == ['[id=<uid1>].state: expected "Up", got "Down"']
+
+
 def test_unordered_container_lists_compare_as_multisets() -> None:
     ids = IdMap()
     a = ids.normalize({"channel_ids": ["b", "a"], "args": ["b", "a"]}, side="trace")
