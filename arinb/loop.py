@@ -115,6 +115,9 @@ class EngineLoop:
         self.loop.call_soon_threadsafe(self.loop.stop)
         if not self.is_current():
             self._thread.join(5)
+            if not self._thread.is_alive():
+                # Closing releases the loop's self-pipe; a stopped-but-open loop leaks two sockets.
+                self.loop.close()
         with self._lock:
             if self._instances.get(self.name) is self:
                 del self._instances[self.name]
