@@ -216,11 +216,13 @@ class ScenarioWidget(w.VBox):
             if self._shown_session is session:  # not replaced by a reset meanwhile
                 self.timeline_box.children = tuple(views)
 
-        self._builder = threading.Thread(target=build, name="arinb-timeline-views", daemon=True)
-        self._builder.start()
+        builder = threading.Thread(target=build, name="arinb-timeline-views", daemon=True)
+        builder.start()
+        self._builder = builder
 
     def wait_for_views(self, timeout: float = 30.0) -> None:
-        """Block until the timeline views being built are shown (tests, scripts)."""
+        """Bring the view up to date and block until its timeline views are shown (tests, scripts)."""
+        self.refresh()
         builder = self._builder
         if builder is not None:
             builder.join(timeout)
