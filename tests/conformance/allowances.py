@@ -1,8 +1,11 @@
 """Where Asterisk itself is racy: the only reorderings and alternative values the comparer accepts.
 
 Everything else is compared strictly. Each entry cites where the race is documented (README.md / MORE.md in
-``../shared/ari``) or, for ``TRACE_EVIDENCED`` entries, the captures that show both orders;
-``tests/conformance/test_harness.py`` checks that this evidence really is in the traces.
+``../shared/ari``). A few races are not spelled out there but the captures contradict each other about them
+(the same operation's event before its response in one capture, after it in another), so no server could
+match all captures without them: those entries say "not in README/MORE", carry ``evidence`` (the trace steps
+showing both orders), and ``tests/conformance/test_harness.py`` checks that the evidence is really there.
+``CAPTURE_LATENCIES`` lists the three one-off delays of the captures whose timing is not compared.
 
 An order allowance says: these two observations may arrive in either order. It is decided on the *trace*
 steps (both observations are paired with trace steps by then), so it cannot be widened by what a target sends.
