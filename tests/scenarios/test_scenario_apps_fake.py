@@ -114,12 +114,18 @@ async def test_building_the_scenario_again_closes_the_old_one() -> None:
     )
 
 
-async def test_other_apps_events_are_not_mine() -> None:
+async def test_events_of_other_channels_and_apps_are_not_mine() -> None:
+    from scenario_fakes import FakeChannel
+
     sc, sim = make("tones")
     await sc.next()
-    other = sim.session("channel-tones")
-    other.app = "channel-state"
-    assert len(sc._events) == 1
+    session = sim.sessions[0]
+    stranger = FakeChannel(session, "999.1", "PJSIP/mallory-00000009")
+    session._emit("ChannelStateChange", channel=stranger)  # same app, another channel
+    session.app = "channel-state"
+    session._emit("ChannelStateChange", channel=sc.channel)  # our channel id, but another app's event
+    await asyncio.sleep(0.05)
+    assert [e.type for e in sc.events] == ["StasisStart"]
 
 
 def test_bad_target_is_a_usage_error() -> None:
