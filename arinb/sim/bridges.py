@@ -56,7 +56,7 @@ class Bridges:
     def queue_of(self, bridge: Bridge) -> ControlQueue:
         """The bridge announcer's control queue (bridge playbacks run one at a time)."""
         if bridge.queue is None:
-            bridge.queue = ControlQueue(lambda delay, fn: self.engine.clock.call_later(delay, fn))
+            bridge.queue = ControlQueue(self.engine._queue_schedule)
         return bridge.queue
 
     # -- operations ----------------------------------------------------------------------------------------

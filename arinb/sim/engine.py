@@ -29,6 +29,7 @@ import inspect
 import logging
 import os
 import re
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,8 +50,8 @@ ASTERISK_VERSION = "22.10.1"
 
 #: After Answer() on a channel that was not up, Asterisk waits up to 500 ms for media before going on.
 ANSWER_MEDIA_WAIT = 0.5
-#: A channel's dialplan (or a new pair's) starts this long after the request that made it.
-START_DELAY = 0.001
+#: Simulated delay of what happens "right after the reply" (see :meth:`SimEngine.soon`).
+REACTION = 0.0002
 #: Events a Local pair shows for a DTMF digit arrive this long after the digit's end.
 DTMF_LATENCY = 0.1
 #: POST /channels/create without an app: the channel is gone this long after.
@@ -196,6 +197,7 @@ class SimEngine:
         self.recordings = Recordings(self)
         self.faults = Faults(self)
         self._ops: dict[str, Handler] = {}
+        self._soon: deque[tuple[Callable[..., Any], tuple[Any, ...]]] = deque()
         self._register_ops()
 
     # ==================================================================================================
@@ -214,6 +216,7 @@ class SimEngine:
         playback (as Asterisk does), so the reply then comes late.
         """
         handler = self._ops[op]
+        self._flush_soon()  # what the previous request set off happens before this one is handled
         req = Request(op, dict(path_params or {}), dict(query or {}), body)
         fault = await self.faults.before(req)
         if fault is not None:
@@ -345,6 +348,29 @@ class SimEngine:
         ch.vars[name] = value
         self._emit_channel("ChannelVarset", ch, pre={"variable": name, "value": value})
 
+    def soon(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Run ``fn(*args)`` just after the current request has been answered.
+
+        What Asterisk does on another thread (the other Local half reacting, the control thread picking a
+        play up) comes right after the reply. Pending work runs, in order, at whichever comes first: the
+        next request (before it is handled), a clock tick (:data:`REACTION` later: the next
+        :meth:`Clock.advance` of a manual clock), or a millisecond of wall time (the reply is on the wire).
+        """
+        self._soon.append((fn, args))
+        self.clock.call_later(REACTION, self._flush_soon)
+        try:
+            asyncio.get_running_loop().call_later(0.001, self._flush_soon)
+        except RuntimeError:
+            pass  # no loop (a synchronous test): the clock or the next request runs it
+
+    def _flush_soon(self) -> None:
+        while self._soon:
+            fn, args = self._soon.popleft()
+            try:
+                fn(*args)
+            except Exception:  # one bad callback must not stop the simulated world
+                log.exception("simulator callback failed")
+
     def _later(self, ch: Channel, delay: float, fn: Callable[..., Any], *args: Any) -> None:
         handle = self.clock.call_later(delay, fn, *args)
         ch.timers.append(handle)
@@ -370,8 +396,14 @@ class SimEngine:
     def queue_of(self, ch: Channel) -> ControlQueue:
         """The channel's control queue."""
         if ch.queue is None:
-            ch.queue = ControlQueue(lambda delay, fn: self.clock.call_later(delay, fn))
+            ch.queue = ControlQueue(self._queue_schedule)
         return ch.queue
+
+    def _queue_schedule(self, delay: float, fn: Callable[[], None]) -> None:
+        if delay <= 0:
+            self.soon(fn)
+        else:
+            self.clock.call_later(delay, fn)
 
     async def run_queued(self, ch: Channel, name: str, action: Callable[[], Reply]) -> Reply:
         """Run ``action`` in the channel's control queue and answer when it ran (404 if hung up first)."""
@@ -504,7 +536,7 @@ class SimEngine:
                 priority = self.dialplan.find_label(context, extension or "", label) or priority
             one.target = (context, extension or "", priority)
         timeout = req.int("timeout", 30)
-        self.clock.call_later(START_DELAY, self._start_outgoing, one, two, bool(caller), timeout)
+        self.soon(self._start_outgoing, one, two, bool(caller), timeout)
         return Reply(200, one.to_json())
 
     def _start_outgoing(self, one: Channel, two: Channel, caller_events: bool, timeout: int) -> None:
@@ -561,20 +593,30 @@ class SimEngine:
             self.bus.subscribe_channel(app, one.id)  # like originate with app=: for the channel's life
             args = req.get("appArgs")
             arglist = args.split(",") if args else []
-            one.app_name, one.app_data = "Stasis", ",".join([app, *arglist])
-            self._emit_channel(
-                "ChannelDialplan", one, {"dialplan_app": "Stasis", "dialplan_app_data": one.app_data}
-            )
-            self._enter_stasis(one, app, arglist)
+            self.soon(self._created_enters_stasis, one, app, arglist)
         else:
             # "Stasis app '(null)' doesn't exist": the channel is torn down a moment later.
             self._later(one, ORPHAN_LIFETIME, self._hangup, one, 16, None, True)
         del two  # ;2 runs only once ;1 is dialed
         return reply
 
-    def _enter_stasis(self, ch: Channel, app: str, args: list[str]) -> bool:
-        """Stasis(app,args): StasisStart, or STASISSTATUS=FAILED when the app is not registered."""
-        self.set_var(ch, "STASISSTATUS", "")
+    def _created_enters_stasis(self, one: Channel, app: str, args: list[str]) -> None:
+        if one.hungup:
+            return
+        one.app_name, one.app_data = "Stasis", ",".join([app, *args])
+        self._emit_channel(
+            "ChannelDialplan", one, {"dialplan_app": "Stasis", "dialplan_app_data": one.app_data}
+        )
+        if not self._enter_stasis(one, app, args):
+            self._hangup(one, cause=16, soft=None, quiet=True)
+
+    def _enter_stasis(self, ch: Channel, app: str, args: list[str], *, announced: bool = False) -> bool:
+        """Stasis(app,args): StasisStart, or STASISSTATUS=FAILED when the app is not registered.
+
+        ``announced``: the ``STASISSTATUS=""`` ChannelVarset already went out.
+        """
+        if not announced:
+            self.set_var(ch, "STASISSTATUS", "")
         if not self.bus.registered(app):
             self.set_var(ch, "STASISSTATUS", "FAILED")
             return False
@@ -605,23 +647,39 @@ class SimEngine:
             return
         one.state = "Up"
         self._emit_channel("ChannelStateChange", one)
+        # What ;1 then does happens on its own thread, after the answer's 204 (as captured): the dialplan
+        # it goes on with, or its StasisStart.
         if one.outgoing == "exten":
             self._emit_channel("ChannelStateChange", ch)
-            self._emit_dial(one, "ANSWER")
-            self._device_changed(one.device)
-            assert one.target is not None
-            self._pbx_start(one, *one.target)
+            self.soon(self._outgoing_goes_on, one)
         elif one.outgoing == "app":
             self._emit_dial(one, "ANSWER")
             assert one.target_app is not None
             app, args = one.target_app
             one.app_name, one.app_data = "Stasis", ",".join([app, *args])
-            if not self._enter_stasis(one, app, args):
-                self._hangup(one, cause=16, soft=None, quiet=True)
-            self._emit_channel("ChannelStateChange", ch)
+            self.set_var(one, "STASISSTATUS", "")
+            self.soon(self._outgoing_enters_stasis, one, ch)
         else:  # dialed from channels/create
             self._emit_dial(one, "ANSWER", dialstring="")
             self._emit_channel("ChannelStateChange", ch)
+
+    def _outgoing_goes_on(self, one: Channel) -> None:
+        if one.hungup:
+            return
+        self._emit_dial(one, "ANSWER")
+        self._device_changed(one.device)
+        assert one.target is not None
+        self._pbx_start(one, *one.target)
+
+    def _outgoing_enters_stasis(self, one: Channel, two: Channel) -> None:
+        if one.hungup:
+            return
+        assert one.target_app is not None
+        app, args = one.target_app
+        if not self._enter_stasis(one, app, args, announced=True):
+            self._hangup(one, cause=16, soft=None, quiet=True)
+        if not two.hungup:
+            self._emit_channel("ChannelStateChange", two)
 
     def indicate_progress(self, ch: Channel) -> None:
         """Early media: no event and no state change, but the dialing side sees Dial PROGRESS once."""
@@ -1142,9 +1200,14 @@ class SimEngine:
         if peer is None or ch.kind != "local1" or ch.outgoing != "create":
             return error(409, "Channel is not in the 'Down' state")
         ch.outgoing = "dial"
-        self._emit_dial(ch, "")
-        self._pbx_start(peer, peer.context, peer.exten, 1)
+        self.soon(self._dial_out, ch, peer)
         return Reply(204)
+
+    def _dial_out(self, one: Channel, two: Channel) -> None:
+        if one.hungup or two.hungup:
+            return
+        self._emit_dial(one, "")
+        self._pbx_start(two, two.context, two.exten, 1)
 
     def _op_snoop(self, req: Request) -> Reply:
         ch = self.channels.get(req.path.get("channelId", ""))

@@ -158,10 +158,13 @@ async def test_create_then_dial() -> None:
     created = await h.op("channels.create", endpoint="Local/wait@default", app="probe", appArgs="created")
     cid = created.body["id"]
     assert created.body["dialplan"]["app_name"] == ""
+    assert h.take() == []  # the 200 goes out first
+    h.advance(0.01)
     assert h.take() == ["ChannelDialplan", "ChannelVarset", "StasisStart"]
     setvar = await h.op("channels.setChannelVar", {"channelId": cid}, variable="FOO", value="bar")
     assert setvar.status == 204 and h.take() == ["ChannelVarset"]
     assert (await h.op("channels.dial", {"channelId": cid}, timeout="10")).status == 204
+    h.advance(0.01)
     assert h.take() == ["Dial", "ChannelStateChange", "Dial"]
     again = await h.op("channels.dial", {"channelId": cid})
     assert (again.status, again.body) == (409, {"message": "Channel is not in the 'Down' state"})
@@ -180,6 +183,7 @@ async def test_dtmf_timing_queueing_and_errors() -> None:
     early = await h.op("channels.sendDTMF", {"channelId": one}, dtmf="7")
     assert (early.status, early.body) == (409, {"message": "Channel not in Stasis application"})
     await h.op("channels.answer", {"channelId": two})
+    h.advance(0.01)  # ;1 enters the app just after the answer's 204
     h.frames.clear()
     t0 = h.clock.now()
     assert (await h.op("channels.sendDTMF", {"channelId": one}, dtmf="1Zx,#", between="100")).status == 204
@@ -300,13 +304,13 @@ async def test_recording_timing_file_and_playback() -> None:
     h.advance(0.01)
     two = next(e for e in h.events() if e["type"] == "StasisStart")["channel"]["id"]
     await h.op("channels.answer", {"channelId": two})
+    h.advance(0.01)
     await h.play(one, "sound:tt-monkeys", "src")
     h.advance(0.01)
     h.frames.clear()
     rec = await h.op("channels.record", {"channelId": two}, name="rec1", format="wav", maxDurationSeconds=2)
     assert rec.body == {"name": "rec1", "format": "wav", "state": "queued", "target_uri": f"channel:{two}"}
-    assert (await h.op("recordings.listStored")).body == []
-    h.advance(0.001)
+    # listed as soon as the recording runs (the next request finds it running)
     assert (await h.op("recordings.listStored")).body == [{"name": "rec1", "format": "wav"}]
     dup = await h.op("channels.record", {"channelId": two}, name="rec1", format="wav", ifExists="fail")
     assert dup.body == {"message": "Recording 'rec1' already exists and can not be overwritten"}

@@ -368,6 +368,7 @@ async def test_play_on_a_down_channel_is_412_and_unknown_channel_404() -> None:
     h = Harness()
     created = await h.op("channels.create", endpoint="Local/wait@default", app="probe", appArgs="created")
     cid = created.body["id"]
+    h.advance(0.01)
     for key in (
         "channels.play",
         "channels.answer",
