@@ -107,7 +107,11 @@ class Replayer:
         self.clock = target.clock
         self.grace = grace
         self.barrier_timeout = barrier_timeout
-        self.real_timeout = real_timeout if real_timeout is not None else 30.0 + 2.0 * trace.duration
+        if real_timeout is None:
+            # A manual clock replays any capture in well under a second of real time; a stall must not
+            # cost minutes. A running clock needs the capture's own duration.
+            real_timeout = 20.0 if target.clock.manual else 30.0 + 2.0 * trace.duration / _speed(target.clock)
+        self.real_timeout = real_timeout
         self.matcher = Matcher.for_trace(trace)
         self.rec = Recording(trace, target.name, 0.0, self.matcher)
         self.sockets: dict[str, _Socket] = {}
@@ -202,9 +206,8 @@ class Replayer:
         # A running clock: wait for the time or for anything to arrive, whichever is first.
         self._activity.clear()
         wait = max(0.0, until - self.now())
-        speed = getattr(self.clock, "speed", 1.0)
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._activity.wait(), timeout=min(wait / speed, 0.05))
+            await asyncio.wait_for(self._activity.wait(), timeout=min(wait / _speed(self.clock), 0.05))
 
     async def _settle(self) -> None:
         """Wait until the target has said everything it had to say at this instant (manual clocks)."""
@@ -521,6 +524,10 @@ class Replayer:
             for name in names - {None}:
                 async with self._http.delete(f"{base}/recordings/stored/{name}", headers=auth):
                     pass
+
+
+def _speed(clock: Any) -> float:
+    return float(getattr(clock, "speed", 1.0))
 
 
 def basic_auth(user: str, password: str) -> str:

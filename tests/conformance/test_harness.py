@@ -33,7 +33,7 @@ from .fake_server import TraceServer
 from .matching import Matcher, Observation
 from .normalize import IdMap, diff, iter_tokens
 from .replay import Recording, Replayer, replay
-from .targets import Target
+from .targets import RealClock, Target
 from .trace import Trace, load_trace, trace_names
 
 Mutation = Callable[[dict[str, Any]], None]
@@ -116,7 +116,7 @@ async def test_requests_carry_learned_ids_encoded_as_captured() -> None:
     # With every id bound to itself, the replayer must produce the capture's own URLs, byte for byte.
     for name in trace_names():
         trace = load_trace(name)
-        replayer = Replayer(trace, Target("t", "http://127.0.0.1:8088", "u", "p", clock=None))  # type: ignore[arg-type]
+        replayer = Replayer(trace, Target("t", "http://127.0.0.1:8088", "u", "p", RealClock()))
         for s in trace.steps:
             for _, tok, _, _ in iter_tokens(json.dumps(s.data)):
                 replayer.matcher.ids.bind(tok, tok)
@@ -383,7 +383,7 @@ async def test_real_target_cleanup_removes_only_what_the_replay_made() -> None:
     await site.start()
     try:
         port = runner.addresses[0][1]
-        target = Target("real", f"http://127.0.0.1:{port}", "u", "p", clock=None, real=True)  # type: ignore[arg-type]
+        target = Target("real", f"http://127.0.0.1:{port}", "u", "p", RealClock(), real=True)
         replayer = Replayer(load_trace("record-and-play"), target)
         replayer.rec.observations.append(
             Observation(0, "event", "main", 0.0, {"event": {"channel": {"id": "1795695288.69"}}})
