@@ -1,9 +1,10 @@
 """arinb: a Jupyter kit for the Asterisk REST Interface (ARI).
 
 >>> import arinb
->>> sim = arinb.simulate(speed=10)                          # an embedded Asterisk 22 stand-in
->>> session = arinb.connect(sim.url, "asterisk", "asterisk", apps="channel-playback-monkeys")
->>> arinb.scenarios.monkeys(session, sim).run()             # doctest: +SKIP
+>>> sim = await arinb.simulate(speed=10)                   # an embedded Asterisk 22 stand-in
+>>> result = await arinb.scenarios.monkeys(sim).run()      # the ARI docs' monkeys app, step by step
+>>> session = await arinb.connect(sim.url, "asterisk", "asterisk", apps="hello")
+>>> session.timeline.df                                    # every event and request, as a DataFrame
 
 Names are imported lazily, so ``import arinb`` stays fast (pandas and aiohttp load on first use).
 """
