@@ -25,3 +25,11 @@ if command -v apt-get >/dev/null 2>&1; then
 fi
 
 python3 -m pip install --quiet --disable-pip-version-check -e ".[dev,lab,browser]"
+
+# Node's ari-client 2.2 (pinned by bench/node/package-lock.json): the tests run the ARI docs' monkeys app with it
+# against the simulator, and the bench compares it with arinb.
+if command -v npm >/dev/null 2>&1; then
+  npm ci --prefix bench/node --no-audit --no-fund --loglevel=error
+else
+  echo "setup-dev: npm not found; the Node ari-client test and bench will say so" >&2
+fi
