@@ -357,6 +357,8 @@ class SimEngine:
         :meth:`Clock.advance` of a manual clock), or a millisecond of wall time (the reply is on the wire).
         """
         self._soon.append((fn, args))
+        if len(self._soon) > 1:
+            return  # the triggers are already set for the earlier pending work
         self.clock.call_later(REACTION, self._flush_soon)
         try:
             asyncio.get_running_loop().call_later(0.001, self._flush_soon)
