@@ -506,7 +506,7 @@ def main() -> None:
         print(f"memory: {n:,} events", file=sys.stderr, flush=True)
         lines, raw["memory"] = script_section(
             f"Memory: arinb timeline at {n:,} events",
-            [sys.executable, str(BENCH / "bench_memory.py"), "--events", str(n)],
+            [sys.executable, str(BENCH / "bench_memory.py"), "--events", str(n), "--variants", "raw"],
             300,
         )
         out += [*lines, ""]
