@@ -113,9 +113,7 @@ async def replay(name: str, *, tail: float = 2.0) -> Replay:
             start = parse_timestamp(step["event"]["timestamp"]) - step["t"]
             break
     clock = Clock.manual(start=start)
-    dialplan_text = None
     engine = SimEngine(clock=clock)
-    del dialplan_text
     engine.dialplan.add_extension("default", "1003", ["NoOp()", "Stasis(probe)", "Hangup()"])
     _seed(engine, trace)
     result = Replay(trace, engine=engine)
