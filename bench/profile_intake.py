@@ -140,7 +140,7 @@ def main() -> None:
         for label, fn in rows:
             best[label] = min(best[label], _best_of(1, fn))
     prev = 0.0
-    out = {}
+    out: dict[str, float] = {}
     for label, _ in rows:
         us = 1e6 * best[label] / n
         added = (

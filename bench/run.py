@@ -100,6 +100,11 @@ def _node(script: str, requests: int) -> Callable[[str, str], list[str]]:
     ]
 
 
+def _failing(error: str) -> Callable[[str, str], list[str]]:
+    """A stand-in command for a client that could not be installed: it exits with the install error."""
+    return lambda url, mode: [sys.executable, "-c", f"raise SystemExit({error!r})"]
+
+
 def clients(events: int, requests: int) -> list[Client]:
     arinb_intake = _py("arinb_client.py", "--expect", str(events + 1), "--requests", str(requests))
     return [
@@ -478,11 +483,7 @@ def main() -> None:
         problems["node"] = ensure_node() if any(c.needs == "node" for c in chosen) else ""
         for c in chosen:
             if c.needs and problems[c.needs]:
-                c.argv = lambda url, mode, err=problems[c.needs]: [
-                    sys.executable,
-                    "-c",
-                    f"raise SystemExit({err!r})",
-                ]
+                c.argv = _failing(problems[c.needs])
 
     out = [
         f"## arinb benchmarks, {started:%Y-%m-%d %H:%M} UTC",
