@@ -1013,7 +1013,17 @@ class SimEngine:
 
     def _op_ring(self, req: Request) -> Reply:
         ch = self._checked(req)
-        return ch if isinstance(ch, Reply) else Reply(204)
+        if isinstance(ch, Reply):
+            return ch
+        if req.op == "channels.ring":
+            self._indicate_ringing(ch)
+        return Reply(204)
+
+    def _indicate_ringing(self, ch: Channel) -> None:
+        """Ringing: no event for the channel itself; the dialing side's Dial says RINGING (dial.c)."""
+        one = ch.peer if ch.kind == "local2" else None
+        if ch.state != "Up" and one is not None and not one.hungup and one.state != "Up" and one.outgoing:
+            self._emit_dial(one, "RINGING")
 
     def _op_progress(self, req: Request) -> Reply:
         ch = self._checked(req)

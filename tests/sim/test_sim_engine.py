@@ -467,3 +467,16 @@ async def test_a_recording_stopped_before_its_turn_never_starts_nor_blocks_the_q
     assert setvar.done() and setvar.result().status == 204  # the queue moved on
     assert "RecordingStarted" not in h.types()
     assert (await h.op("recordings.getStored", {"recordingName": "r"})).status == 404
+
+
+async def test_ring_and_progress_show_on_the_dialing_side_only() -> None:
+    h = Harness()
+    await h.op("channels.originate", endpoint="Local/1003@default", app="probe")
+    h.advance(0.01)
+    two = next(e for e in h.events() if e["type"] == "StasisStart")["channel"]["id"]
+    h.frames.clear()
+    await h.op("channels.ring", {"channelId": two})
+    await h.op("channels.progress", {"channelId": two})
+    await h.op("channels.progress", {"channelId": two})  # once
+    assert [(e["type"], e["dialstatus"]) for e in h.events()] == [("Dial", "RINGING"), ("Dial", "PROGRESS")]
+    assert (await h.op("channels.get", {"channelId": two})).body["state"] == "Ring"
