@@ -122,7 +122,7 @@ def clients(events: int, requests: int) -> list[Client]:
         Client(
             "arinb",
             arinb_intake,
-            "full path: `arinb.connect` (script form, engine thread), `session.on(type)` for each type + `event.channel.on('ChannelStateChange')` at StasisStart; every event checked in `session.timeline`; REST: `await channel.answer()` from the caller's loop",
+            "full path: `arinb.connect` (script form, engine thread), `session.on(type)` for each type + `event.channel.on('ChannelStateChange')` at StasisStart; the timeline must hold every event, type by type, marker last; REST: `await channel.answer()` from the caller's loop",
         ),
         Client(
             "arinb (script form)",

@@ -44,6 +44,7 @@ def intake(url: str, expect: int) -> dict[str, Any]:
     n = 0
     t0 = t1 = c0 = c1 = 0.0  # wall and process CPU (both threads) at the first event and the marker
     per_object = 0
+    by_type: dict[str, int] = {}
     done = threading.Event()
 
     def on_state(ev: Any) -> None:
@@ -57,6 +58,7 @@ def intake(url: str, expect: int) -> dict[str, Any]:
             c0 = time.process_time()
         n += 1
         t = ev.type
+        by_type[t] = by_type.get(t, 0) + 1
         if t == "StasisStart":
             ev.channel.on("ChannelStateChange", on_state)
         elif t == "StasisEnd" and ev.channel.id == MARKER:
@@ -74,7 +76,13 @@ def intake(url: str, expect: int) -> dict[str, Any]:
         in_timeline = len(rows)
         if expect and in_timeline != expect:
             raise RuntimeError(f"timeline holds {in_timeline} events, expected {expect}")
-        last_type = str(rows["type"].iloc[-1]) if "type" in rows.columns and in_timeline else ""
+        # The timeline holds exactly what the handlers saw, type by type, and the marker is its last row.
+        in_rows = {str(k): int(v) for k, v in rows["type"].value_counts().items() if v}
+        if in_rows != by_type:
+            raise RuntimeError(f"timeline types {in_rows} differ from the dispatched ones {by_type}")
+        last_channel = rows["channel_id"].iloc[-1] if in_timeline else None
+        if last_channel != MARKER:
+            raise RuntimeError(f"the timeline's last event is for {last_channel!r}, not the marker")
     finally:
         session.close()
     return {
@@ -83,7 +91,7 @@ def intake(url: str, expect: int) -> dict[str, Any]:
         "cpu_seconds": c1 - c0,
         "per_object_calls": per_object,
         "timeline_events": in_timeline,
-        "timeline_last": last_type,
+        "by_type": by_type,
     }
 
 
