@@ -134,3 +134,25 @@ async def test_no_task_or_socket_leaks_across_drops_and_close(ari: ControlledAri
     await eventually(lambda: not ari.sockets, what="server sees the socket closed")
     await eventually(lambda: open_sockets() <= sockets_before, what="every socket closed after close()")
     await eventually(lambda: engine_tasks() <= tasks_before, what="every engine task ended after close()")
+
+
+async def test_explicit_subscriptions_are_renewed_after_a_reconnect(ari: ControlledAri, session: Any) -> None:
+    path = f"/ari/applications/{APP}/subscription"
+    ari.script("POST", path, status=200, body={"name": APP, "channel_ids": ["7.7"]})
+    await session.applications.subscribe(APP, "channel:7.7")
+    assert ari.count("POST", path) == 1
+    await ari.drop()
+    await ari.wait_connected(2, within=15)
+    await eventually(lambda: ari.count("POST", path) == 2, what="subscription renewed")
+    renewed = [r for r in ari.requests if r.path == path][-1]
+    assert renewed.query["eventSource"] == "channel:7.7"
+    # An unsubscribed source is not renewed on the next reconnect.
+    ari.script("DELETE", path, status=200, body={"name": APP, "channel_ids": []})
+    await session.applications.unsubscribe(APP, "channel:7.7")
+    await ari.drop()
+    await ari.wait_connected(3, within=15)
+    got: list[Any] = []
+    session.on("StasisStart", got.append)
+    await ari.send(event("StasisStart", channel="7.8"))
+    await eventually(lambda: got, what="events after the second reconnect")
+    assert ari.count("POST", path) == 2
