@@ -8,6 +8,7 @@ the harness still compares against the original capture, and the test checks the
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import datetime as dt
 import json
@@ -19,6 +20,8 @@ import aiohttp
 import pytest
 from aiohttp import web
 from yarl import URL
+
+from arinb.loop import EngineLoop
 
 from .allowances import (
     CAPTURE_LATENCIES,
@@ -397,6 +400,68 @@ async def test_real_target_cleanup_removes_only_what_the_replay_made() -> None:
         await runner.cleanup()
     assert [p for p in deleted if not p.startswith("/ari/recordings/")] == ["/ari/channels/1795695288.69"]
     assert "/ari/recordings/stored/rec1" in deleted  # the trace's recordings, by name
+
+
+@pytest.mark.parametrize("event_first", [False, True])
+async def test_cross_connection_order_follows_the_server_write_order(event_first: bool) -> None:
+    # The order check compares HTTP responses with WebSocket frames. That is sound only if a client on
+    # loopback sees them in the order a server (on its own thread, as the simulator) wrote them.
+    loop = EngineLoop(f"conformance-order-{event_first}")
+    sockets: list[web.WebSocketResponse] = []
+
+    async def events(request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        sockets.append(ws)
+        async for _ in ws:
+            pass
+        return ws
+
+    async def operation(request: web.Request) -> web.Response:
+        response = web.Response(status=204)
+        if event_first:
+            await sockets[0].send_str("event")
+        await response.prepare(request)
+        await response.write_eof()
+        if not event_first:
+            await sockets[0].send_str("event")
+        return response
+
+    async def start() -> web.AppRunner:
+        app = web.Application()
+        app.router.add_get("/events", events)
+        app.router.add_post("/op", operation)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        return runner
+
+    runner = await asyncio.wrap_future(loop.submit(start()))
+    base = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    seen: list[str] = []
+    try:
+        async with aiohttp.ClientSession() as http:
+            ws = await http.ws_connect(base + "/events")
+
+            async def read() -> None:
+                async for msg in ws:
+                    seen.append(msg.data)
+
+            reader = asyncio.ensure_future(read())
+            firsts = []
+            for _ in range(200):
+                seen.clear()
+                async with http.post(base + "/op"):
+                    seen.append("response")
+                while "event" not in seen:
+                    await asyncio.sleep(0.0005)
+                firsts.append(seen[0])
+            reader.cancel()
+            await ws.close()
+    finally:
+        await asyncio.wrap_future(loop.submit(runner.cleanup()))
+        loop.stop()
+    assert set(firsts) == {"event" if event_first else "response"}
 
 
 # -- pieces ---------------------------------------------------------------------------------------------
