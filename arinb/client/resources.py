@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeVar
 from urllib.parse import quote
 
-from arinb.errors import AriTimeoutError, AriUsageError, PlaybackLost
+from arinb.errors import AriError, AriHttpError, AriTimeoutError, AriUsageError, PlaybackLost
 
 if TYPE_CHECKING:
+    from arinb.audio import AudioClip
     from arinb.client.core import EventStream, SessionCore, _Handler
     from arinb.client.events import Event
     from arinb.loop import Call
@@ -566,6 +567,134 @@ class Channel(_Handle):
         return self._io(
             "POST", f"{self._p}/transfer_progress", _params(states=states), label="transfer_progress"
         )
+
+    # ---- audio: what the caller hears, recorded over ARI
+
+    @ari_operation(
+        "channels.snoopChannel",
+        "channels.record",
+        "recordings.stop",
+        "recordings.getStoredFile",
+        "recordings.deleteStored",
+        "channels.hangup",
+    )
+    def audio(
+        self,
+        seconds: float | None = None,
+        *,
+        app: str | None = None,
+        spy: str = "out",
+        sleep: Callable[[float], Awaitable[Any]] | None = None,
+        timeout: float | None = None,
+        name: str | None = None,
+    ) -> Call[AudioClip]:
+        """Record what this channel sends to its caller and give it as an :class:`arinb.audio.AudioClip`.
+
+        It works on any ARI server (a real Asterisk or the simulator), through ARI only: a snoop channel on
+        the channel's outgoing audio (``spy="out"``; ``"in"`` or ``"both"`` also work) joins the Stasis
+        application ``app`` (default: this session's first), is recorded as 8 kHz wav, and the stored
+        file is fetched and deleted again; the snoop goes too.
+
+        * ``seconds`` given: ``seconds`` of audio from now, waited with ``sleep`` (``asyncio.sleep``; on a
+          sped-up simulator pass ``arinb.scenarios.sleeper(sim)`` so that they are simulated seconds).
+        * ``seconds=None``: from now until the channel hangs up (the snoop ends with it, and so does the
+          recording), or until ``session.recordings.live.stop(name)``. This form never blocks where it is
+          made, even in a script: start it, let the call go on, then ``await`` (or ``.result()``) it.
+          ``timeout`` (seconds) bounds the wait for the end of the recording.
+
+        The snoop channel enters your application, so your ``StasisStart`` handlers see it: its name
+        starts with ``Snoop/``; skip such channels. Asterisk's quirks apply (docs of
+        :func:`arinb.audio.record_channel_audio`): silence is exact zeros, the last ``total mod 160``
+        samples of a playback never reach the snoop.
+
+        >>> clip = await ch.audio(5)              # doctest: +SKIP   (5 s of what the caller hears)
+        >>> clip.dominant_frequency(0.6, 1.9)     # doctest: +SKIP
+        440.0
+        >>> whole = ch.audio()                    # doctest: +SKIP   (records until the hangup)
+        >>> await ch.hangup(); clip = await whole  # doctest: +SKIP
+        """
+        if spy not in ("out", "in", "both"):
+            raise AriUsageError(f"spy must be 'out', 'in' or 'both', got {spy!r}")
+        if seconds is not None and not seconds > 0:
+            raise AriUsageError(f"seconds must be positive (or None: until the hangup), got {seconds!r}")
+        if timeout is not None and not timeout > 0:
+            raise AriUsageError(f"timeout must be positive, got {timeout!r}")
+        session = self._core.runner
+        if session is None:
+            raise AriUsageError(
+                "this channel handle is not attached to a connected session (no I/O possible)"
+            )
+        app_name = app or next(iter(getattr(session, "apps", ()) or ()), None)
+        if not app_name:
+            raise AriUsageError("channel.audio needs app=: the Stasis application the snoop channel joins")
+        if seconds is not None:
+            from arinb.audio import record_channel_audio
+
+            coro = record_channel_audio(
+                session, self, seconds, app=app_name, name=name, spy=spy, sleep=sleep or asyncio.sleep
+            )
+            return self._core.run(coro, f"audio of {self.id} for {seconds} s")
+        until_hangup = self._audio_until_hangup(app_name, spy, timeout, name)
+        return self._core.expect(until_hangup, f"audio of {self.id} until the hangup")
+
+    async def _audio_until_hangup(
+        self, app: str, spy: str, limit: float | None, name: str | None
+    ) -> AudioClip:
+        from arinb.audio import AudioClip
+
+        recording = name or f"arinb-listen-{uuid.uuid4().hex[:12]}"
+        snoop: Channel | None = None
+        stored = False
+
+        def is_ours(ev: Event) -> bool:
+            return ev.recording is not None and ev.recording.name == recording
+
+        # Registered before the recording starts: a call that ends at once must not slip past.
+        ended = asyncio.ensure_future(
+            self._core.wait_for(("RecordingFinished", "RecordingFailed"), is_ours, limit)
+        )
+        await asyncio.sleep(0)
+        try:
+            snoop = await self.snoop(app, spy=spy)
+            await snoop.record(recording, format="wav", if_exists="overwrite")
+            stored = True
+            event = await ended
+            if event.type == "RecordingFailed":
+                cause = event.recording.json.get("cause") if event.recording is not None else None
+                raise AriError(
+                    f"recording {recording!r} of {self.id} failed" + (f": {cause}" if cause else "")
+                )
+            data = await self._fetch_recording(recording)
+            return AudioClip.from_wav(data, title=f"channel {self.id} ({spy})")
+        finally:
+            ended.cancel()
+            await self._forget_recording(recording, stored=stored, snoop=snoop)
+
+    async def _fetch_recording(self, recording: str, within: float = 5.0) -> bytes:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while True:
+            try:
+                data: bytes = await self._core.io(
+                    "GET", f"/recordings/stored/{_seg(recording)}/file", accept_bytes=True, label="file"
+                )
+                return data
+            except AriHttpError as exc:
+                # The file joins the stored list when Asterisk closes it: a 404 can come first.
+                if exc.status != 404 or loop.time() >= deadline:
+                    raise
+            await asyncio.sleep(0.05)
+
+    async def _forget_recording(self, recording: str, *, stored: bool, snoop: Channel | None) -> None:
+        # Best effort: a failure here must not hide the clip or the error of the main steps.
+        steps = [("DELETE", f"/recordings/stored/{_seg(recording)}")] if stored else []
+        if snoop is not None and not snoop.destroyed:
+            steps.append(("DELETE", f"/channels/{_seg(snoop.id)}"))
+        for method, path in steps:
+            try:
+                await self._core.io(method, path, label=f"clean up {recording}")
+            except AriError:
+                pass
 
 
 class Playback(_Handle):

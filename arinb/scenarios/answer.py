@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from arinb.scenarios.base import AppScenario, Step, channel_name, channel_state_of, matches_state
+from arinb.scenarios.listen import is_snoop
 
 __all__ = ["Answer", "channel_state"]
 
@@ -118,15 +119,21 @@ def channel_state(
         await channel.hangup()
 
     def stasis_start(event: Any) -> None:
+        if is_snoop(event.channel):
+            return  # someone listening in (channel.audio()), not a caller
         channel = event.channel
         say(f"Channel {channel.name} has entered the application")
         channel.ring()
         timers[channel.id] = asyncio.ensure_future(answer_then_hang_up(channel))
 
     def channel_state_change(event: Any) -> None:
+        if is_snoop(event.channel):
+            return
         say(f"Channel {event.channel.name} is now: {event.channel.state}")
 
     def stasis_end(event: Any) -> None:
+        if is_snoop(event.channel):
+            return  # someone listening in (channel.audio()), not a caller
         channel = event.channel
         say(f"Channel {channel.name} just left our application")
         timer = timers.pop(channel.id, None)

@@ -24,14 +24,19 @@ import asyncio
 import html
 import sys
 import time
+import uuid
 import weakref
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from arinb.errors import AriError, AriTimeoutError, AriUsageError
 from arinb.loop import Call, EngineLoop
 from arinb.models import parse_timestamp
+from arinb.scenarios.listen import CallAudio, is_snoop, media_log_engine
+
+if TYPE_CHECKING:
+    from arinb.audio import AudioClip
 
 __all__ = [
     "AppScenario",
@@ -45,6 +50,8 @@ __all__ = [
 ]
 
 StepFn = Callable[[], Awaitable[None]]
+#: ``source(until)``: the call's audio up to ``until`` on the scenario clock (None: all of it)
+AudioSource = Callable[[float | None], "AudioClip"]
 
 
 # --------------------------------------------------------------------------------------------------- clocks
@@ -204,10 +211,25 @@ class StepResult:
     elapsed: float = 0.0
     error: BaseException | None = None
     total: int = 0
+    #: the scenario clock's time when the step ended (for :meth:`audio`)
+    ended_at: float | None = None
+    _audio: AudioSource | None = field(default=None, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
         return self.status != "failed"
+
+    def audio(self) -> AudioClip:
+        """What the caller had heard when this step ended (from the call's start), as an AudioClip.
+
+        On the simulator it is rendered from the media log at any time; with ``record_audio=True`` it is
+        the call's snoop recording, which arrives when the call ends (see :meth:`AppScenario.audio`).
+
+        >>> (await sc.next()).audio()          # doctest: +SKIP   (a player in the notebook)
+        """
+        if self._audio is None:
+            raise AriUsageError(f"{self.scenario}: this step has no call audio")
+        return self._audio(self.ended_at)
 
     def __repr__(self) -> str:
         if self.status == "finished":
@@ -319,10 +341,22 @@ class RunResult:
     lines: list[str]
     check: Check | None
     timeline: Any = None
+    _audio: AudioSource | None = field(default=None, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
         return all(s.ok for s in self.steps) and (self.check is None or self.check.ok)
+
+    def audio(self) -> AudioClip:
+        """What the caller heard during the whole call, as an :class:`arinb.audio.AudioClip`.
+
+        >>> clip = (await sc.run()).audio()     # doctest: +SKIP
+        >>> round(clip.dominant_frequency(0.1, 1.4))   # doctest: +SKIP
+        440
+        """
+        if self._audio is None:
+            raise AriUsageError(f"{self.scenario}: this run has no call audio")
+        return self._audio(None)
 
     def __bool__(self) -> bool:
         return self.ok
@@ -410,6 +444,32 @@ class Scenario:
 
     def check(self) -> Check | None:
         """Compare the run with what the docs say (None: nothing to compare)."""
+        return None
+
+    def audio_source(self) -> AudioSource | None:
+        """Where this run's call audio comes from (None: no call, or no way to hear it)."""
+        return None
+
+    @property
+    def has_audio(self) -> bool:
+        """True when :meth:`audio` can give (or will give, once the call ends) what the caller heard."""
+        return self.audio_source() is not None
+
+    def audio(self, until: float | None = None) -> AudioClip:
+        """What the caller heard up to ``until`` (scenario clock; None: so far / the whole call).
+
+        >>> sc.audio()          # doctest: +SKIP   (a player in the notebook)
+        """
+        source = self.audio_source()
+        if source is None:
+            raise AriUsageError(f"{self.title} has no call audio (yet): {self._no_audio_reason()}")
+        return source(until)
+
+    def _no_audio_reason(self) -> str:
+        return "this scenario places no call"
+
+    def audio_now(self) -> float | None:
+        """The scenario clock's time, stamped on each step result for its audio (None: no clock)."""
         return None
 
     @property
@@ -538,6 +598,8 @@ class Scenario:
             elapsed=time.monotonic() - started,
             error=error,
             total=len(self.steps),
+            ended_at=self.audio_now(),
+            _audio=self.audio_source(),
         )
         self.results.append(result)
         if error is not None or self.finished:
@@ -554,7 +616,14 @@ class Scenario:
             results.append(result)
             if not result.ok:
                 break
-        return RunResult(self.title, results, list(self.lines), self.check(), self.timeline)
+        return RunResult(
+            self.title,
+            results,
+            list(self.lines),
+            self.check(),
+            self.timeline,
+            _audio=self.audio_source(),
+        )
 
     async def _reset(self) -> None:
         task = self._task
@@ -680,6 +749,7 @@ class AppScenario(Scenario):
         echo: bool = False,
         timeout: float = 30.0,
         originate: bool | None = None,
+        record_audio: bool = False,
     ) -> None:
         if target is not None:
             if isinstance(target, str):
@@ -707,6 +777,10 @@ class AppScenario(Scenario):
         #: sim-time seconds allowed for one expected event beyond its own duration
         self.timeout = timeout
         self.clock = ScenarioClock(getattr(sim, "clock", None) if sim is not None else None)
+        #: record the call through a snoop channel from StasisStart to the hangup (``channel.audio()``);
+        #: needed for :meth:`audio` on a real Asterisk, optional on the simulator (its media log suffices)
+        self.record_audio = record_audio
+        self._call_audio: CallAudio | None = None
         self._given_session = session
         self.session: Any = session
         self.channel: Any = None
@@ -755,6 +829,7 @@ class AppScenario(Scenario):
         self.marks = {}
         self._left = False
         self._started_at = None
+        self._call_audio = None
         await self.prepare_async()
         self._on("*", self._collect)
         self._install_handlers()
@@ -779,7 +854,7 @@ class AppScenario(Scenario):
         """``session.on`` for this run only: removed again by cleanup, and filtered to this app's channel."""
 
         def guarded(event: Any) -> Any:
-            if handler is not self._collect and not self._mine(event):
+            if handler != self._collect and not self._mine(event):
                 return None
             return handler(event)
 
@@ -790,9 +865,14 @@ class AppScenario(Scenario):
         app = _field(event, "application")
         if app and app != self.app:
             return False
+        ch = _field(event, "channel")
+        if ch is not None and is_snoop(_part(event, "channel")):
+            return False  # a snoop channel (the call's recording, or someone listening) is not the call
+        rec = _part(event, "recording")
+        if rec is not None:
+            return bool(self.channel_id) and _field(rec, "target_uri") == f"channel:{self.channel_id}"
         if not self.channel_id:
             return True
-        ch = _field(event, "channel")
         if ch is not None:
             return _field(ch, "id") == self.channel_id
         pb = _part(event, "playback")
@@ -801,6 +881,16 @@ class AppScenario(Scenario):
         return True
 
     def _collect(self, event: Any) -> None:
+        audio = self._call_audio
+        if (
+            audio is not None
+            and audio.recorded
+            and _field(event, "type") == "RecordingStarted"
+            and _field(_part(event, "recording"), "name") == audio.recording_name
+        ):
+            audio.recording_started = self.clock.now()
+            if self._changed is not None:
+                self._changed.set()
         if not self._mine(event):
             return
         if self.channel_id == "" and _field(event, "type") == "StasisStart":
@@ -812,6 +902,8 @@ class AppScenario(Scenario):
                 self._started_at = _event_time(event)
         if _field(event, "type") == "StasisEnd":
             self._left = True
+            if audio is not None:
+                audio.end = _event_time(event)
         self._events.append(event)
         if self._changed is not None:
             self._changed.set()
@@ -852,23 +944,35 @@ class AppScenario(Scenario):
 
         ``within`` is in the scenario clock's seconds (the simulator's when it targets one).
         """
+        i = since
+
+        def scan() -> Any:
+            nonlocal i
+            while i < len(self._events):
+                ev = self._events[i]
+                i += 1
+                if _field(ev, "type") == event_type and (where is None or where(ev)):
+                    return ev
+            return None
+
+        return await self._wait_until(scan, event_type, within)
+
+    async def _wait_until(self, found: Callable[[], Any], what: str, within: float | None) -> Any:
+        """Wait until ``found()`` gives something other than None (re-asked after each collected event)."""
         assert self._changed is not None
         seconds = within if within is not None else self.timeout
         budget = self.clock.wall_timeout(seconds)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + budget
         nudged, nudge = 0.0, 0.01
-        i = since
         while True:
-            while i < len(self._events):
-                ev = self._events[i]
-                i += 1
-                if _field(ev, "type") == event_type and (where is None or where(ev)):
-                    return ev
+            result = found()
+            if result is not None:
+                return result
             self._changed.clear()
             remaining = deadline - loop.time()
             if remaining <= 0 or nudged > seconds:
-                raise AriTimeoutError(f"{self.title}: no {event_type} arrived within {seconds:g} s")
+                raise AriTimeoutError(f"{self.title}: no {what} arrived within {seconds:g} s")
             if self.clock.manual:
                 remaining = min(remaining, 0.02)
             try:
@@ -900,7 +1004,47 @@ class AppScenario(Scenario):
             )
         ev = await self.wait_event("StasisStart", since=since)
         self.channel = _field(ev, "channel")
+        await self._start_call_audio(ev)
         return ev
+
+    async def _start_call_audio(self, stasis_start: Any) -> None:
+        """Make the call's audio available: the media log, or a snoop recording started now."""
+        title = f"{self.title}: what {self.channel_name or 'the caller'} heard"
+        if self.record_audio:
+            name = f"arinb-{self.app}-{uuid.uuid4().hex[:8]}"
+            # It never blocks where it is made, and ends with the call's hangup. The step waits until it
+            # is recording, so that the app's first playback is in it.
+            recording = self.channel.audio(app=self.app, name=name)
+            audio = self._call_audio = CallAudio.from_recording(title, self.channel_id, recording, name)
+
+            def started() -> bool | None:
+                if recording.done():  # the snoop or the record request failed
+                    recording.result()
+                return True if audio.recording_started is not None else None
+
+            await self._wait_until(started, f"RecordingStarted for {name}", 10.0)
+            return
+        engine = media_log_engine(self.sim)
+        if engine is not None:
+            start = _event_time(stasis_start)
+            self._call_audio = CallAudio.from_media_log(title, engine, self.channel_id, start)
+
+    def audio_source(self) -> AudioSource | None:
+        audio = self._call_audio
+        return audio.clip if audio is not None else None
+
+    def audio_now(self) -> float | None:
+        return self.clock.now() if self._call_audio is not None else None
+
+    @property
+    def audio_ready(self) -> bool:
+        """True when :meth:`audio` answers now (the simulator's media log; a recording once it arrived)."""
+        return self._call_audio is not None and self._call_audio.ready
+
+    def _no_audio_reason(self) -> str:
+        if self.channel is None:
+            return "no call yet (run the first step)"
+        return "a real Asterisk has no media log: build the scenario with record_audio=True"
 
     async def sleep_until_after(self, mark: str, seconds: float) -> None:
         """Wait until ``seconds`` after ``marks[mark]`` on the scenario clock (the docs' timers).
@@ -920,6 +1064,9 @@ class AppScenario(Scenario):
                 await self.wait_event("StasisEnd", within=2.0)
             except AriError:
                 pass
+        if self._call_audio is not None and session is not None:
+            # The snoop ended with the call; its recording is fetched (and deleted) before the session goes.
+            await self._call_audio.finish(within=5.0)
         for event_type, handler in self._handlers:
             off = getattr(session, "off", None)
             if off is not None:

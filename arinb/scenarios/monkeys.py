@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 from arinb.scenarios.base import AppScenario, Step, channel_name
+from arinb.scenarios.listen import is_snoop
 
 __all__ = ["Monkeys", "channel_playback_monkeys"]
 
@@ -111,12 +112,16 @@ def channel_playback_monkeys(session: Any, *, say: Callable[[str], None] = print
         await channel.hangup()
 
     def stasis_start(event: Any) -> None:
+        if is_snoop(event.channel):
+            return  # someone listening in (channel.audio()), not a caller
         channel = event.channel
         say(f"Monkeys! Attack {channel.name}!")
         playback = channel.play("sound:tt-monkeys", playback_id=str(uuid.uuid4()))
         playback.on("PlaybackFinished", playback_finished)
 
     def stasis_end(event: Any) -> None:
+        if is_snoop(event.channel):
+            return  # someone listening in (channel.audio()), not a caller
         say(f"Channel {event.channel.name} just left our application")
 
     session.on("StasisStart", stasis_start)

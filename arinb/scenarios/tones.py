@@ -24,6 +24,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from arinb.scenarios.base import AppScenario, Step, channel_name
+from arinb.scenarios.listen import is_snoop
 
 __all__ = ["Tones", "channel_tones"]
 
@@ -146,12 +147,16 @@ def channel_tones(
         await channel.hangup()
 
     def stasis_start(event: Any) -> None:
+        if is_snoop(event.channel):
+            return  # someone listening in (channel.audio()), not a caller
         channel = event.channel
         say(f"Channel {channel.name} has entered the application")
         playback = channel.play("tone:ring;tonezone=fr", playback_id=str(uuid.uuid4()))
         timers[channel.id] = asyncio.ensure_future(answer_then_hang_up(channel, playback))
 
     def stasis_end(event: Any) -> None:
+        if is_snoop(event.channel):
+            return  # someone listening in (channel.audio()), not a caller
         channel = event.channel
         say(f"Channel {channel.name} just left our application")
         timer = timers.pop(channel.id, None)
