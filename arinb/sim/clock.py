@@ -22,11 +22,12 @@ The clock is not thread-safe: use it from the thread of the loop the engine runs
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import heapq
 import itertools
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
 __all__ = ["Clock", "ClockMode", "TimerHandle"]
@@ -111,6 +112,21 @@ class Clock:
         if t < self._floor:
             return self._floor
         return t
+
+    @contextlib.contextmanager
+    def frozen_at(self, when: float) -> Iterator[None]:
+        """Within the block, ``now()`` reads ``when`` (never earlier than time already shown).
+
+        For work that logically happened at ``when`` but runs a little later in wall time.
+        """
+        previous = self._frozen
+        self._frozen = max(when, self._floor)
+        try:
+            yield
+        finally:
+            self._frozen = previous
+            if when > self._floor:
+                self._floor = when
 
     # -- timers ----------------------------------------------------------------------------------------
     def call_at(self, when: float, callback: Callable[..., Any], *args: Any) -> TimerHandle:

@@ -50,8 +50,11 @@ ASTERISK_VERSION = "22.10.1"
 
 #: After Answer() on a channel that was not up, Asterisk waits up to 500 ms for media before going on.
 ANSWER_MEDIA_WAIT = 0.5
-#: Simulated delay of what happens "right after the reply" (see :meth:`SimEngine.soon`).
-REACTION = 0.0002
+#: Simulated delay of what happens "right after the reply" (see :meth:`SimEngine.soon`): none, the real
+#: server did it within the same millisecond, and a recording then starts exactly at the request's time.
+REACTION = 0.0
+#: With a running clock, work "right after the reply" waits this much wall time (the reply's write).
+AFTER_REPLY_WALL = 0.005
 #: Events a Local pair shows for a DTMF digit arrive this long after the digit's end.
 DTMF_LATENCY = 0.1
 #: POST /channels/create without an app: the channel is gone this long after.
@@ -197,7 +200,7 @@ class SimEngine:
         self.recordings = Recordings(self)
         self.faults = Faults(self)
         self._ops: dict[str, Handler] = {}
-        self._soon: deque[tuple[Callable[..., Any], tuple[Any, ...]]] = deque()
+        self._soon: deque[tuple[float, Callable[..., Any], tuple[Any, ...]]] = deque()
         self._register_ops()
 
     # ==================================================================================================
@@ -352,24 +355,28 @@ class SimEngine:
         """Run ``fn(*args)`` just after the current request has been answered.
 
         What Asterisk does on another thread (the other Local half reacting, the control thread picking a
-        play up) comes right after the reply. Pending work runs, in order, at whichever comes first: the
-        next request (before it is handled), a clock tick (:data:`REACTION` later: the next
-        :meth:`Clock.advance` of a manual clock), or a millisecond of wall time (the reply is on the wire).
+        play up) comes right after the reply, :data:`REACTION` later in simulated time. Pending work runs,
+        in order, at whichever comes first: the next request (before it is handled), or a clock tick with a
+        manual clock (:meth:`Clock.advance`), or, with a running clock, a few wall milliseconds later, when
+        the reply is surely on the wire (its events still carry the simulated time they belong to).
         """
-        self._soon.append((fn, args))
+        self._soon.append((self.clock.now() + REACTION, fn, args))
         if len(self._soon) > 1:
             return  # the triggers are already set for the earlier pending work
-        self.clock.call_later(REACTION, self._flush_soon)
+        if self.clock.is_manual:
+            self.clock.call_later(REACTION, self._flush_soon)
+            return
         try:
-            asyncio.get_running_loop().call_later(0.001, self._flush_soon)
+            asyncio.get_running_loop().call_later(AFTER_REPLY_WALL, self._flush_soon)
         except RuntimeError:
-            pass  # no loop (a synchronous test): the clock or the next request runs it
+            self.clock.call_later(REACTION, self._flush_soon)  # no loop here: a clock timer
 
     def _flush_soon(self) -> None:
         while self._soon:
-            fn, args = self._soon.popleft()
+            due, fn, args = self._soon.popleft()
             try:
-                fn(*args)
+                with self.clock.frozen_at(min(due, self.clock.now())):
+                    fn(*args)
             except Exception:  # one bad callback must not stop the simulated world
                 log.exception("simulator callback failed")
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import logging
-import math
 import wave
 from collections.abc import Callable
 from pathlib import Path
@@ -202,7 +201,7 @@ class Recordings:
             rec.paused_total += now - rec.paused_at
             rec.paused_at = None
         elapsed = max(0.0, now - rec.started - rec.paused_total)
-        frames = math.floor(elapsed / 0.02 + 1e-3)  # whole 20 ms frames reach the file (epoch floats: slack)
+        frames = round(elapsed / 0.02)  # whole 20 ms frames reach the file
         rec.state = state
         stored = rec.stored
         if stored is not None:
