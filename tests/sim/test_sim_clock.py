@@ -87,3 +87,15 @@ def test_real_clock_follows_wall_time() -> None:
     clock = Clock()
     assert clock.mode == "real"
     assert abs(clock.now() - time.time()) < 0.5
+
+
+def test_frozen_at_reads_a_given_time_but_never_goes_back() -> None:
+    clock = Clock.manual(start=50.0)
+    clock.advance(1.0)
+    with clock.frozen_at(50.5):
+        assert clock.now() == 50.5  # work that belongs to 50.5, run late
+    clock.call_later(0.0, lambda: None)
+    clock.advance(0.0)  # a timer ran at 51.0: the floor moves
+    with clock.frozen_at(50.7):
+        assert clock.now() == 51.0
+    assert clock.now() == 51.0
