@@ -46,6 +46,7 @@ class Divergence:
     step: int | None
     message: str
     details: tuple[str, ...] = ()
+    seq: int | None = None  # the replay observation it is about, if any
 
     def __str__(self) -> str:
         where = f"step #{self.step}" if self.step is not None else "replay"
@@ -84,8 +85,9 @@ class Report:
         ]
         if rec.aborted:
             lines.append(f"  replay stopped early: {rec.aborted}")
-        if first.step is not None:
-            lo, hi = max(0, first.step - context), min(len(trace.steps), first.step + 3)
+        where = first.step if first.step is not None else int(first.position)
+        if where >= 0:
+            lo, hi = max(0, where - context), min(len(trace.steps), where + 3)
             lines.append("  trace around it (expected):")
             for s in trace.steps[lo:hi]:
                 mark = ">>" if s.index == first.step else "  "
@@ -95,7 +97,8 @@ class Report:
         lines.append("  replay around it (arrival order, ids as trace placeholders):")
         for obs in self._replay_window(first, context):
             paired = f"= #{obs.paired}" if obs.paired is not None else "(unpaired)"
-            lines.append(f"      {obs.label(rec.ids)}  {paired}")
+            mark = ">>" if obs.seq == first.seq else "  "
+            lines.append(f"   {mark} {obs.label(rec.ids)}  {paired}")
         if len(self.divergences) > 1:
             lines.append("  further divergences:")
             for d in self.divergences[1:limit]:
@@ -110,9 +113,12 @@ class Report:
             return []
         centre = 0
         for k, o in enumerate(obs):
-            if o.paired is not None and first.step is not None and o.paired <= first.step:
+            if first.seq is not None:
+                if o.seq == first.seq:
+                    centre = k
+            elif o.paired is not None and first.step is not None and o.paired <= first.step:
                 centre = k
-        return obs[max(0, centre - context) : centre + context]
+        return obs[max(0, centre - context) : centre + context + 1]
 
 
 def compare(rec: Recording) -> Report:
@@ -291,6 +297,7 @@ def _unexpected(rec: Recording) -> Iterable[Divergence]:
             None,
             f"unexpected {obs.label(rec.ids)}",
             (f"after trace step #{int(last_paired)}" if last_paired >= 0 else "before any trace step",),
+            seq=obs.seq,
         )
 
 

@@ -265,6 +265,7 @@ async def test_an_extra_event_is_unexpected() -> None:
     kinds = [d.kind for d in report.divergences]
     assert kinds == ["unexpected"], report.format()
     assert "PlaybackFinished" in report.divergences[0].message
+    assert ">> @16.3905 EV PlaybackFinished" in report.format()  # the extra one, marked in the replay
 
 
 async def test_renamed_ids_are_learned_and_used() -> None:
