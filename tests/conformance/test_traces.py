@@ -42,6 +42,18 @@ async def test_simulator_conforms(name: str, conformance_run: Run) -> None:
     assert report.ok, report.format()
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["ws-and-auth-errors", "probe-play-hungup"])
+async def test_simulator_conforms_on_its_real_time_clock(name: str, conformance_run: Run) -> None:
+    # The wall-clock replay mode (the one a real Asterisk gets), end to end, on two short captures.
+    # A sped-up clock is not used for conformance: it multiplies real latencies past the 50 ms tolerance.
+    missing = _simulator_missing()
+    if missing:
+        pytest.fail(missing)
+    report = await conformance_run(load_trace(name), await simulator_target(manual=False, speed=1.0))
+    assert report.ok, report.format()
+
+
 @pytest.mark.real_asterisk
 @pytest.mark.slow
 @pytest.mark.parametrize("name", TRACES)
