@@ -1026,7 +1026,9 @@ class AppScenario(Scenario):
             return
         engine = media_log_engine(self.sim)
         if engine is not None:
-            start = _event_time(stasis_start)
+            # Event timestamps are rounded to the millisecond: start half of one earlier, so that a
+            # playback begun at the very instant of StasisStart (a manual clock) is heard whole.
+            start = _event_time(stasis_start) - 0.0005
             self._call_audio = CallAudio.from_media_log(title, engine, self.channel_id, start)
 
     def audio_source(self) -> AudioSource | None:

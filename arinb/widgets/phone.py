@@ -7,6 +7,7 @@ throttle while a call is up; nothing is written into an output area.
 >>> phone = arinb.widgets.phone.Phone(sim, caller="alice", extension="1000")   # doctest: +SKIP
 >>> phone                                   # the widget                        # doctest: +SKIP
 >>> phone.dial(); phone.press("1"); phone.hang_up()     # the same from code    # doctest: +SKIP
+>>> phone.heard()                           # what the caller heard: an AudioClip  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -14,12 +15,15 @@ from __future__ import annotations
 import html
 import inspect
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
 from arinb.errors import AriError, AriUsageError
 from arinb.loop import Call, EngineLoop
+
+if TYPE_CHECKING:
+    from arinb.audio import AudioClip
 
 __all__ = ["KEYS", "Phone"]
 
@@ -45,6 +49,8 @@ class Phone(w.VBox):
     ``caller`` and ``extension`` are text boxes (``caller_box``, ``extension_box``); ``call_button``,
     ``hangup_button`` and the keypad's ``keypad["5"]`` are buttons; ``state_html`` shows the channel and
     its state; ``log_html`` lists what happened. ``channel_id`` is the current call's channel.
+    ``listen_button`` puts what the caller has heard so far into ``listen_audio`` (a player), and
+    ``listen_clip`` (an :class:`~arinb.audio.AudioClip`); :meth:`heard` gives it from code.
     """
 
     def __init__(
@@ -53,6 +59,7 @@ class Phone(w.VBox):
         self.sim = sim
         self.poll = poll
         self.channel_id: str | None = None
+        self.call_started: float | None = None  # simulated time the current call was placed
         self.state = ""
         self.history: list[str] = []
         self._engine = EngineLoop.shared()
@@ -77,15 +84,24 @@ class Phone(w.VBox):
             rows.append(w.HBox(buttons))
         self.state_html = w.HTML()
         self.log_html = w.HTML()
+        self.listen_button = w.Button(description="Listen", icon="volume-up", tooltip="What I heard so far")
+        self.listen_button.add_class("arinb-phone-listen")
+        self.listen_html = w.HTML()
+        self.listen_audio = w.Audio(format="wav", autoplay=False, loop=False)
+        self.listen_audio.layout.display = "none"
+        self.listen_clip: Any = None
         self.call_button.on_click(lambda _b: self._act(self.dial))
         self.hangup_button.on_click(lambda _b: self._act(self.hang_up))
+        self.listen_button.on_click(lambda _b: self.listen())
         super().__init__(
             children=[
                 w.HTML("<b>☎ phone</b> <span style='color:#888'>(simulator caller)</span>"),
                 w.HBox([self.caller_box, self.extension_box]),
-                w.HBox([self.call_button, self.hangup_button]),
+                w.HBox([self.call_button, self.hangup_button, self.listen_button]),
                 self.state_html,
                 w.VBox(rows),
+                self.listen_html,
+                self.listen_audio,
                 self.log_html,
             ],
             layout=w.Layout(border="1px solid #ccc", padding="6px", width="max-content"),
@@ -114,7 +130,9 @@ class Phone(w.VBox):
         extension = self.extension_box.value.strip()
         if not extension:
             raise AriUsageError("dial an extension first")
+        started = _sim_now(self.sim)
         channel_id = await self.sim.call(extension, caller=caller)
+        self.call_started = started
         self.channel_id = str(channel_id)
         self.state = self._read_state() or "Ring"
         self._say(f"called {extension} as {caller}: channel {self.channel_id}")
@@ -134,6 +152,36 @@ class Phone(w.VBox):
             raise AriUsageError("no call to send DTMF on")
         await _maybe_await(self._sim_op("caller_dtmf", self.channel_id, digits))
         self._say(f"pressed {digits}")
+
+    def heard(self) -> AudioClip:
+        """What the caller has heard in the current (or last) call so far, from the simulator's media log.
+
+        >>> phone.heard().dominant_frequency(0.1, 1.4)     # ringing in France   # doctest: +SKIP
+        440.0
+        """
+        from arinb.scenarios.listen import CallAudio, media_log_engine
+
+        if self.channel_id is None or self.call_started is None:
+            raise AriUsageError("no call yet: dial first")
+        engine = media_log_engine(self.sim)
+        if engine is None:
+            raise AriUsageError("this simulator keeps no media log to listen to")
+        title = f"what {self.caller_box.value.strip() or 'the caller'} heard"
+        return CallAudio.from_media_log(title, engine, self.channel_id, self.call_started).clip()
+
+    def listen(self) -> None:
+        """Put what the caller heard so far into the player (the Listen button)."""
+        try:
+            clip = self.heard()
+        except AriError as exc:
+            self._say(f"{type(exc).__name__}: {exc}", error=True)
+            return
+        self.listen_clip = clip
+        self.listen_html.value = f"<span style='font-size:85%'>🔈 {clip.duration:.2f} s heard</span>"
+        if len(clip):
+            self.listen_audio.value = clip.to_wav_bytes()
+            self.listen_audio.layout.display = None
+        self._render()
 
     def _sim_op(self, name: str, *args: Any) -> Any:
         """The simulator engine's caller-side operation (``remote_hangup``, ``caller_dtmf``), on its loop."""
@@ -224,6 +272,7 @@ class Phone(w.VBox):
         in_call = self.channel_id is not None and self.state not in ("", "gone")
         self.call_button.disabled = in_call
         self.hangup_button.disabled = not in_call
+        self.listen_button.disabled = self.channel_id is None
         for b in self.keypad.values():
             b.disabled = not in_call
         if self.channel_id is None:
@@ -234,6 +283,16 @@ class Phone(w.VBox):
             f"channel <code>{html.escape(self.channel_id)}</code>: "
             f"<b class='arinb-phone-state' style='color:{color}'>{html.escape(self.state or '?')}</b>"
         )
+
+
+def _sim_now(sim: Any) -> float | None:
+    """The simulator clock's time (None if it has none: then the phone cannot listen)."""
+    clock = getattr(sim, "clock", None)
+    now = getattr(clock, "now", None)
+    try:
+        return float(now()) if callable(now) else None
+    except Exception:
+        return None
 
 
 async def _maybe_await(value: Any) -> Any:

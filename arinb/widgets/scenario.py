@@ -1,5 +1,6 @@
 """The scenario stepper: Step, Run and Reset buttons, the steps with the current one highlighted, the app's
-printed lines, the events so far, and the live timeline and swimlanes beneath.
+printed lines, the events so far, a player for what the caller heard so far, and the live timeline and
+swimlanes beneath.
 
 Every view update sets traits (``value``, ``children``, ``disabled``) from a throttled refresh (the shared
 :class:`~arinb.widgets.throttle.Throttle`); nothing writes into an output area from a task, so the widget
@@ -17,6 +18,7 @@ from typing import Any
 
 import ipywidgets as w
 
+from arinb.errors import AriUsageError
 from arinb.loop import Call
 from arinb.scenarios.base import Scenario, _lines_html, _rows_html
 from arinb.widgets.throttle import Throttle
@@ -38,6 +40,11 @@ class ScenarioWidget(w.VBox):
 
     ``step_button``, ``run_button`` and ``reset_button`` are plain ipywidgets buttons (``.click()`` works
     from Python); ``steps_html``, ``lines_html`` and ``events_html`` hold what is shown.
+
+    After each step, ``listen_audio`` (an ``ipywidgets.Audio``) plays what the caller heard so far, with
+    ``listen_html`` saying how long and after which step and ``listen_wave`` drawing it; ``listen_clip`` is
+    that :class:`~arinb.audio.AudioClip`. With ``record_audio=True`` (a real Asterisk) the recording
+    arrives when the call ends, and ``listen_html`` says so until then.
     """
 
     def __init__(self, scenario: Scenario, *, rate: float = 8.0, timeline: bool = True) -> None:
@@ -64,6 +71,14 @@ class ScenarioWidget(w.VBox):
         self.status = w.HTML()
         self.lines_html = w.HTML()
         self.events_html = w.HTML()
+        self.listen_html = w.HTML()
+        self.listen_audio = w.Audio(format="wav", autoplay=False, loop=False)
+        self.listen_wave = w.Image(format="svg+xml")
+        self.listen_clip: Any = None
+        self._listened: tuple[int, int] | None = None  # (results shown, id of the last one)
+        self.listen_box = w.VBox([self.listen_html, self.listen_audio, self.listen_wave])
+        self.listen_box.add_class("arinb-listen")
+        self.listen_box.layout.display = "none"
         self.timeline_box = w.VBox()
         self.step_button.on_click(lambda _b: self._start(self.scenario.next))
         self.run_button.on_click(lambda _b: self._start(self.scenario.run))
@@ -75,6 +90,7 @@ class ScenarioWidget(w.VBox):
                 w.HBox([self.step_button, self.run_button, self.reset_button, self.status]),
                 self.lines_html,
                 self.events_html,
+                self.listen_box,
                 self.timeline_box,
             ]
         )
@@ -161,7 +177,50 @@ class ScenarioWidget(w.VBox):
         self.events_html.value = _rows_html(events) if events else ""
         self._set_buttons(busy=sc.running is not None)
         self.status.value = self._status_text()
+        self._refresh_listen()
         self._attach_timeline()
+
+    def _refresh_listen(self) -> None:
+        """Put the call's audio up to the last step into the player (once per step result)."""
+        sc = self.scenario
+        last = sc.results[-1] if sc.results else None
+        key = (len(sc.results), id(last))
+        if key == self._listened:
+            return
+        self._listened = key
+        self.listen_clip = None
+        if last is None or last._audio is None:
+            self.listen_box.layout.display = "none"
+            self.listen_html.value = ""
+            return
+        self.listen_box.layout.display = None
+        after = f"after step {last.index + 1} <i>{html.escape(last.name)}</i>" if last.name else "whole call"
+        try:
+            clip = last.audio()
+        except AriUsageError:  # a snoop recording: it arrives when the call ends
+            self.listen_html.value = (
+                "<span style='color:#888'>🔈 The call is being recorded through a snoop channel: "
+                "listen here when it ends.</span>"
+            )
+            self.listen_audio.layout.display = self.listen_wave.layout.display = "none"
+            if sc.finished:
+                self._listened = None  # the recording comes with the call's end: ask at the next refresh
+            return
+        except Exception as exc:  # the audio must not break the stepper
+            why = f"{type(exc).__name__}: {exc}"
+            self.listen_html.value = f"<span style='color:#c62828'>🔈 {html.escape(why)}</span>"
+            self.listen_audio.layout.display = self.listen_wave.layout.display = "none"
+            return
+        self.listen_clip = clip
+        notes = "".join(f"<br><span style='color:#a15c00'>⚠ {html.escape(n)}</span>" for n in clip.notes)
+        self.listen_html.value = (
+            f"🔈 <b>What the caller heard so far</b> ({after}): {clip.duration:.2f} s{notes}"
+        )
+        shown = "none" if len(clip) == 0 else None
+        self.listen_audio.layout.display = self.listen_wave.layout.display = shown
+        if len(clip):
+            self.listen_audio.value = clip.to_wav_bytes()
+            self.listen_wave.value = bytes(clip.waveform(backend="svg", height=90))
 
     def _status_text(self) -> str:
         sc = self.scenario
