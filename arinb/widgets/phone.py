@@ -60,6 +60,7 @@ class Phone(w.VBox):
         self.poll = poll
         self.channel_id: str | None = None
         self.call_started: float | None = None  # simulated time the current call was placed
+        self.call_ended: float | None = None  # ...and when the phone saw it gone
         self.state = ""
         self.history: list[str] = []
         self._engine = EngineLoop.shared()
@@ -132,7 +133,7 @@ class Phone(w.VBox):
             raise AriUsageError("dial an extension first")
         started = _sim_now(self.sim)
         channel_id = await self.sim.call(extension, caller=caller)
-        self.call_started = started
+        self.call_started, self.call_ended = started, None
         self.channel_id = str(channel_id)
         self.state = self._read_state() or "Ring"
         self._say(f"called {extension} as {caller}: channel {self.channel_id}")
@@ -145,6 +146,7 @@ class Phone(w.VBox):
         await _maybe_await(self._sim_op("remote_hangup", self.channel_id))
         self._say("hung up")
         self.state = self._read_state() or "gone"
+        self._note_end()
         self._render()
 
     async def _press(self, digits: str) -> None:
@@ -167,7 +169,9 @@ class Phone(w.VBox):
         if engine is None:
             raise AriUsageError("this simulator keeps no media log to listen to")
         title = f"what {self.caller_box.value.strip() or 'the caller'} heard"
-        return CallAudio.from_media_log(title, engine, self.channel_id, self.call_started).clip()
+        audio = CallAudio.from_media_log(title, engine, self.channel_id, self.call_started)
+        audio.end = self.call_ended
+        return audio.clip()
 
     def listen(self) -> None:
         """Put what the caller heard so far into the player (the Listen button)."""
@@ -232,6 +236,11 @@ class Phone(w.VBox):
         except Exception:
             return ""
 
+    def _note_end(self) -> None:
+        # When the call ended, for heard(): the first time the phone sees it gone.
+        if self.state == "gone" and self.call_ended is None:
+            self.call_ended = _sim_now(self.sim)
+
     def _start_polling(self) -> None:
         with self._lock:
             if self._polling:
@@ -243,6 +252,7 @@ class Phone(w.VBox):
         state = self._read_state()
         if state:
             self.state = state
+        self._note_end()
         self._render()
         if self.state == "gone":
             with self._lock:
@@ -255,6 +265,7 @@ class Phone(w.VBox):
         state = self._read_state()
         if state:
             self.state = state
+        self._note_end()
         self._render()
 
     def _say(self, line: str, *, error: bool = False) -> None:

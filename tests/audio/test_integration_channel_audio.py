@@ -96,7 +96,7 @@ async def test_a_recording_stopped_by_name_ends_the_wait(call: tuple[Any, Any, A
 
 
 async def test_bad_arguments_and_a_gone_channel(call: tuple[Any, Any, Any]) -> None:
-    sim, session, channel = call
+    _sim, session, channel = call
     with pytest.raises(AriUsageError, match="positive"):
         channel.audio(0)
     with pytest.raises(AriUsageError, match="spy"):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scenarios"))
 
+import pytest
 from scenario_fakes import FakeSim
 
 import arinb.scenarios as scenarios
@@ -129,5 +130,64 @@ def test_with_the_simulator_the_live_timeline_appears_beneath() -> None:
         widget.wait_for_views()
         assert sc.session is not old and sc.index == 0
         assert widget.timeline_box.children[0].timeline is sc.session.timeline
+        sc.close()
+        widget.close()
+
+
+def test_without_call_audio_the_listen_player_stays_hidden() -> None:
+    widget, sc = make_widget()  # the fake simulator keeps no media log
+    widget.run_button.click()
+    settle(widget)
+    assert sc.finished and widget.listen_box.layout.display == "none" and widget.listen_clip is None
+
+
+def test_after_each_step_the_player_holds_the_call_so_far() -> None:
+    import arinb
+
+    with arinb.simulate(clock="manual") as sim:
+        sc = scenarios.tones(sim)
+        widget = ScenarioWidget(sc, rate=50, timeline=False)
+        assert widget.listen_box.layout.display == "none"
+        durations = []
+        for i, step in enumerate(sc.steps):
+            widget.step_button.click()
+            settle(widget)
+            clip = widget.listen_clip
+            assert clip is not None and widget.listen_box.layout.display is None
+            assert f"after step {i + 1} <i>{step.name}</i>" in widget.listen_html.value
+            if len(clip):
+                assert bytes(widget.listen_audio.value) == clip.to_wav_bytes()
+                assert bytes(widget.listen_wave.value).lstrip().startswith(b"<svg")
+            durations.append(round(clip.duration, 2))
+        assert durations == [0.0, 0.0, 8.0, 8.0, 9.0]
+        assert widget.listen_clip.dominant_frequency(0.1, 1.4) == pytest.approx(440, abs=0.5)
+        assert widget.listen_clip == sc.audio()
+        widget.reset_button.click()
+        settle(widget)
+        assert widget.listen_box.layout.display == "none" and widget.listen_clip is None
+        sc.close()
+        widget.close()
+
+
+def test_a_recorded_call_is_playable_when_it_ends() -> None:
+    import arinb
+
+    with arinb.simulate(clock="manual") as sim:
+        sc = scenarios.tones(sim, record_audio=True)
+        widget = ScenarioWidget(sc, rate=50, timeline=False)
+        for _ in range(4):
+            widget.step_button.click()
+            settle(widget)
+            assert widget.listen_clip is None and "being recorded" in widget.listen_html.value
+            assert widget.listen_audio.layout.display == "none"
+        widget.step_button.click()
+        settle(widget)
+        clip = widget.listen_clip
+        assert clip is not None and clip.duration == pytest.approx(9.0, abs=0.03)
+        assert (
+            bytes(widget.listen_audio.value) == clip.to_wav_bytes()
+            and widget.listen_audio.layout.display is None
+        )
+        assert clip.dominant_frequency(0.1, 1.4) == pytest.approx(440, abs=0.5)
         sc.close()
         widget.close()
