@@ -333,6 +333,39 @@ sc""",
     (
         "md",
         """\
+## Hear it
+
+`sc.audio()` is what the caller heard during the call, from its `StasisStart` to its end: the simulator
+keeps a log of the media each channel sends and renders it as 8 kHz audio (on a real Asterisk, build the
+scenario with `record_audio=True`: notebook 06). Press play: two rings of French ringing, then silence
+from the stop until the hangup.""",
+    ),
+    ("code", "clip = sc.audio()\nclip"),
+    ("code", "clip.waveform()"),
+    ("code", "clip.spectrogram()"),
+    (
+        "md",
+        """\
+The same in numbers: the tone's frequency, its cadence (on 1.5 s, off 3.5 s, as Asterisk's `fr` tone zone
+says), and the loudest sample after the stop (`PlaybackFinished`, in the events above).""",
+    ),
+    (
+        "code",
+        """\
+(first_on, first_off), *_ = clip.bursts()
+print(f"ringing tone: {clip.dominant_frequency(first_on + 0.05, first_off - 0.05):.1f} Hz")
+for on, off in clip.on_off_cadence():
+    print(f"  on {on:.3f} s" + (f", then off {off:.3f} s" if off is not None else ""))
+stop = next(row.t for row in sc.events if row.type == "PlaybackFinished")
+# (the tone generator lags the stop by one 20 ms frame)
+print(f"stopped {stop:.2f} s after the call; loudest sample after that: {clip.peak(stop + 0.03)}")
+print(f"the caller heard {clip.duration:.2f} s; each step's result has the call up to its end:")
+for result in sc.results:
+    print(f"  after {result.name!r}: {result.audio().duration:.2f} s")""",
+    ),
+    (
+        "md",
+        """\
 ## The docs' app and its arinb form
 
 The docs write the app as event handlers and timers. arinb keeps that style: `session.on(...)` handlers
@@ -344,10 +377,29 @@ The docs write the app as event handlers and timers. arinb keeps that style: `se
     (
         "md",
         """\
+## Hear the stop
+
+The docs stop the tone at 8 s, in one of the cadence's 3.5 s pauses, so the stop itself is silent. Stop it
+in the middle of a ring to *hear* it cut: here 5.75 s after the call came in, some 0.75 s into the second
+ring.""",
+    ),
+    (
+        "code",
+        """\
+cut = arinb.scenarios.tones(sim)
+cut.ring_for = 5.75
+cut_clip = (await cut.run()).audio()
+print("rings (start, end) in s:", [(round(a, 2), round(b, 2)) for a, b in cut_clip.bursts()])
+cut_clip""",
+    ),
+    (
+        "md",
+        """\
 ## With buttons
 
 The same scenario as a widget: **Step** runs one step (the current one is highlighted), **Run** the
-rest, **Reset** hangs up and starts over. The timeline under it fills as events arrive.""",
+rest, **Reset** hangs up and starts over. After each step a player holds what the caller heard so far;
+the timeline under it fills as events arrive.""",
     ),
     (
         "code",
@@ -584,7 +636,42 @@ The same app as a scenario: each step shows its events.""",
     ("code", "await sc.next()   # listen: 16.18 s of simulated time"),
     ("code", "await sc.next()   # hang up"),
     ("code", "sc.check()"),
-    ("md", "## With buttons"),
+    (
+        "md",
+        """\
+## Hear the monkeys
+
+What the caller heard, rendered from the simulator's media log: the sound file itself, as Asterisk plays
+it.""",
+    ),
+    ("code", "clip = sc.audio()\nclip"),
+    ("code", "clip.waveform()"),
+    (
+        "md",
+        """\
+`tt-monkeys.wav` holds 129440 samples (16.18 s at 8 kHz), yet a real Asterisk 22 sends 22 fewer: its wav
+reader stops 44 bytes (the header's size) before the end of the data. The caller heard exactly the file
+minus those samples, then silence until the hangup.""",
+    ),
+    (
+        "code",
+        """\
+import numpy as np
+from arinb.audio import WAV_READ_LOST_SAMPLES, find_sound, playable_samples
+
+path = find_sound("tt-monkeys")
+if path is None:
+    print("no tt-monkeys.wav installed (Debian: asterisk-core-sounds-en-wav): the clip is silent")
+else:
+    played = playable_samples(path)  # what Asterisk plays of the file
+    print(f"the file: {played.size + WAV_READ_LOST_SAMPLES} samples; Asterisk plays {played.size}")
+    first = int(np.flatnonzero(clip.samples)[0])
+    heard = clip.samples[first : first + played.size]
+    print(f"the sound starts {first / clip.rate:.3f} s into the call, lasts {heard.size / clip.rate:.5f} s")
+    print("the caller heard exactly the played samples:", np.array_equal(heard, played))
+    print("then silence until the hangup:", not clip.samples[first + played.size :].any())""",
+    ),
+    ("md", "## With buttons\n\nAfter each step, the player holds what the caller heard so far."),
     ("code", "stepper = arinb.scenarios.monkeys(sim)\nstepper.widget()"),
 ]
 
@@ -842,6 +929,56 @@ for make in (arinb.scenarios.tones, arinb.scenarios.answer, arinb.scenarios.monk
     print(results[sc.title].check)""",
     ),
     ("code", 'results["tones"].timeline.playbacks()'),
+    (
+        "md",
+        """\
+## Hear a channel through ARI
+
+A real Asterisk keeps no media log, but ARI can record what a channel sends to its caller:
+`channel.audio(seconds)` starts a **snoop** channel on the channel's outgoing audio (`spy=out`), records it,
+fetches the wav over ARI and deletes the recording and the snoop again. The snoop channel enters your
+application too (a `StasisStart` for `Snoop/...`): the docs' apps in `arinb.scenarios` skip it, and your
+handlers should as well.
+
+`sleep` says how long the seconds are: the wall clock on a real Asterisk, the simulator's clock here.""",
+    ),
+    (
+        "code",
+        """\
+session = await arinb.connect(URL, USER, PASSWORD, apps="probe-audio")
+entered = session.wait_for("StasisStart", timeout=10)
+# A Local channel straight into our application (no dialplan needed); we play to its ;1 half.
+await session.channels.originate(endpoint="Local/wait@default", app="probe-audio")
+channel = (await entered).channel
+started = session.wait_for("RecordingStarted", timeout=10)
+listening = channel.audio(6, sleep=arinb.scenarios.sleeper(sim))  # 6 s from now
+await started
+await channel.play("tone:ring;tonezone=fr")
+clip = await listening
+print(f"{clip.duration:.2f} s recorded: {clip.dominant_frequency(0.6, 1.4):.0f} Hz")
+print("on/off (s):", [(round(on, 2), off and round(off, 2)) for on, off in clip.on_off_cadence()])
+await channel.hangup()
+await session.close()
+clip""",
+    ),
+    (
+        "md",
+        """\
+A scenario built with `record_audio=True` records its call this way from `StasisStart` to the hangup, so
+that `result.audio()` works on a real Asterisk too (on the simulator it is only needed to try it out).""",
+    ),
+    (
+        "code",
+        """\
+sc = arinb.scenarios.monkeys(
+    URL, username=USER, password=PASSWORD, sim=sim, originate=True, record_audio=True
+)
+run = await sc.run()
+print(run.check)
+heard = run.audio()
+print(f"recorded {heard.duration:.2f} s through a snoop channel")
+heard""",
+    ),
     (
         "code",
         """\
