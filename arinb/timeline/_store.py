@@ -1,9 +1,16 @@
 """The append-only column store behind :class:`~arinb.timeline.Timeline` (the write side).
 
-Writes happen on one thread (the engine loop); reads happen on another (the kernel). There is no lock:
-every column is appended first and the row count ``n`` is bumped last, so a reader that snapshots ``n``
-and slices each column to it always sees whole rows. Appends to ``list``/``array.array`` are atomic under
-the GIL, and readers copy slices (never hold a buffer export, which would make the writer's append fail).
+Writes happen on one thread (the engine loop); reads happen on others (the kernel, a widget timer).
+``Timeline.add_event`` interns an event's strings to codes while the freshly parsed dict is still in the CPU
+cache, and queues the row (its codes packed into one ``struct`` record); :meth:`ColumnStore.append_batch`
+moves a batch of queued rows into the columns (numpy slices of the packed codes, timestamps parsed by numpy
+for the whole batch) when the queue is full or a reader asks. Per-row appends to fifteen columns cost more
+than four queue appends; a batch costs little per row.
+
+Publication: a batch's columns are all computed before the first one is appended, then every column is
+appended and the row count ``n`` is bumped last, so a reader that snapshots ``n`` and slices each column to
+it always sees whole rows. Appends to ``list``/``array.array`` are atomic under the GIL, and readers copy
+slices (never hold a buffer export, which would make the writer's append fail).
 
 Why codes: ids, states and types repeat a lot. Interning each string to a small int code on intake makes a
 row cost a few array appends, and lets the DataFrame build use ``Categorical.from_codes`` and ``take``
@@ -14,6 +21,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from array import array
+from collections.abc import Sequence
 from typing import Any, Final
 
 from arinb.models import parse_timestamp
@@ -45,28 +53,52 @@ STRING_COLUMNS: Final = (
 )
 
 
+class _Codes(dict[Any, int]):
+    """A vocabulary's string -> code map; a lookup of an unseen value gives it the next code.
+
+    ``codes[value]`` is the whole intern step on the hot path (one subscript, no branch in the caller);
+    ``codes.get(value)`` does not add. Non-string values (a number where a string was expected) are
+    kept as their text. An unhashable value raises ``TypeError`` (use :meth:`Vocab.add`).
+    """
+
+    __slots__ = ("strings",)
+
+    def __init__(self, strings: list[str | None]) -> None:
+        super().__init__({None: 0})
+        self.strings = strings
+
+    def __missing__(self, value: Any) -> int:
+        strings = self.strings
+        if type(value) is str:  # the common miss: a new id or name
+            code = len(strings)
+            strings.append(value)
+            self[value] = code
+            return code
+        text = value if isinstance(value, str) else str(value)
+        known = self.get(text)
+        if known is None:
+            known = len(strings)
+            strings.append(text)
+            self[text] = known
+        self[value] = known
+        return known
+
+
 class Vocab:
     """Strings to small int codes, append-only. Code 0 is "missing" (None)."""
 
     __slots__ = ("codes", "strings")
 
     def __init__(self) -> None:
-        self.codes: dict[Any, int] = {None: 0}
         self.strings: list[str | None] = [None]
+        self.codes: _Codes = _Codes(self.strings)
 
     def add(self, value: Any) -> int:
-        """The code of ``value`` (a new one if unseen). add_event inlines the lookup, calls this on a miss."""
-        code = self.codes.get(value)
-        if code is None:
-            # Non-string values (a number where a string was expected) are kept as their text.
-            text = value if isinstance(value, str) else str(value)
-            code = self.codes.get(text)
-            if code is None:
-                code = len(self.strings)
-                self.strings.append(text)
-                self.codes[text] = code
-            self.codes[value] = code
-        return code
+        """The code of ``value`` (a new one if unseen); an unhashable value is keyed by its text."""
+        try:
+            return self.codes[value]
+        except TypeError:
+            return self.codes[str(value)]
 
     def __len__(self) -> int:
         return len(self.strings)
@@ -95,7 +127,7 @@ class ColumnStore:
         # Rows of kind request / connection carry extra fields; events never touch these. Append-only,
         # in seq order (readers bisect it), published with the row.
         self.extra: list[tuple[int, dict[str, Any]]] = []
-        # Epoch of each "YYYY-MM-DDTHH:MM:SS" prefix seen (events share seconds; one entry per second).
+        # Epoch of each "YYYY-MM-DDTHH:MM:SS." prefix seen (events share seconds; one entry per second).
         self.ts_seconds: dict[str, float] = {}
 
     def parse_ts(self, text: Any) -> float:
@@ -110,9 +142,149 @@ class ColumnStore:
                 return _NAN
             if len(self.ts_seconds) > 100_000:  # a long run: keep the cache small
                 self.ts_seconds.clear()
-            self.ts_seconds[prefix] = epoch
+            self.ts_seconds[text[:20]] = epoch  # keyed with the "." so _stamps checks it for free
             return epoch + int(text[20:23]) / 1000.0
         try:
             return parse_timestamp(text)
         except ValueError:
             return _NAN
+
+    def append_batch(
+        self, received: array[float], codes: array[int], stamps: list[Any], raws: list[Any]
+    ) -> None:
+        """Append event rows queued by ``Timeline.add_event``, then publish them (``n`` last).
+
+        ``codes`` holds one code per :data:`STRING_COLUMNS` entry for each row, row after row; ``stamps``
+        the timestamp texts; ``raws`` the frame texts, or the event dict when there was none (serialised
+        when the DataFrame is built).
+        """
+        import numpy as np
+
+        count = len(raws)
+        if not count:
+            return
+        by_row = np.frombuffer(codes, dtype=np.int32).reshape(count, len(STRING_COLUMNS))
+        columns = [by_row[:, j].tobytes() for j in range(len(STRING_COLUMNS))]
+        seconds = self._stamps(stamps)
+        start = self.n
+        textless = (
+            [start + i for i, r in enumerate(raws) if type(r) is dict] if dict in set(map(type, raws)) else []
+        )
+
+        # Everything is computed: append (cannot fail half-way), then publish.
+        self.kind.frombytes(bytes(count))  # KIND_EVENT is 0
+        self.received_at.extend(received)
+        self.timestamp.extend(seconds)
+        for column, values in zip(self.codes.values(), columns, strict=True):
+            column.frombytes(values)
+        self.raw.extend(raws)
+        self.raw_dicts.extend(textless)
+        self.n = start + count
+
+    def odd_row(self, event: Any) -> tuple[tuple[int, ...], Any, dict[str, Any]]:
+        """Codes, timestamp and dict of an event the hot path choked on (a list where a string belongs...).
+
+        Missing or odd values give missing or text values, never an exception: a frame is always recorded.
+        """
+        if type(event) is not dict:
+            event = {}
+        get = event.get
+
+        def sub(name: str) -> dict[str, Any]:
+            value = get(name)
+            return value if type(value) is dict else {}
+
+        channel, playback, recording, bridge = (
+            sub("channel"),
+            sub("playback"),
+            sub("recording"),
+            sub("bridge"),
+        )
+        channel_id, bridge_id = channel.get("id"), bridge.get("id")
+        target = playback.get("target_uri")
+        if channel_id is None and type(target) is str:
+            if target.startswith("channel:"):
+                channel_id = target[8:]
+            elif bridge_id is None and target.startswith("bridge:"):
+                bridge_id = target[7:]
+        target = recording.get("target_uri")
+        if channel_id is None and type(target) is str and target.startswith("channel:"):
+            channel_id = target[8:]
+        values = {
+            "type": get("type"),
+            "application": get("application"),
+            "channel_id": channel_id,
+            "channel_name": channel.get("name"),
+            "channel_state": channel.get("state"),
+            "playback_id": playback.get("id"),
+            "playback_state": playback.get("state"),
+            "media_uri": playback.get("media_uri"),
+            "next_media_uri": playback.get("next_media_uri"),
+            "bridge_id": bridge_id,
+            "recording_name": recording.get("name"),
+        }
+        codes = tuple(self.vocabs[name].add(values[name]) for name in STRING_COLUMNS)
+        return codes, get("timestamp"), event
+
+    def _stamps(self, texts: Sequence[Any]) -> array[float]:
+        """Asterisk timestamps to epoch seconds (NaN if absent or invalid).
+
+        Vectorised: Python spends ~0.6 µs per text slicing and int()-ing; numpy reads the digits of the whole
+        batch at once. A text that is not exactly ``YYYY-MM-DDTHH:MM:SS.mmm+0000`` with valid fields (another
+        offset, garbage, None) goes through :meth:`parse_ts`, which decides as ``parse_timestamp`` does.
+        """
+        import numpy as np
+
+        # U29: a 29th character means "too long"; non-strings become their text and fail the checks below.
+        chars = np.array(texts, dtype="U29").view(np.uint32).reshape(len(texts), 29)
+        digits = chars.astype(np.int64) - 48
+        ok = (
+            (chars[:, 27] != 0) & (chars[:, 28] == 0) & np.all(chars[:, _SEPARATOR_AT] == _SEPARATORS, axis=1)
+        )
+        ok &= np.all((digits[:, _DIGIT_AT] >= 0) & (digits[:, _DIGIT_AT] <= 9), axis=1)
+
+        def number(first: int, width: int) -> np.ndarray:
+            value = digits[:, first]
+            for i in range(first + 1, first + width):
+                value = value * 10 + digits[:, i]
+            return value
+
+        year, month, day = number(0, 4), number(5, 2), number(8, 2)
+        hour, minute, second, milli = number(11, 2), number(14, 2), number(17, 2), number(20, 3)
+        leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+        month_ok = (month >= 1) & (month <= 12)
+        last_day = np.asarray(_MONTH_DAYS)[np.where(month_ok, month, 1)] + (leap & (month == 2))
+        ok &= (
+            month_ok
+            & (day >= 1)
+            & (day <= last_day)
+            & (year >= 1)
+            & (hour < 24)
+            & (minute < 60)
+            & (second < 60)
+        )
+        # Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
+        y = year - (month <= 2)
+        era = y // 400
+        yoe = y - era * 400
+        doy = (153 * (month + np.where(month > 2, -3, 9)) + 2) // 5 + day - 1
+        days = era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
+        whole = (days * 86400 + hour * 3600 + minute * 60 + second).astype(np.float64)
+        # Same arithmetic as parse_ts (whole seconds + ms / 1000.0): the same float, bit for bit.
+        out = np.where(ok, whole + milli / 1000.0, np.nan)
+        for i in np.flatnonzero(~ok).tolist():
+            out[i] = self.parse_ts(texts[i])
+        return array("d", out.tobytes())
+
+
+_SEPARATOR_AT: Final = [4, 7, 10, 13, 16, 19, 23, 24, 25, 26, 27]
+_SEPARATORS: Final = [ord(c) for c in "--T::.+0000"]
+_DIGIT_AT: Final = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22]
+_MONTH_DAYS: Final = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def as_float(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return _NAN

@@ -1,14 +1,19 @@
 """`Timeline`: every event, REST request and connection change of a session, in arrival order.
 
 The write side (``add_event``, ``add_request``, ``add_connection``) is called on the engine thread and is
-built for speed: a few dict lookups and array appends per event, no pandas. The read side (``df``, views,
+built for speed: ``add_event`` queues the row (one list append) and the columns are extracted a batch at a
+time, no pandas. Any read (``len``, ``df``, views, widget, save) flushes the queue first, under a lock, so a
+reader sees every event added before it and never a half-converted batch. The read side (``df``, views,
 persistence, compare, widget) runs on the kernel thread and builds pandas objects incrementally.
 """
 
 from __future__ import annotations
 
 import re
+import struct
+import threading
 import time
+from array import array
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -16,7 +21,14 @@ from typing import TYPE_CHECKING, Any, Final
 from arinb.credentials import strip_url_credentials
 from arinb.errors import AriUsageError
 from arinb.models import dumps, loads
-from arinb.timeline._store import HTTP_METHODS, KIND_CONNECTION, KIND_REQUEST, STRING_COLUMNS, ColumnStore
+from arinb.timeline._store import (
+    HTTP_METHODS,
+    KIND_CONNECTION,
+    KIND_REQUEST,
+    STRING_COLUMNS,
+    ColumnStore,
+    as_float,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -30,6 +42,7 @@ __all__ = ["CONNECTION_KINDS", "Timeline"]
 CONNECTION_KINDS: Final = ("connect", "loss", "reconnect", "replaced", "closed", "error")
 
 _NAN: Final = float("nan")
+_PACK_CODES: Final = struct.Struct(f"{len(STRING_COLUMNS)}i").pack  # one row of string codes
 
 # Object ids named by a REST path, for requests (so for_channel/for_playback include the REST calls).
 _PATH_IDS: Final = (
@@ -99,15 +112,38 @@ class Timeline:
     1
     """
 
+    #: Rows queued before they are turned into columns (a few hundred kB; bigger batches gain nothing).
+    PENDING_MAX: Final = 4096
+
     def __init__(self) -> None:
-        s = self._s = ColumnStore()
-        v, c = s.vocabs, s.codes
-        # Everything add_event touches, unpacked into locals in one go (attribute lookups cost there).
-        interned = (x for name in STRING_COLUMNS for x in (c[name], v[name].codes))
-        self._hot: tuple[Any, ...] = (s.kind, s.received_at, s.timestamp, s.ts_seconds, s.raw, *interned)
+        s = self._store = ColumnStore()
+        # add_event queues rows here (receive time, codes row after row, timestamp text, raw text: the raw
+        # list is appended last, so its length is the number of whole rows); _flush moves them into columns.
+        self._q_received: array[float] = array("d")
+        self._q_codes: array[int] = array("i")
+        self._q_stamps: list[Any] = []
+        self._q_raws: list[Any] = []
+        # What add_event touches, unpacked into locals in one go (attribute lookups cost there).
+        self._hot: tuple[Any, ...] = (
+            self._q_received,
+            self._q_codes.frombytes,
+            _PACK_CODES,
+            self._q_stamps,
+            self._q_raws,
+            *(s.vocabs[name].codes for name in STRING_COLUMNS),
+        )
+        # Serialises flushes and the rare direct appends (requests, connections). add_event never takes it.
+        self._flush_lock = threading.Lock()
         self._frame: Any = None  # arinb.timeline.frame.FrameCache, created on first read
         self._offset = 0  # rows read from a file (Timeline.read), before the store's rows
         self._display_widget: TimelineWidget | None = None  # the view _ipython_display_ shows
+
+    @property
+    def _s(self) -> ColumnStore:
+        """The column store, with every event added so far in it (readers such as the widget use this)."""
+        if self._q_raws:
+            self._flush()
+        return self._store
 
     # ------------------------------------------------------------------ write side (engine thread)
 
@@ -115,103 +151,94 @@ class Timeline:
         """Append one ARI event (the parsed WebSocket frame) received at ``received_at`` (epoch seconds).
 
         ``raw`` is the frame's text; without it the dict is kept and serialised when the DataFrame is built.
-        Hot path: called for every frame, so it only extracts a few fields and interns strings to codes.
+        Hot path: called for every frame, so it only interns the few fields it records to codes (a dict
+        subscript each: a new value gets its code inside the lookup) and queues the row; the columns are
+        filled a batch at a time, when :attr:`PENDING_MAX` rows wait or anything reads the timeline.
         """
-        (kinds, recv, stamps, seconds, raws, c_type, v_type, c_app, v_app, c_cid, v_cid, c_cname, v_cname,
-         c_cstate, v_cstate, c_pid, v_pid, c_pstate, v_pstate, c_media, v_media, c_next, v_next,
-         c_bridge, v_bridge, c_rec, v_rec) = self._hot  # fmt: skip
-        s = self._s
-        get = event.get
-
-        kinds.append(0)  # KIND_EVENT
-        recv.append(received_at)
-        ts = get("timestamp")
-        if type(ts) is str and len(ts) == 28:
-            epoch = seconds.get(ts[:19])
-            stamps.append(s.parse_ts(ts) if epoch is None else epoch + int(ts[20:23]) / 1000.0)
-        else:
-            stamps.append(s.parse_ts(ts))
-
-        # Each string column: code = vocab.get(value), or a new code on a miss (vocab.add).
-        value = get("type")
-        code = v_type.get(value)
-        c_type.append(self._intern("type", value) if code is None else code)
-        value = get("application")
-        code = v_app.get(value)
-        c_app.append(self._intern("application", value) if code is None else code)
-
-        channel = get("channel")
-        channel_id = None
-        if type(channel) is dict:
-            channel_id = channel.get("id")
-            value = channel.get("name")
-            code = v_cname.get(value)
-            c_cname.append(self._intern("channel_name", value) if code is None else code)
-            value = channel.get("state")
-            code = v_cstate.get(value)
-            c_cstate.append(self._intern("channel_state", value) if code is None else code)
-        else:
-            c_cname.append(0)
-            c_cstate.append(0)
-
-        bridge_id = get("bridge")
-        if bridge_id is not None:
-            bridge_id = bridge_id.get("id") if type(bridge_id) is dict else None
-
-        playback = get("playback")
-        if type(playback) is dict:
-            pget = playback.get
-            value = pget("id")
-            code = v_pid.get(value)
-            c_pid.append(self._intern("playback_id", value) if code is None else code)
-            value = pget("state")
-            code = v_pstate.get(value)
-            c_pstate.append(self._intern("playback_state", value) if code is None else code)
-            value = pget("media_uri")
-            code = v_media.get(value)
-            c_media.append(self._intern("media_uri", value) if code is None else code)
-            value = pget("next_media_uri")
-            code = v_next.get(value)
-            c_next.append(self._intern("next_media_uri", value) if code is None else code)
-            # A playback event names its channel (or bridge) only through target_uri.
-            target = pget("target_uri")
-            if channel_id is None and type(target) is str:
-                if target.startswith("channel:"):
+        (received, codes, pack, stamps, raws, v_type, v_app, v_cid, v_cname, v_cstate, v_pid, v_pstate,
+         v_media, v_next, v_bridge, v_rec) = self._hot  # fmt: skip
+        try:
+            get = event.get
+            channel = get("channel")
+            if type(channel) is dict:
+                cget = channel.get
+                channel_id = cget("id")
+                cname = v_cname[cget("name")]
+                cstate = v_cstate[cget("state")]
+            else:
+                channel_id = None
+                cname = cstate = 0
+            bridge_id = get("bridge")
+            if bridge_id is not None:
+                bridge_id = bridge_id.get("id") if type(bridge_id) is dict else None
+            playback = get("playback")
+            if type(playback) is dict:
+                pget = playback.get
+                pid = v_pid[pget("id")]
+                pstate = v_pstate[pget("state")]
+                media = v_media[pget("media_uri")]
+                next_media = v_next[pget("next_media_uri")]
+                if channel_id is None:
+                    # A playback event names its channel (or bridge) only through target_uri.
+                    target = pget("target_uri")
+                    if type(target) is str:
+                        if target.startswith("channel:"):
+                            channel_id = target[8:]
+                        elif bridge_id is None and target.startswith("bridge:"):
+                            bridge_id = target[7:]
+            else:
+                pid = pstate = media = next_media = 0
+            recording = get("recording")
+            if recording is None:
+                rec = 0
+            elif type(recording) is dict:
+                rec = v_rec[recording.get("name")]
+                target = recording.get("target_uri")
+                if channel_id is None and type(target) is str and target.startswith("channel:"):
                     channel_id = target[8:]
-                elif bridge_id is None and target.startswith("bridge:"):
-                    bridge_id = target[7:]
-        else:
-            c_pid.append(0)
-            c_pstate.append(0)
-            c_media.append(0)
-            c_next.append(0)
+            else:
+                rec = 0
+            # One packed row: array.extend(tuple) iterates generically, ~4x the cost of pack + frombytes.
+            row = pack(v_type[get("type")], v_app[get("application")], v_cid[channel_id], cname, cstate,
+                       pid, pstate, media, next_media, v_bridge[bridge_id], rec)  # fmt: skip
+            stamp = get("timestamp")
+        except (AttributeError, TypeError):  # not a dict, or an unhashable value where a string belongs
+            odd, stamp, event = self._store.odd_row(event)
+            row = pack(*odd)
+        # The one append that can fail goes first, so a failure leaves no partial row behind.
+        try:
+            received.append(received_at)
+        except TypeError:
+            received.append(as_float(received_at))
+        codes(row)
+        stamps.append(stamp)
+        raws.append(event if raw is None else raw)  # last: completes the row
+        if len(raws) >= self.PENDING_MAX:
+            self._flush()
 
-        recording = get("recording")
-        if type(recording) is dict:
-            value = recording.get("name")
-            code = v_rec.get(value)
-            c_rec.append(self._intern("recording_name", value) if code is None else code)
-            target = recording.get("target_uri")
-            if channel_id is None and type(target) is str and target.startswith("channel:"):
-                channel_id = target[8:]
-        else:
-            c_rec.append(0)
+    def _flush(self) -> None:
+        """Move the queued rows into the columns, in order (any thread).
 
-        code = v_cid.get(channel_id)
-        c_cid.append(self._intern("channel_id", channel_id) if code is None else code)
-        code = v_bridge.get(bridge_id)
-        c_bridge.append(self._intern("bridge_id", bridge_id) if code is None else code)
+        add_event appends without the lock, so this never swaps the queues (an append racing the swap
+        would land in the old one and be lost): it converts the first ``count`` rows and deletes exactly
+        those; rows queued meanwhile stay behind them.
+        """
+        with self._flush_lock:
+            self._flush_locked()
 
-        if raw is None:
-            s.raw_dicts.append(s.n)
-            raws.append(event)
-        else:
-            raws.append(raw)
-        # Last: publishes the row to readers.
-        s.n += 1
-
-    def _intern(self, column: str, value: Any) -> int:
-        return self._s.vocabs[column].add(value)
+    def _flush_locked(self) -> None:
+        raws = self._q_raws
+        count = len(raws)  # raws is appended last: every queue holds at least these rows
+        if not count:
+            return
+        width = len(STRING_COLUMNS)
+        self._store.append_batch(
+            self._q_received[:count], self._q_codes[: count * width], self._q_stamps[:count], raws[:count]
+        )
+        del self._q_received[:count]
+        del self._q_codes[: count * width]
+        del self._q_stamps[:count]
+        del raws[:count]
 
     def add_request(
         self,
@@ -239,7 +266,6 @@ class Timeline:
         if not isinstance(path, str):
             raise AriUsageError(f"add_request: path must be a string, not {path!r}")
         path = _scrub(path)
-        s = self._s
         ids: dict[str, str | None] = {name: None for name, _ in _PATH_IDS}
         for name, pattern in _PATH_IDS:
             match = pattern.search(path)
@@ -259,22 +285,17 @@ class Timeline:
         # Microseconds: finer is clock noise, and short decimals survive text formats exactly.
         elapsed_f = _NAN if elapsed is None else round(float(elapsed), 6)
         done_at = sent_at if elapsed is None else sent_at + elapsed_f
-        s.extra.append(
-            (
-                s.n,
-                {
-                    "method": method.upper(),
-                    "path": path,
-                    "query": _clean_query(query),
-                    "status": None if status is None else int(status),
-                    "sent_at": float(sent_at),
-                    "elapsed": elapsed_f,
-                    "reason": None if reason is None else _scrub(str(reason)),
-                    "error": None if error is None else _scrub(str(error)),
-                },
-            )
-        )
-        self._append_row(KIND_REQUEST, done_at, None, ids, raw)
+        fields = {
+            "method": method.upper(),
+            "path": path,
+            "query": _clean_query(query),
+            "status": None if status is None else int(status),
+            "sent_at": float(sent_at),
+            "elapsed": elapsed_f,
+            "reason": None if reason is None else _scrub(str(reason)),
+            "error": None if error is None else _scrub(str(error)),
+        }
+        self._append_row(KIND_REQUEST, done_at, None, ids, raw, fields)
 
     def add_connection(self, kind: str, at: float, detail: str = "") -> None:
         """Append a connection change: ``kind`` is one of connect, loss, reconnect, replaced, closed, error.
@@ -284,27 +305,37 @@ class Timeline:
         """
         if kind not in CONNECTION_KINDS:
             raise AriUsageError(f"connection kind must be one of {', '.join(CONNECTION_KINDS)}, not {kind!r}")
-        s = self._s
-        s.extra.append((s.n, {"detail": _scrub(str(detail)) if detail else ""}))
-        self._append_row(KIND_CONNECTION, at, kind, {}, None)
+        self._append_row(
+            KIND_CONNECTION, at, kind, {}, None, {"detail": _scrub(str(detail)) if detail else ""}
+        )
 
     def _append_row(
-        self, kind: int, at: float, type_: str | None, ids: Mapping[str, str | None], raw: Any
+        self,
+        kind: int,
+        at: float,
+        type_: str | None,
+        ids: Mapping[str, str | None],
+        raw: Any,
+        extra: dict[str, Any],
     ) -> None:
-        s = self._s
-        s.kind.append(kind)
-        s.received_at.append(float(at))
-        s.timestamp.append(_NAN)
-        for name, column in s.codes.items():
-            value = type_ if name == "type" else ids.get(name)
-            column.append(s.vocabs[name].add(value))
-        s.raw.append(raw)
-        s.n += 1
+        at = float(at)
+        with self._flush_lock:
+            # The events queued before this row go first (arrival order), then the row itself.
+            self._flush_locked()  # the events queued before this row go first
+            s = self._store
+            s.extra.append((s.n, extra))
+            s.kind.append(kind)
+            s.received_at.append(at)
+            s.timestamp.append(_NAN)
+            for name, column in s.codes.items():
+                column.append(s.vocabs[name].add(type_ if name == "type" else ids.get(name)))
+            s.raw.append(raw)
+            s.n += 1
 
     # ------------------------------------------------------------------ read side (kernel thread)
 
     def __len__(self) -> int:
-        return self._offset + self._s.n
+        return self._offset + self._s.n  # _s flushes: every event added so far counts
 
     def __repr__(self) -> str:
         return f"<Timeline {len(self)} rows>"
@@ -315,13 +346,15 @@ class Timeline:
 
         Built incrementally: a second access only converts the rows added since the first.
         """
+        if self._q_raws:
+            self._flush()
         return self._frames().frame()
 
     def _frames(self) -> Any:
         if self._frame is None:
             from arinb.timeline.frame import FrameCache
 
-            self._frame = FrameCache(self._s)
+            self._frame = FrameCache(self._store)
         return self._frame
 
     @staticmethod

@@ -189,3 +189,95 @@ def test_reader_sees_whole_rows_while_writer_appends() -> None:
     writer.join()
     assert len(tl.df) == total
     assert (tl.df["raw"].astype(int).to_numpy() == range(total)).all()
+
+
+def test_len_and_reads_count_queued_events() -> None:
+    # add_event queues rows; every read (len, df, the widget's store access) sees all of them, in order.
+    tl = Timeline()
+    for i in range(Timeline.PENDING_MAX + 10):
+        tl.add_event({"type": "X", "channel": {"id": f"c{i}"}}, float(i), raw=str(i))
+    assert len(tl) == Timeline.PENDING_MAX + 10
+    tl.add_event({"type": "Y"}, 1e6)
+    tl.add_connection("loss", at=1e6 + 1)
+    tl.add_event({"type": "Z"}, 1e6 + 2)
+    assert tl._s.n == len(tl) == Timeline.PENDING_MAX + 13
+    df = tl.df
+    assert list(df["type"].iloc[-3:]) == ["Y", "loss", "Z"]
+    assert (df["seq"].to_numpy() == range(len(df))).all()
+    assert df["channel_id"].iloc[Timeline.PENDING_MAX + 9] == f"c{Timeline.PENDING_MAX + 9}"
+
+
+def test_odd_rows_in_a_batch_do_not_disturb_their_neighbours() -> None:
+    tl = Timeline()
+    tl.add_event({"type": "A", "channel": {"id": "1", "name": ["not", "hashable"]}}, 1.0, raw="a")
+    tl.add_event(["not a dict"], 2.0, raw="b")  # type: ignore[arg-type]
+    tl.add_event({"type": "C", "playback": {"id": {"x": 1}, "target_uri": "bridge:b1"}}, "3", raw="c")  # type: ignore[arg-type]
+    tl.add_event({"type": "D", "channel": {"id": "4", "name": "PJSIP/d"}}, 4.0, raw="d")
+    df = tl.df
+    assert list(df["raw"]) == ["a", "b", "c", "d"]
+    assert df["channel_name"].iloc[0] == "['not', 'hashable']" and df["channel_id"].iloc[0] == "1"
+    assert pd.isna(df["type"].iloc[1])
+    assert df["playback_id"].iloc[2] == "{'x': 1}" and df["bridge_id"].iloc[2] == "b1"
+    assert df["received_at"].iloc[2] == pd.Timestamp(3.0, unit="s", tz="UTC")
+    assert (df["type"].iloc[3], df["channel_name"].iloc[3]) == ("D", "PJSIP/d")
+
+
+def test_readers_on_two_threads_never_lose_or_duplicate_queued_rows() -> None:
+    # A writer queues without the lock while two readers flush (len / df) concurrently.
+    tl = Timeline()
+    total = 3 * Timeline.PENDING_MAX + 123
+    done = threading.Event()
+    errors: list[BaseException] = []
+
+    def read(use_df: bool) -> None:
+        try:
+            seen = 0
+            while not done.is_set():
+                n = len(tl.df) if use_df else len(tl)
+                assert n >= seen
+                seen = n
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    readers = [threading.Thread(target=read, args=(flag,)) for flag in (True, False)]
+    for r in readers:
+        r.start()
+    for i in range(total):
+        tl.add_event({"type": "T", "timestamp": "2026-11-26T12:14:48.843+0000"}, float(i), raw=str(i))
+        if i % 1000 == 0:
+            tl.add_request("GET", f"/ari/channels/{i}", {}, 200, float(i), 0.001)
+    done.set()
+    for r in readers:
+        r.join()
+    assert not errors
+    df = tl.df
+    events = df[df["kind"] == "event"]
+    assert (events["raw"].astype(int).to_numpy() == range(total)).all()
+    assert df["received_at"].is_monotonic_increasing
+    assert len(df) == total + len(range(0, total, 1000))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2024-02-29T23:59:59.999+0000",  # leap day
+        "2026-02-29T00:00:00.000+0000",  # no such day
+        "2100-02-29T00:00:00.000+0000",  # not a leap year
+        "2000-02-29T12:00:00.500+0000",
+        "1970-01-01T00:00:00.000+0000",
+        "2026-13-01T00:00:00.000+0000",
+        "2026-11-26T24:00:00.000+0000",
+        "2026-11-26T12:14:48.8a3+0000",
+        "2026-11-26T12:14:48.843+00000",
+        "2026-11-26T13:14:48.844+0100",
+    ],
+)
+def test_batch_timestamps_decide_as_parse_timestamp(text: str) -> None:
+    tl = Timeline()
+    tl.add_event({"type": "X", "timestamp": text}, 1.0)
+    try:
+        want = pd.Timestamp(round(parse_timestamp(text) * 1000), unit="ms", tz="UTC")
+    except ValueError:
+        want = pd.NaT
+    got = tl.df["timestamp"].iloc[0]
+    assert (pd.isna(got) and pd.isna(want)) or got == want
