@@ -181,7 +181,7 @@ class Phone(w.VBox):
             self._say(f"{type(exc).__name__}: {exc}", error=True)
             return
         self.listen_clip = clip
-        self.listen_html.value = f"<span style='font-size:85%'>🔈 {clip.duration:.2f} s heard</span>"
+        self.listen_html.value = f"<span style='font-size:85%'>{clip.duration:.2f} s heard</span>"
         if len(clip):
             self.listen_audio.value = clip.to_wav_bytes()
             self.listen_audio.layout.display = None

@@ -69,6 +69,7 @@ class ScenarioWidget(w.VBox):
         self.run_button.add_class("arinb-run")
         self.reset_button.add_class("arinb-reset")
         self.status = w.HTML()
+        self.status.add_class("arinb-status")
         self.lines_html = w.HTML()
         self.events_html = w.HTML()
         self.listen_html = w.HTML()
@@ -199,7 +200,7 @@ class ScenarioWidget(w.VBox):
             clip = last.audio()
         except AriUsageError:  # a snoop recording: it arrives when the call ends
             self.listen_html.value = (
-                "<span style='color:#888'>🔈 The call is being recorded through a snoop channel: "
+                "<span style='color:#888'>The call is being recorded through a snoop channel: "
                 "listen here when it ends.</span>"
             )
             self.listen_audio.layout.display = self.listen_wave.layout.display = "none"
@@ -208,13 +209,13 @@ class ScenarioWidget(w.VBox):
             return
         except Exception as exc:  # the audio must not break the stepper
             why = f"{type(exc).__name__}: {exc}"
-            self.listen_html.value = f"<span style='color:#c62828'>🔈 {html.escape(why)}</span>"
+            self.listen_html.value = f"<span style='color:#c62828'>{html.escape(why)}</span>"
             self.listen_audio.layout.display = self.listen_wave.layout.display = "none"
             return
         self.listen_clip = clip
         notes = "".join(f"<br><span style='color:#a15c00'>⚠ {html.escape(n)}</span>" for n in clip.notes)
         self.listen_html.value = (
-            f"🔈 <b>What the caller heard so far</b> ({after}): {clip.duration:.2f} s{notes}"
+            f"<b>What the caller heard so far</b> ({after}): {clip.duration:.2f} s{notes}"
         )
         shown = "none" if len(clip) == 0 else None
         self.listen_audio.layout.display = self.listen_wave.layout.display = shown

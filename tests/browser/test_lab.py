@@ -204,9 +204,7 @@ def test_tones_notebook_steps_through_in_jupyterlab(lab: Lab) -> None:
             stepper = page.locator(".arinb-scenario:visible").last
             stepper.scroll_into_view_if_needed()
             step = stepper.locator("button.arinb-step:visible")
-            status = stepper.locator(".widget-html:visible").filter(
-                has_text=re.compile("step|finished|running")
-            )
+            status = stepper.locator(".arinb-status:visible")
             waited = []
             for _ in range(5):
                 step.wait_for(state="visible")
@@ -228,6 +226,22 @@ def test_tones_notebook_steps_through_in_jupyterlab(lab: Lab) -> None:
                 assert name in text, f"{name} missing from the timeline view:\n{text[:3000]}"
             assert re.search(r"ChannelStateChange[^\n]*Up", text), text[:3000]
             assert "as the docs say" in stepper.inner_text()
+            # After the last step the stepper's player holds the whole call (about 9 simulated seconds,
+            # more when the clicks came slowly), and the browser can decode it.
+            listen = stepper.locator(".arinb-listen:visible")
+            listen.wait_for(state="visible", timeout=30_000)
+            assert "What the caller heard so far" in listen.inner_text()
+            assert "hang up" in listen.inner_text()
+            player = listen.locator("audio")
+            page.wait_for_function("a => a.readyState >= 1 && a.duration > 0", arg=player.element_handle())
+            assert player.evaluate("a => a.duration") >= 9.0
+            # The notebook's own players (clip._repr_html_: an inline wav) decode too.
+            clips = notebook.locator(".jp-OutputArea-output .arinb-audio-clip audio")
+            assert clips.count() >= 2
+            first = clips.first
+            first.scroll_into_view_if_needed()
+            page.wait_for_function("a => a.readyState >= 1 && a.duration > 0", arg=first.element_handle())
+            assert first.evaluate("a => a.duration") >= 9.0
             stepper.scroll_into_view_if_needed()
             page.screenshot(path=str(ARTIFACTS / "tones.png"), full_page=False)
             page.wait_for_timeout(1500)  # let the live swimlanes draw
