@@ -219,6 +219,9 @@ def _remove(registry: dict[str, tuple[_Handler, ...]], etype: str, cb: Handler) 
     return True
 
 
+_Route = tuple[str, int, tuple[_Handler, ...], Callable[[Event], None] | None]
+
+
 class _Waiter:
     __slots__ = ("future", "obj", "predicate", "types")
 
@@ -399,6 +402,8 @@ class SessionCore:
         self._streams: tuple[weakref.ref[EventStream], ...] = ()
         self._streams_lock = threading.Lock()
         self._flags: dict[str, int] = dict(_TYPE_FLAGS)
+        # Per event type: (type name, flags, per-type handlers, special handling); see _route.
+        self._routes: dict[Any, _Route] = {}
         self._ended: deque[str] = deque()  # ids of channels that left Stasis, oldest first
         # (application, eventSource) pairs subscribed through session.applications: renewed on reconnect.
         self._subscriptions: set[tuple[str, str]] = set()
@@ -490,10 +495,11 @@ class SessionCore:
         """Take one parsed event: update objects, append the timeline row, run special handling,
         dispatch to handlers, waiters and streams. Returns the :class:`Event`."""
         get = event.get
-        etype: str = get("type")  # type: ignore[assignment]  # a non-str type misses _flags: _learn_type
-        flags = self._flags.get(etype)
-        if flags is None:
-            etype, flags = self._learn_type(etype)
+        etype: str = get("type")  # type: ignore[assignment]  # a non-str type misses _routes: _route
+        route = self._routes.get(etype)
+        if route is None:
+            route = self._route(etype)
+        etype, flags, handlers, special = route
 
         ch = pb = br = rec = None
         if flags & _CH:
@@ -542,20 +548,25 @@ class SessionCore:
         add_row = self._add_row
         if add_row is not None:
             add_row(event, received_at, raw)
-        if flags & _SPECIAL:
-            self._special[etype](ev)
+        if special is not None:
+            special(ev)
 
-        # Dispatch; explicit branches rather than a loop over the four objects (this runs per event).
-        handlers = self._handlers.get(etype)
+        # Dispatch; explicit branches rather than a loop over the four objects (this runs per event), and
+        # the per-object registries inlined (most events name a channel).
         if handlers:
             _run_handlers(handlers, ev)
-        if ch is not None and ch._handlers is not None:
-            _run_object_handlers(ch._handlers, etype, ev)
-        if pb is not None and pb._handlers is not None:
+        if ch is not None:
+            registry = ch._handlers
+            if registry:
+                if found := registry.get(etype):
+                    _run_handlers(found, ev)
+                if found := registry.get("*"):
+                    _run_handlers(found, ev)
+        if pb is not None and pb._handlers:
             _run_object_handlers(pb._handlers, etype, ev)
-        if br is not None and br._handlers is not None:
+        if br is not None and br._handlers:
             _run_object_handlers(br._handlers, etype, ev)
-        if rec is not None and rec._handlers is not None:
+        if rec is not None and rec._handlers:
             _run_object_handlers(rec._handlers, etype, ev)
         if self._wildcard:
             _run_handlers(self._wildcard, ev)
@@ -566,6 +577,22 @@ class SessionCore:
         if flags & _REPLACED:
             self._replaced(ev)
         return ev
+
+    def _route(self, etype: Any) -> _Route:
+        """What intake does for a type: its name, flags, per-type handlers and special handling (cached).
+
+        The cache is dropped whenever per-type handlers change (``on``/``off``), so a route is never stale
+        for longer than the event being dispatched while the registration happens.
+        """
+        # Taken before the handlers are read: if on() swaps in a new cache meanwhile, this route lands in
+        # the old one and the next event builds a fresh route.
+        routes = self._routes
+        text, flags = self._learn_type(etype)
+        special = self._special.get(text) if flags & _SPECIAL else None
+        route = (text, flags, self._handlers.get(text, ()), special)
+        if len(routes) < 1000:  # event types are few; a flood of odd ones must not grow this
+            routes[etype] = route
+        return route
 
     def _learn_type(self, etype: Any) -> tuple[str, int]:
         """Flags for a type not seen yet by this core: unknown types are looked at for every object."""
@@ -688,6 +715,7 @@ class SessionCore:
             self._wildcard = (*self._wildcard, h)
         else:
             _add(self._handlers, event_type, h)
+            self._routes = {}  # rebound, not cleared: a feed on the loop keeps a consistent dict
         return handler
 
     def off(self, event_type: str, handler: Handler, obj: Any = None) -> bool:
@@ -698,7 +726,9 @@ class SessionCore:
             before = self._wildcard
             self._wildcard = tuple(h for h in before if h.cb is not handler and h.cb != handler)
             return len(before) != len(self._wildcard)
-        return _remove(self._handlers, event_type, handler)
+        removed = _remove(self._handlers, event_type, handler)
+        self._routes = {}
+        return removed
 
     def _all_handlers(self) -> list[_Handler]:
         found = [h for hs in self._handlers.values() for h in hs]
