@@ -11,6 +11,7 @@ Asterisk. The same apps in the docs' handler style are :func:`channel_tones`, :f
 >>> result = await sc.run()                     # doctest: +SKIP   (the rest)
 >>> result.check                                # doctest: +SKIP
 <Check ok: StasisStart → PlaybackStarted → PlaybackFinished → ChannelStateChange → ...>
+>>> result.audio()                              # doctest: +SKIP   (what the caller heard: a player)
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ def tones(target: Any = None, **kwargs: Any) -> Tones:
     """The channel-tones app (extension 1000) as a scenario. ``target``: a Simulator, a URL or a session.
 
     Keyword arguments go to :class:`AppScenario` (``sim=``, ``session=``, ``username=``, ``password=``,
-    ``caller=``, ``echo=``).
+    ``caller=``, ``echo=``, ``originate=``, ``record_audio=``).
     """
     return Tones(target, **kwargs)
 

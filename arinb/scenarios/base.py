@@ -727,6 +727,15 @@ class AppScenario(Scenario):
     an already connected session (then pass ``sim=`` if it talks to a simulator). Without a session the
     scenario connects its own, subscribed to its app, and closes it on reset/close. ``originate=True``
     brings the call in as on a real Asterisk even on the simulator.
+
+    What the caller heard: :meth:`audio` (the call so far), ``step_result.audio()`` (up to that step's
+    end) and ``run_result.audio()`` (the whole call) give an :class:`arinb.audio.AudioClip`. On the
+    simulator it is rendered from its media log; ``record_audio=True`` records the call instead, through
+    a snoop channel from StasisStart to the hangup (``channel.audio()``), which is how it works on a real
+    Asterisk; that recording arrives when the call ends. The snoop channel's events are not the app's.
+
+    >>> sc = arinb.scenarios.tones("http://pbx:8088", password=..., record_audio=True)  # doctest: +SKIP
+    >>> clip = (await sc.run()).audio()                                               # doctest: +SKIP
     """
 
     app: ClassVar[str] = ""
