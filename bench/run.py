@@ -249,8 +249,13 @@ def run_client(argv: list[str]) -> dict[str, Any]:
     """Run one client process; its last stdout line is a JSON result, else the error is returned."""
     try:
         p = subprocess.run(argv, capture_output=True, text=True, timeout=CLIENT_TIMEOUT, cwd=REPO)
-    except subprocess.TimeoutExpired:
-        return {"error": f"timed out after {CLIENT_TIMEOUT:.0f} s"}
+    except subprocess.TimeoutExpired as e:
+        err = e.stderr.decode(errors="replace") if isinstance(e.stderr, bytes) else (e.stderr or "")
+        tail = [ln for ln in err.strip().splitlines() if ln.strip()]
+        return {
+            "error": f"timed out after {CLIENT_TIMEOUT:.0f} s"
+            + (f"; stderr: {tail[-1][-200:]}" if tail else "")
+        }
     except OSError as e:
         return {"error": str(e)}
     for line in reversed(p.stdout.strip().splitlines()):

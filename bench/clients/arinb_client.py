@@ -70,8 +70,12 @@ def intake(url: str, expect: int) -> dict[str, Any]:
     try:
         for t in TYPES:
             session.on(t, handler)
-        if not done.wait(600):
-            raise RuntimeError(f"marker not seen after {n} events")
+        # Well before bench/run.py's 300 s kill, so that a stall is reported with what did arrive.
+        if not done.wait(240):
+            raise RuntimeError(
+                f"marker not seen after {n} events dispatched, {session.events_received} received, "
+                f"{session.reconnects} reconnects"
+            )
         rows = _event_rows(session.timeline)
         in_timeline = len(rows)
         if expect and in_timeline != expect:
