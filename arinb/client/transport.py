@@ -18,7 +18,8 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit, urlunsplit
@@ -121,6 +122,21 @@ def encode_params(params: dict[str, Any] | None) -> dict[str, str]:
     if not params:
         return {}
     return {k: _param_value(v) for k, v in params.items() if v is not None}
+
+
+def _queued_reader(ws: Any) -> tuple[Any, Callable[[], Awaitable[Any]]] | None:
+    """aiohttp's queue of parsed frames and its ``read()``, when this aiohttp has the layout we know.
+
+    aiohttp 3.11-3.14 keep parsed messages in ``ws._reader`` (a ``WebSocketDataQueue``): ``_buffer`` is a
+    deque of ``(message, size)`` and ``read()`` pops one with the flow-control accounting that resumes a
+    paused socket. Any other layout gives None and the reader uses ``ws.receive()`` only.
+    """
+    reader = getattr(ws, "_reader", None)
+    buffer = getattr(reader, "_buffer", None)
+    read = getattr(reader, "read", None)
+    if not isinstance(buffer, deque) or not callable(read):
+        return None
+    return buffer, read
 
 
 class Transport:
@@ -310,15 +326,30 @@ class Transport:
                 self.on_gone(error)
 
     async def _pump(self, ws: aiohttp.ClientWebSocketResponse) -> str:
-        """Read frames until the socket ends; returns why it ended. The hot path."""
+        """Read frames until the socket ends; returns why it ended. The hot path.
+
+        Frames already queued by aiohttp's parser are taken straight from its queue (``_take_queued``):
+        ``ws.receive()`` costs ~0.4 µs per frame in bookkeeping a data frame does not need. Anything else
+        (ping, close, error, an empty queue, a closing socket) goes through the public ``receive()``.
+        """
         receive = ws.receive
+        queued = _queued_reader(ws)
+        direct = queued is not None
+        buffer, read_queued = queued if queued is not None else ((), receive)
         feed = self.core.feed_frame
         now = time.time
         text_type = aiohttp.WSMsgType.TEXT
         binary_type = aiohttp.WSMsgType.BINARY
         try:
             while True:
-                msg = await receive()
+                take = False
+                if direct and buffer:
+                    try:
+                        take = buffer[0][0].type is text_type and not ws.closed
+                    except (AttributeError, IndexError, TypeError):  # not the layout we know after all
+                        direct = False
+                # read_queued returns at once: the frame is already parsed and queued.
+                msg = await (read_queued() if take else receive())
                 received_at = now()
                 kind = msg.type
                 if kind is text_type or kind is binary_type:

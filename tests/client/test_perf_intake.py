@@ -52,7 +52,7 @@ def test_odd_types_are_routed_as_their_text_and_the_cache_stays_small() -> None:
     core = SessionCore(None)
     got: list[Any] = []
     core.on("5", lambda e: got.append(e.type))
-    core.feed({"type": 5}, None, 1.0)  # type: ignore[dict-item]
+    core.feed({"type": 5}, None, 1.0)
     for i in range(1500):
         core.feed({"type": f"Custom{i}"}, None, 1.0)
     assert got == ["5"]
