@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -275,6 +276,7 @@ def test_readers_on_two_threads_never_lose_or_duplicate_queued_rows() -> None:
 def test_batch_timestamps_decide_as_parse_timestamp(text: str) -> None:
     tl = Timeline()
     tl.add_event({"type": "X", "timestamp": text}, 1.0)
+    want: Any
     try:
         want = pd.Timestamp(round(parse_timestamp(text) * 1000), unit="ms", tz="UTC")
     except ValueError:
