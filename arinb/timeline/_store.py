@@ -19,10 +19,12 @@ instead of hashing a million Python strings.
 
 from __future__ import annotations
 
-import datetime as _dt
 from array import array
 from collections.abc import Sequence
 from typing import Any, Final
+
+# At import, not at the first flush: numpy's import (~0.1 s) would otherwise land in the middle of intake.
+import numpy as np
 
 from arinb.models import parse_timestamp
 
@@ -107,10 +109,6 @@ class Vocab:
 _NAN: Final = float("nan")
 
 
-def _epoch_prefix(prefix: str) -> float:
-    return _dt.datetime.fromisoformat(prefix + "+00:00").timestamp()
-
-
 class ColumnStore:
     """Append-only columns; ``n`` rows are complete. Not part of the public API: use ``Timeline``."""
 
@@ -127,23 +125,12 @@ class ColumnStore:
         # Rows of kind request / connection carry extra fields; events never touch these. Append-only,
         # in seq order (readers bisect it), published with the row.
         self.extra: list[tuple[int, dict[str, Any]]] = []
-        # Epoch of each "YYYY-MM-DDTHH:MM:SS." prefix seen (events share seconds; one entry per second).
-        self.ts_seconds: dict[str, float] = {}
 
-    def parse_ts(self, text: Any) -> float:
-        """Asterisk's ``%FT%T.%q%z`` to epoch seconds; NaN if absent or invalid. (Slow path of add_event.)"""
+    @staticmethod
+    def parse_ts(text: Any) -> float:
+        """Asterisk's ``%FT%T.%q%z`` (any offset) to epoch seconds; NaN if absent or invalid."""
         if type(text) is not str:
             return _NAN
-        if len(text) == 28 and text[19] == "." and text.endswith("+0000") and text[20:23].isdigit():
-            prefix = text[:19]
-            try:
-                epoch = _epoch_prefix(prefix)
-            except ValueError:
-                return _NAN
-            if len(self.ts_seconds) > 100_000:  # a long run: keep the cache small
-                self.ts_seconds.clear()
-            self.ts_seconds[text[:20]] = epoch  # keyed with the "." so _stamps checks it for free
-            return epoch + int(text[20:23]) / 1000.0
         try:
             return parse_timestamp(text)
         except ValueError:
@@ -158,8 +145,6 @@ class ColumnStore:
         the timestamp texts; ``raws`` the frame texts, or the event dict when there was none (serialised
         when the DataFrame is built).
         """
-        import numpy as np
-
         count = len(raws)
         if not count:
             return
@@ -233,8 +218,6 @@ class ColumnStore:
         batch at once. A text that is not exactly ``YYYY-MM-DDTHH:MM:SS.mmm+0000`` with valid fields (another
         offset, garbage, None) goes through :meth:`parse_ts`, which decides as ``parse_timestamp`` does.
         """
-        import numpy as np
-
         # U29: a 29th character means "too long"; non-strings become their text and fail the checks below.
         chars = np.array(texts, dtype="U29").view(np.uint32).reshape(len(texts), 29)
         digits = chars.astype(np.int64) - 48
