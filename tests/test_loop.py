@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 import threading
 import time
@@ -101,3 +102,37 @@ async def test_repr_shows_outcome(engine: EngineLoop) -> None:
 def test_shared_is_a_singleton() -> None:
     assert EngineLoop.shared("arinb-test-shared") is EngineLoop.shared("arinb-test-shared")
     EngineLoop.shared("arinb-test-shared").stop()
+
+
+def test_calls_made_on_the_engine_loop_are_plain_tasks(engine: EngineLoop) -> None:
+    # A handler on the engine loop awaits its REST call as a task of that loop: no hop through another thread.
+    async def handler() -> tuple[int, bool, str]:
+        call = engine.call(_value(9, 0.01), label="inner")
+        value = await call
+        failing = engine.call(_fail(), label="bad")
+        try:
+            await failing
+        except AriNotFound as e:
+            message = e.message
+        return value, call._task is not None, message
+
+    assert engine.submit(handler()).result(5) == (9, True, "Channel not found")
+
+
+def test_task_calls_are_visible_from_other_threads(engine: EngineLoop) -> None:
+    async def make() -> Call[int]:
+        return engine.call(_value(4, 0.05), label="x")
+
+    call = engine.submit(make()).result(5)
+    assert call.result(timeout=5) == 4
+    assert repr(call) == "<Call x: 4>"
+
+
+def test_cancel_a_task_call_from_another_thread(engine: EngineLoop) -> None:
+    async def make() -> Call[int]:
+        return engine.call(_value(4, 5.0), label="slow")
+
+    call = engine.submit(make()).result(5)
+    call.cancel()
+    with pytest.raises(concurrent.futures.CancelledError):
+        call.result(timeout=5)
