@@ -71,6 +71,7 @@ def main() -> None:
         feed = core.feed_frame
         for f in frames:
             feed(f, now)
+        len(core.timeline)  # flush the last queued rows inside the timing
 
     def full() -> None:
         core = SessionCore(timeline=Timeline())
@@ -89,6 +90,7 @@ def main() -> None:
         feed = core.feed_frame
         for f in frames:
             feed(f, now)
+        len(core.timeline)  # flush the last queued rows inside the timing
         assert count[0] == n, count
 
     def full_no_gc() -> None:
