@@ -15,6 +15,7 @@ Nothing here ever puts the password in a message: URLs shown are stripped of cre
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import random
 import time
@@ -200,7 +201,11 @@ class Transport:
             self.http = None
             raise
         self.core.record_connection("connect", self._display_ws())
-        self._reader = asyncio.get_running_loop().create_task(self._read_loop(ws), name="arinb-events-reader")
+        # An empty context: the reader (and every handler it runs) must not inherit the context of the
+        # notebook cell that connected, or ipykernel would route a handler's print() to that old cell.
+        self._reader = asyncio.get_running_loop().create_task(
+            self._read_loop(ws), name="arinb-events-reader", context=contextvars.Context()
+        )
 
     async def close(self) -> None:
         """Close the WebSocket and the HTTP session; the reader task ends; nothing is left running."""
