@@ -48,6 +48,7 @@ async def test_scenario_timeline_views_match_the_real_trace(sim: arinb.Simulator
     assert list(o["states"]) == list(r["states"])
     assert o["final_state"] == r["final_state"]
     for state, seconds in r["seconds_in_state"].items():
-        assert abs(o["seconds_in_state"][state] - seconds) <= TOLERANCE, (state, o["seconds_in_state"], seconds)
+        ours_s = o["seconds_in_state"][state]
+        assert abs(ours_s - seconds) <= TOLERANCE, (state, ours_s, seconds)
     assert abs(o["seconds_in_stasis"] - r["seconds_in_stasis"]) <= TOLERANCE
     await sc.close()
