@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 __all__ = ["TimelineWidget", "render_rows"]
 
 REQUESTS: Final = "\x00requests"  # the type-filter value that selects REST calls
+#: the filters' "all" choice. Not None: ipywidgets 8 shows a None value as an empty selection.
+ALL: Final = ""
 _SCAN_CHUNK: Final = 4096
 _MAX_CHANNELS: Final = 100  # channels offered in the filter (the most recent ones)
 _HEAD: Final = ("#", "time (UTC)", "kind", "what", "channel", "state", "playback / media", "lag ms")
@@ -62,7 +64,7 @@ def render_rows(rows: list[tuple[str, ...]]) -> str:
 class TimelineWidget(w.VBox):
     """A live view of a :class:`~arinb.timeline.Timeline`.
 
-    Children, all plain ipywidgets: ``type_filter`` and ``channel_filter`` (Dropdowns; ``None`` = all),
+    Children, all plain ipywidgets: ``type_filter`` and ``channel_filter`` (Dropdowns; ``ALL`` = all),
     ``pause_button`` (ToggleButton), ``counts_html``, ``table_html`` (latest rows, newest first) and
     ``status_html``. Set a filter's ``value`` or the button's ``value`` from Python and call
     :meth:`refresh` to see the result at once; otherwise the throttle picks it up within ``1/rate`` s.
@@ -74,11 +76,9 @@ class TimelineWidget(w.VBox):
         self.counts_html = w.HTML()
         self.table_html = w.HTML()
         self.status_html = w.HTML()
-        self.type_filter = w.Dropdown(
-            options=[("all types", None)], value=None, layout=w.Layout(width="16em")
-        )
+        self.type_filter = w.Dropdown(options=[("all types", ALL)], value=ALL, layout=w.Layout(width="16em"))
         self.channel_filter = w.Dropdown(
-            options=[("all channels", None)], value=None, layout=w.Layout(width="22em")
+            options=[("all channels", ALL)], value=ALL, layout=w.Layout(width="22em")
         )
         self.pause_button = w.ToggleButton(
             value=False, description="Pause", icon="pause", tooltip="Freeze the view"
@@ -254,11 +254,11 @@ class TimelineWidget(w.VBox):
         wanted_type = self.type_filter.value
         if wanted_type == REQUESTS:
             mask = np.frombuffer(store.kind[start:stop], dtype=np.int8) == KIND_REQUEST
-        elif wanted_type is not None:
+        elif wanted_type != ALL:
             code = store.vocabs["type"].codes.get(wanted_type, -1)
             mask = np.frombuffer(store.codes["type"][start:stop], dtype=np.int32) == code
         wanted_channel = self.channel_filter.value
-        if wanted_channel is not None:
+        if wanted_channel != ALL:
             code = store.vocabs["channel_id"].codes.get(wanted_channel, -1)
             on_channel = np.frombuffer(store.codes["channel_id"][start:stop], dtype=np.int32) == code
             mask = on_channel if mask is None else mask & on_channel
@@ -282,7 +282,7 @@ class TimelineWidget(w.VBox):
         return out
 
     def _unfiltered(self) -> bool:
-        return self.type_filter.value is None and self.channel_filter.value is None
+        return self.type_filter.value == ALL and self.channel_filter.value == ALL
 
     def _store_row(self, i: int) -> tuple[str, ...]:
         store = self.timeline._s
@@ -334,9 +334,9 @@ class TimelineWidget(w.VBox):
         wanted_type, wanted_channel = self.type_filter.value, self.channel_filter.value
         if wanted_type == REQUESTS:
             base = base[base["kind"] == "request"]
-        elif wanted_type is not None:
+        elif wanted_type != ALL:
             base = base[(base["type"] == wanted_type).fillna(False)]
-        if wanted_channel is not None:
+        if wanted_channel != ALL:
             base = base[(base["channel_id"] == wanted_channel).fillna(False)]
         return list(_frame_rows(base.iloc[::-1].head(limit)))
 
@@ -347,7 +347,7 @@ class TimelineWidget(w.VBox):
         types = sorted(
             {t for t in store.vocabs["type"].strings if t is not None} | set(self._base_type_counts)
         )
-        type_options = [("all types", None), ("REST requests", REQUESTS)] + [(t, t) for t in types]
+        type_options = [("all types", ALL), ("REST requests", REQUESTS)] + [(t, t) for t in types]
         if [o[1] for o in self.type_filter.options] != [o[1] for o in type_options]:
             value = self.type_filter.value
             with self.type_filter.hold_trait_notifications():
@@ -356,10 +356,10 @@ class TimelineWidget(w.VBox):
         ids = [c for c in store.vocabs["channel_id"].strings[-_MAX_CHANNELS:] if c is not None]
         base_ids = [c for c in self._labels if c not in store.vocabs["channel_id"].codes]
         ids = (base_ids + ids)[-_MAX_CHANNELS:]
-        options = [("all channels", None)] + [(self._labels.get(c, c), c) for c in ids]
+        options = [("all channels", ALL)] + [(self._labels.get(c, c), c) for c in ids]
         if self.channel_filter.options != tuple(options):
             value = self.channel_filter.value
-            if value is not None and value not in ids:
+            if value != ALL and value not in ids:
                 options.append((self._labels.get(value, value), value))
             with self.channel_filter.hold_trait_notifications():
                 self.channel_filter.options = options

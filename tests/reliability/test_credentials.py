@@ -86,9 +86,19 @@ async def test_no_output_surface_shows_the_password(
         try:
             import ipywidgets
 
-            tl.widget()
-            state = ipywidgets.Widget.get_manager_state()
-            surfaces["widget state"] = repr(state)
+            view = tl.widget()
+            # The state of this widget and every widget under it, as the front end would receive it
+            # (not the process-wide manager state: other tests leave closed widgets behind).
+            stack, states, seen = [view], [], set()
+            while stack:
+                widget = stack.pop()
+                if id(widget) in seen:
+                    continue
+                seen.add(id(widget))
+                states.append(widget.get_state())
+                stack.extend(v for v in vars(widget).values() if isinstance(v, ipywidgets.Widget))
+                stack.extend(getattr(widget, "children", ()))
+            surfaces["widget state"] = repr(states)
         except ImportError:
             pass
     finally:

@@ -12,7 +12,7 @@ import pytest
 from arinb.errors import AriUsageError
 from arinb.timeline import Timeline
 from arinb.widgets.throttle import Throttle
-from arinb.widgets.timeline import REQUESTS, TimelineWidget
+from arinb.widgets.timeline import ALL, REQUESTS, TimelineWidget
 
 TRACES = Path(__file__).resolve().parents[2] / ".." / "shared" / "ari" / "traces"
 
@@ -71,7 +71,7 @@ def test_initial_state(tones: Timeline, make_widget) -> None:
     assert "<b>requests</b> 5" in wd.counts_html.value
     assert "13 rows" in wd.status_html.value
     values = [value for _, value in wd.type_filter.options]
-    assert values[:2] == [None, REQUESTS] and "PlaybackStarted" in values
+    assert values[:2] == [ALL, REQUESTS] and "PlaybackStarted" in values
     assert wd.channel_filter.options[1] == ("Local/1000@default-00000022;2 (1795695288.69)", "1795695288.69")
 
 
@@ -84,12 +84,12 @@ def test_filters(tones: Timeline, make_widget) -> None:
     wd.type_filter.value = REQUESTS
     wd.refresh()
     assert [row[0] for row in wd.shown] == ["request"] * 5
-    wd.type_filter.value = None
+    wd.type_filter.value = ALL
     wd.channel_filter.value = "1795695288.69"
     wd.refresh()
     assert len(wd.shown) == 9  # six events, play/answer/hangup requests; not the originate
     assert all(row[5] in ("Local/1000@default-00000022;2", "1795695288.69") for row in wd.shown)
-    wd.channel_filter.value = None
+    wd.channel_filter.value = ALL
     wd.refresh()
     assert len(wd.shown) == 13
 
