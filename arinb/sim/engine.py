@@ -59,6 +59,8 @@ AFTER_REPLY_WALL = 0.005
 DTMF_LATENCY = 0.1
 #: POST /channels/create without an app: the channel is gone this long after.
 ORPHAN_LIFETIME = 0.3
+#: Simulated seconds a simulated phone (``PJSIP/<name>``) rings before it answers an originate.
+PHONE_ANSWER_AFTER = 2.0
 
 _HANGUP_REASONS = {
     "normal": 16,
@@ -191,6 +193,7 @@ class SimEngine:
         self.global_vars: dict[str, str] = {}
         self.device_states: dict[str, str] = {}
         self.endpoints: dict[str, dict[str, Any]] = {}
+        self._phones: dict[str, float | None] = {}  # phone name -> seconds before it answers (None: never)
         self._media_logs: dict[str, list[MediaSegment]] = {}
         self._uid_seq = 0
         self._unreal_seq = 0
@@ -518,6 +521,9 @@ class SimEngine:
         extension = req.get("extension")
         if not app and not extension:
             return error(400, "Application or extension must be specified")
+        phone = _parse_phone(endpoint)
+        if phone is not None:
+            return self._originate_phone(req, phone, channel_id or req.get("channelId"))
         pair = self._new_local_pair(endpoint, channel_id or req.get("channelId"), req.get("otherChannelId"))
         if isinstance(pair, Reply):
             return pair
@@ -547,6 +553,94 @@ class SimEngine:
         timeout = req.int("timeout", 30)
         self.soon(self._start_outgoing, one, two, bool(caller), timeout)
         return Reply(200, one.to_json())
+
+    # -- simulated phones ---------------------------------------------------------------------------
+    def set_phone(self, name: str, *, answer_after: float | None = PHONE_ANSWER_AFTER) -> None:
+        """How the simulated phone ``PJSIP/<name>`` answers a call arinb originates to it.
+
+        ``answer_after``: simulated seconds of ringing before it picks up; None: it never answers (the
+        originate's ``timeout`` then ends the call with Dial NOANSWER).
+        """
+        self._phones[name] = answer_after
+
+    def _originate_phone(self, req: Request, resource: str, channel_id: str | None) -> Reply:
+        """Originate to a simulated phone: one outgoing ``PJSIP/<name>-N`` channel that rings, then answers.
+
+        No capture shows a SIP originate (the ground-truth Asterisk had no SIP stack); this follows what
+        Asterisk does for any dialed channel: Down, Dial "", Ringing (Dial RINGING), then on answer Up,
+        Dial ANSWER and StasisStart (``app=``) or the dialplan (``extension=``).
+        """
+        if channel_id and channel_id in self.channels:
+            return error(409, "Channel with given unique ID already exists")
+        app = req.get("app")
+        context = req.get("context") or "default"
+        extension = req.get("extension") or "s"
+        n = self._next_tech("PJSIP")
+        ch = self._new_channel(
+            f"PJSIP/{resource}-{n:08x}",
+            "Down",
+            "pjsip",
+            channel_id=channel_id,
+            context=context,
+            exten=extension,
+        )
+        ch.protocol_id = f"{ch.id}@arinb-sim"
+        ch.dialstring = resource
+        caller = _parse_callerid(req.get("callerId") or "")
+        if caller:
+            ch.caller_name, ch.caller_number = caller
+            ch.connected_name, ch.connected_number = caller
+        for var, value in req.variables().items():
+            ch.vars[var] = value
+        endpoint = self.endpoints.setdefault(
+            f"PJSIP/{resource}",
+            {"technology": "PJSIP", "resource": resource, "state": "online", "channel_ids": []},
+        )
+        endpoint["channel_ids"].append(ch.id)
+        ch.app_name, ch.app_data = "AppDial2", "(Outgoing Line)"
+        if app:
+            ch.outgoing = "app"
+            args = req.get("appArgs")
+            ch.target_app = (app, args.split(",") if args else [])
+        else:
+            ch.outgoing = "exten"
+            priority = req.int("priority", 1) or 1
+            label = req.get("label")
+            if label:
+                priority = self.dialplan.find_label(context, extension, label) or priority
+            ch.target = (context, extension, priority)
+        self._emit_channel("ChannelCreated", ch)
+        self.soon(self._phone_rings, ch, req.int("timeout", 30))
+        return Reply(200, ch.to_json())
+
+    def _phone_rings(self, ch: Channel, timeout: int) -> None:
+        if ch.hungup:
+            return
+        if ch.outgoing == "app" and ch.target_app is not None:
+            self.bus.subscribe_channel(ch.target_app[0], ch.id)  # originate with app=: the channel's life
+        self._emit_dial(ch, "")
+        ch.state = "Ringing"
+        self._emit_channel("ChannelStateChange", ch)
+        self._emit_dial(ch, "RINGING")
+        if timeout > 0:
+            self._later(ch, float(timeout), self._originate_timeout, ch)
+        answer_after = self._phones.get(ch.dialstring, PHONE_ANSWER_AFTER)
+        if answer_after is not None:
+            self._later(ch, answer_after, self._phone_answers, ch)
+
+    def _phone_answers(self, ch: Channel) -> None:
+        if ch.hungup or ch.state == "Up":
+            return
+        ch.state = "Up"
+        self._emit_channel("ChannelStateChange", ch)
+        self._emit_dial(ch, "ANSWER")
+        if ch.outgoing == "app" and ch.target_app is not None:
+            app, args = ch.target_app
+            ch.app_name, ch.app_data = "Stasis", ",".join([app, *args])
+            if not self._enter_stasis(ch, app, args):
+                self._hangup(ch, cause=16, soft=None, quiet=True)
+        elif ch.target is not None:
+            self._pbx_start(ch, *ch.target)
 
     def _start_outgoing(self, one: Channel, two: Channel, caller_events: bool, timeout: int) -> None:
         if one.hungup:
@@ -1472,6 +1566,14 @@ class SimEngine:
         fields["userevent"] = req.variables()
         self.bus.emit("ChannelUserevent", fields, only_app=app)
         return Reply(204)
+
+
+def _parse_phone(endpoint: str) -> str | None:
+    """``PJSIP/alice`` -> ``alice`` (a simulated phone), else None."""
+    tech, _, resource = endpoint.partition("/")
+    if tech.upper() != "PJSIP" or not resource or "/" in resource or "@" in resource:
+        return None
+    return resource
 
 
 def _parse_callerid(text: str) -> tuple[str, str] | None:
