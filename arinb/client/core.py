@@ -181,16 +181,15 @@ class _Handler:
 
 def _run_handlers(handlers: tuple[_Handler, ...], ev: Event) -> None:
     for h in handlers:
-        if h.is_async:
-            h.push(h.cb(ev), ev.type)
-            continue
         try:
             result = h.cb(ev)
         except Exception:
             log.exception("arinb: handler %s failed on %s", _name_of(h.cb), ev.type)
             continue
-        if result is not None and inspect.isawaitable(result):
-            # A sync callable that returned a coroutine (a lambda around an async function): run it in order.
+        if h.is_async or (result is not None and inspect.isawaitable(result)):
+            # An async handler's coroutine, or a sync callable that returned one (a lambda around an async
+            # function): run it in order. The call itself sits in the try above: an async handler with the
+            # wrong signature raises right there and must not cost the other handlers this event.
             h.push(result, ev.type)
 
 

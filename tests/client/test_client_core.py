@@ -413,3 +413,26 @@ async def test_an_objects_event_stream_only_yields_its_events() -> None:
     )
     got = await asyncio.wait_for(stream.__anext__(), 1)
     assert got["digit"] == "5" and not stream._queue
+
+
+async def test_async_handler_that_cannot_be_called_is_logged_and_others_still_run(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Calling an `async def` with the wrong signature raises at once (TypeError), before any coroutine
+    # exists: that must not skip the other handlers, the waiters or the streams for this event.
+    core = SessionCore()
+    seen: list[str] = []
+
+    async def no_event_param() -> None:
+        seen.append("never")
+
+    core.on("StasisStart", no_event_param)  # type: ignore[arg-type]
+    core.on("StasisStart", lambda e: seen.append("sync"))
+    core.on("*", lambda e: seen.append("*"))
+    waiter = asyncio.ensure_future(core.wait_for("StasisStart"))
+    await asyncio.sleep(0)
+    with caplog.at_level(logging.ERROR, logger="arinb"):
+        feed(core, ev("StasisStart", channel="1.1"))
+    assert seen == ["sync", "*"]
+    assert (await asyncio.wait_for(waiter, 1)).type == "StasisStart"
+    assert "no_event_param" in caplog.text
