@@ -232,11 +232,17 @@ class Call(Generic[T], Awaitable[T]):
     def __del__(self) -> None:
         # The notebook "forgot to await" case: do not let an error vanish silently.
         try:
-            f = self._future
-            if not self._retrieved and f.done() and not f.cancelled() and f.exception() is not None:
-                log.error("arinb: %s failed and nobody awaited it: %s", self._label or "call", f.exception())
+            if not self._retrieved:
+                # Still pending (a statement like `ch.hangup()` dropped before the reply): log when it ends.
+                self._future.add_done_callback(functools.partial(_log_unretrieved, self._label or "call"))
         except Exception:
             pass
+
+
+def _log_unretrieved(label: str, f: concurrent.futures.Future[Any]) -> None:
+    """Log the error of a Call nobody awaited or asked for (its object is already gone)."""
+    if not f.cancelled() and f.exception() is not None:
+        log.error("arinb: %s failed and nobody awaited it: %s", label, f.exception())
 
 
 def enable_nested_loops() -> None:

@@ -93,6 +93,26 @@ async def test_unawaited_failure_is_logged(engine: EngineLoop, caplog: pytest.Lo
     assert any("POST /x" in r.getMessage() and "nobody awaited" in r.getMessage() for r in caplog.records)
 
 
+async def _fail_later() -> int:
+    await asyncio.sleep(0.05)
+    raise AriNotFound(404, "Channel not found")
+
+
+async def test_unawaited_failure_is_logged_when_dropped_while_pending(
+    engine: EngineLoop, caplog: pytest.LogCaptureFixture
+) -> None:
+    # `ch.hangup()` as a statement in a notebook: the Call is dropped before the reply comes back.
+    with caplog.at_level(logging.ERROR, logger="arinb"):
+        call = engine.call(_fail_later(), label="DELETE /y")
+        future = call._future
+        del call
+        for _ in range(200):
+            if future.done() and caplog.records:
+                break
+            await asyncio.sleep(0.01)
+    assert any("DELETE /y" in r.getMessage() and "nobody awaited" in r.getMessage() for r in caplog.records)
+
+
 async def test_repr_shows_outcome(engine: EngineLoop) -> None:
     call = engine.call(_value(5), label="GET /y")
     await call
