@@ -797,6 +797,9 @@ class Playback(_Handle):
             self.json = body
         if self._target_gone and self._outcome is None:
             self._lose()
+            # Its channel already left: no PlaybackFinished will come to take it out of the core.
+            if self._core.playbacks.get(self.id) is self:
+                del self._core.playbacks[self.id]
         return self
 
     def _request_failed(self, error: BaseException) -> None:

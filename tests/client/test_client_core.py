@@ -275,6 +275,7 @@ async def test_playback_accepted_then_channel_left_before_the_reply_is_lost_when
     pb._created({"id": "pb-late", "state": "queued"})
     with pytest.raises(PlaybackLost):
         await pb.finished()
+    assert "pb-late" not in core.playbacks  # no PlaybackFinished will ever remove it: not kept forever
 
 
 async def test_application_replaced_stops_cleanly(
