@@ -13,6 +13,7 @@ and blocks until connected in a script (or ``with connect(...) as s:``).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from collections.abc import Callable, Coroutine, Generator, Iterable, Mapping
@@ -173,6 +174,18 @@ class AriSession:
         return self._closing
 
     async def _close(self) -> None:
+        # Runs to the end even when cancelled: awaited from an async handler, close() is cancelled by
+        # core.close() itself (it cancels handler tasks, and a cancelled task cancels what it awaits), and
+        # a close stopped half-way would leave the WebSocket, the HTTP session and the reader running.
+        shut = asyncio.ensure_future(self._shut())
+        while not shut.done():
+            try:
+                await asyncio.shield(shut)
+            except asyncio.CancelledError:
+                continue
+        shut.result()
+
+    async def _shut(self) -> None:
         try:
             await self._started
         except Exception:

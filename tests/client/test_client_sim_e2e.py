@@ -156,3 +156,26 @@ async def test_record_then_fetch_copy_and_delete_the_file(sim: Any) -> None:
             await s.recordings.stored.get("e2e-copy")
         assert await ch.get_variable("CALLERID(num)") == "alice"
         await ch.hangup()
+
+
+async def test_closing_the_session_from_an_async_handler_closes_the_transport(sim: Any) -> None:
+    # close() drops queued handler work and cancels handler tasks, including the one that called it:
+    # that must not cancel the close half-way and leave the WebSocket and HTTP session open.
+    s = await arinb.connect(sim.url, sim.username, sim.password, apps="channel-tones")
+    closed = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    @s.on("StasisStart")
+    async def close_it(ev: Any) -> None:
+        try:
+            await s.close()
+        finally:
+            loop.call_soon_threadsafe(closed.set)
+
+    await sim.call("1000", caller="alice")
+    await asyncio.wait_for(closed.wait(), 5)
+    await asyncio.wait_for(asyncio.wrap_future(s._closing._future), 5)  # type: ignore[union-attr]
+    transport = s._transport
+    assert transport.ws is not None and transport.ws.closed
+    assert transport.http is not None and transport.http.closed
+    assert not s.connected
