@@ -137,6 +137,8 @@ class EngineLoop:
 
 def _mirror_task(mirror: concurrent.futures.Future[Any], task: asyncio.Task[Any]) -> None:
     """Copy a finished engine-loop task's outcome into the thread-safe future other threads wait on."""
+    if mirror.done():
+        return  # cancelled by an awaiter on another loop (a timeout there): nobody wants the outcome
     if task.cancelled():
         mirror.cancel()
     elif (exc := task.exception()) is not None:

@@ -156,3 +156,19 @@ def test_cancel_a_task_call_from_another_thread(engine: EngineLoop) -> None:
     call.cancel()
     with pytest.raises(concurrent.futures.CancelledError):
         call.result(timeout=5)
+
+
+async def test_a_task_call_awaited_from_another_loop_can_time_out_cleanly(
+    engine: EngineLoop, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A Call made in a handler (an engine-loop task) and awaited with a timeout from the kernel's loop:
+    # the timeout cancels the mirror future; the task ending later must not fail in its done callback.
+    async def make() -> Call[int]:
+        return engine.call(_value(4, 0.05), label="slow")
+
+    call = engine.submit(make()).result()
+    with caplog.at_level(logging.ERROR):
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(call, 0.001)
+        await asyncio.wrap_future(engine.submit(asyncio.sleep(0.15)))
+    assert not [r for r in caplog.records if "InvalidStateError" in r.getMessage() + str(r.exc_info)]
