@@ -199,6 +199,9 @@ class Simulator:
             result = closer()
             if inspect.isawaitable(result):
                 await result
+        if self._clock is not None:
+            # The loop is shared and outlives this simulator: pending timers would keep its world running.
+            self._clock.cancel_all()
 
     def close(self) -> Call[None]:
         """Close every WebSocket and stop listening (idempotent). Awaitable; blocks in a script."""

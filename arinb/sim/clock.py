@@ -156,6 +156,16 @@ class Clock:
         finally:
             handle.cancel()
 
+    def cancel_all(self) -> None:
+        """Cancel every scheduled timer (the simulator closed: its world stops, its loop lives on)."""
+        for _, _, handle in self._heap:
+            handle.cancel()
+        self._heap.clear()
+        if self._wakeup is not None:
+            self._wakeup.cancel()
+        self._wakeup = None
+        self._wakeup_at = None
+
     def pending(self) -> int:
         """How many timers are still scheduled."""
         return sum(1 for _, _, h in self._heap if not h.cancelled)

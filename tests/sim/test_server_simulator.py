@@ -75,6 +75,22 @@ async def test_async_with_closes_the_listener() -> None:
         assert s.connect_ex(("127.0.0.1", port)) != 0
 
 
+async def test_close_stops_the_simulated_world() -> None:
+    # The sim loop is shared and lives on: a closed simulator's timers (a ringing phone, a Wait() in the
+    # dialplan, a long playback) must not keep firing there, holding the engine and emitting to nobody.
+    sim = await _sim(speed=50.0)
+    clock = sim.clock
+    fired: list[float] = []
+
+    async def schedule() -> None:
+        clock.call_later(2.0, fired.append, 1.0)  # 40 ms of wall time at speed 50
+
+    await asyncio.wrap_future(sim._loop.submit(schedule()))
+    await sim.close()
+    await asyncio.sleep(0.15)
+    assert fired == [] and clock.pending() == 0
+
+
 def test_script_forms_block_until_listening() -> None:
     # No running loop in this thread: simulate() returns once the server listens, close() blocks.
     result: dict[str, Any] = {}
