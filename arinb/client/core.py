@@ -385,6 +385,9 @@ class SessionCore:
         self.on_replaced = on_replaced
         self.channels: dict[str, Channel] = {}
         self.playbacks: dict[str, Playback] = {}
+        # Plays sent with an id whose playback is still running: Asterisk queues them, and their events come
+        # after the running one's PlaybackFinished (see register_playback).
+        self._queued_playbacks: dict[str, deque[Playback]] = {}
         self.bridges: dict[str, Bridge] = {}
         self.recordings: dict[str, LiveRecording] = {}
         #: How many channels that left the application keep their handle in ``channels`` (oldest go first).
@@ -470,8 +473,26 @@ class SessionCore:
     def register_playback(self, playback_id: str, media: str, target_uri: str) -> Playback:
         """A fresh Playback for a play request about to be sent (events for it may beat the reply)."""
         pb = Playback(self, playback_id, {"id": playback_id, "media_uri": media, "target_uri": target_uri})
-        self.playbacks[playback_id] = pb
+        current = self.playbacks.get(playback_id)
+        if current is not None and current._outcome is None:
+            # Asterisk accepts a duplicate id and plays it after the running one: until that one's
+            # PlaybackFinished, events with this id are still the running one's.
+            self._queued_playbacks.setdefault(playback_id, deque()).append(pb)
+        else:
+            self.playbacks[playback_id] = pb
         return pb
+
+    def _forget_playback(self, pb: Playback) -> None:
+        """Drop a playback that ended (or never will): the next one queued under its id takes its place."""
+        queued = self._queued_playbacks.get(pb.id)
+        if self.playbacks.get(pb.id) is pb:
+            del self.playbacks[pb.id]
+            if queued:
+                self.playbacks[pb.id] = queued.popleft()
+        elif queued and pb in queued:
+            queued.remove(pb)
+        if queued is not None and not queued:
+            del self._queued_playbacks[pb.id]
 
     # ------------------------------------------------------------------ intake (hot path)
 
@@ -625,8 +646,7 @@ class SessionCore:
         state = (ev.raw.get("playback") or {}).get("state")
         pb._set_outcome("failed" if state == "failed" else "done")
         # Asterisk forgets a finished playback (GET -> 404); a later event with this id is a new one.
-        if self.playbacks.get(pb.id) is pb:
-            del self.playbacks[pb.id]
+        self._forget_playback(pb)
 
     def _on_stasis_start(self, ev: Event) -> None:
         if ev.channel is not None:
@@ -647,11 +667,12 @@ class SessionCore:
             if old is not None and not old._in_stasis:
                 del self.channels[old_id]
         target = "channel:" + ch.id
-        for pb in list(self.playbacks.values()):
+        queued = [q for qs in self._queued_playbacks.values() for q in qs] if self._queued_playbacks else []
+        for pb in [*self.playbacks.values(), *queued]:
             if pb._outcome is None and pb.json.get("target_uri") == target:
                 pb._channel_left()
-                if pb._outcome is not None and self.playbacks.get(pb.id) is pb:
-                    del self.playbacks[pb.id]
+                if pb._outcome is not None:
+                    self._forget_playback(pb)
 
     def _on_channel_destroyed(self, ev: Event) -> None:
         ch = ev.channel

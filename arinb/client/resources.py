@@ -798,8 +798,7 @@ class Playback(_Handle):
         if self._target_gone and self._outcome is None:
             self._lose()
             # Its channel already left: no PlaybackFinished will come to take it out of the core.
-            if self._core.playbacks.get(self.id) is self:
-                del self._core.playbacks[self.id]
+            self._core._forget_playback(self)
         return self
 
     def _request_failed(self, error: BaseException) -> None:
@@ -807,8 +806,7 @@ class Playback(_Handle):
             self._outcome = "error"
             self._error = error
             self._fail_waiters(error)
-        if self._core.playbacks.get(self.id) is self:
-            del self._core.playbacks[self.id]
+        self._core._forget_playback(self)
 
     def _set_started(self) -> None:
         self._started = True

@@ -437,3 +437,45 @@ async def test_async_handler_that_cannot_be_called_is_logged_and_others_still_ru
     assert seen == ["sync", "*"]
     assert (await asyncio.wait_for(waiter, 1)).type == "StasisStart"
     assert "no_event_param" in caplog.text
+
+
+async def test_a_second_play_with_a_playback_id_still_playing_waits_its_turn() -> None:
+    # Asterisk accepts the duplicate id and queues the second play: Started/Finished of the first, then of
+    # the second. Each Playback must get its own outcome; the first must not wait forever.
+    core = SessionCore()
+    first = core.register_playback("dup", "sound:a", "channel:1.1")
+    first._created({"id": "dup", "state": "queued"})
+    feed(core, pb_ev("PlaybackStarted", "dup", "1.1"))
+    second = core.register_playback("dup", "sound:b", "channel:1.1")
+    second._created({"id": "dup", "state": "queued"})
+    feed(core, pb_ev("PlaybackFinished", "dup", "1.1", state="done"))
+    assert await asyncio.wait_for(first.finished(), 1) == "done"
+    assert second.outcome is None and not second.is_started
+    feed(core, pb_ev("PlaybackStarted", "dup", "1.1", media="sound:b"))
+    assert second.is_started
+    feed(core, pb_ev("PlaybackFinished", "dup", "1.1", state="failed", media="sound:b"))
+    assert await asyncio.wait_for(second.finished(), 1) == "failed"
+    assert "dup" not in core.playbacks
+
+
+async def test_a_queued_duplicate_play_that_fails_is_not_kept() -> None:
+    core = SessionCore()
+    first = core.register_playback("dup2", "sound:a", "channel:1.1")
+    second = core.register_playback("dup2", "sound:b", "channel:1.1")
+    second._request_failed(RuntimeError("refused"))
+    feed(core, pb_ev("PlaybackFinished", "dup2", "1.1", state="done"))
+    assert first.outcome == "done" and "dup2" not in core.playbacks
+
+
+async def test_queued_duplicate_plays_are_lost_with_their_channel() -> None:
+    core = SessionCore()
+    first = core.register_playback("dup3", "recording:missing", "channel:1.1")
+    first._created({"id": "dup3", "state": "queued", "target_uri": "channel:1.1"})
+    feed(core, pb_ev("PlaybackStarted", "dup3", "1.1", media="recording:missing"))
+    second = core.register_playback("dup3", "sound:b", "channel:1.1")
+    second._created({"id": "dup3", "state": "queued", "target_uri": "channel:1.1"})
+    feed(core, ev("StasisEnd", channel="1.1"))
+    for pb in (first, second):
+        with pytest.raises(PlaybackLost):
+            await asyncio.wait_for(pb.finished(), 1)
+    assert "dup3" not in core.playbacks and not core._queued_playbacks
