@@ -385,6 +385,7 @@ class SessionCore:
         self.on_replaced = on_replaced
         self.channels: dict[str, Channel] = {}
         self.playbacks: dict[str, Playback] = {}
+        self._events_gone: AriError | None = None  # why no event will come any more (see _fail_all)
         # Plays sent with an id whose playback is still running: Asterisk queues them, and their events come
         # after the running one's PlaybackFinished (see register_playback).
         self._queued_playbacks: dict[str, deque[Playback]] = {}
@@ -850,8 +851,12 @@ class SessionCore:
             raise ApplicationReplaced("this session's ARI application was registered by another connection")
         if self.closed:
             raise SessionClosed("the session is closed")
+        if self._events_gone is not None:
+            # No event will ever come (the events WebSocket is gone for good): a new wait would hang.
+            raise self._events_gone.with_traceback(None)
 
     def _fail_all(self, error: AriError) -> None:
+        self._events_gone = error
         for w in list(self._waiters):
             if not w.future.done():
                 w.future.set_exception(error)

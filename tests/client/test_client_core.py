@@ -479,3 +479,18 @@ async def test_queued_duplicate_plays_are_lost_with_their_channel() -> None:
         with pytest.raises(PlaybackLost):
             await asyncio.wait_for(pb.finished(), 1)
     assert "dup3" not in core.playbacks and not core._queued_playbacks
+
+
+async def test_a_wait_started_after_the_events_are_gone_for_good_fails_at_once() -> None:
+    # Reconnect off and the WebSocket lost: pending waits failed; a new one must not hang forever.
+    from arinb.errors import AriWebSocketError
+
+    core = SessionCore()
+    pb = core.register_playback("gone-pb", "sound:a", "channel:1.1")
+    core._fail_all(AriWebSocketError("lost the events WebSocket and reconnect is off"))
+    with pytest.raises(AriWebSocketError, match="reconnect is off"):
+        await asyncio.wait_for(core.wait_for("StasisStart"), 1)
+    with pytest.raises(AriWebSocketError):
+        await asyncio.wait_for(pb.finished(), 1)
+    with pytest.raises(AriWebSocketError):
+        core.events(["StasisStart"])
