@@ -80,6 +80,7 @@ class Clock:
         self._wakeup: asyncio.TimerHandle | None = None
         self._wakeup_at: float | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._sleepers: set[asyncio.Future[None]] = set()  # sleep() calls waiting (cancel_all ends them)
 
     @classmethod
     def manual(cls, start: float | None = None) -> Clock:
@@ -151,9 +152,11 @@ class Clock:
                 fut.set_result(None)
 
         handle = self.call_later(delay, wake)
+        self._sleepers.add(fut)
         try:
             await fut
         finally:
+            self._sleepers.discard(fut)
             handle.cancel()
 
     def cancel_all(self) -> None:
@@ -165,6 +168,8 @@ class Clock:
             self._wakeup.cancel()
         self._wakeup = None
         self._wakeup_at = None
+        for fut in list(self._sleepers):
+            fut.cancel()  # a sleep whose timer is gone would wait forever
 
     def pending(self) -> int:
         """How many timers are still scheduled."""

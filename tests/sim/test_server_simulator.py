@@ -86,9 +86,12 @@ async def test_close_stops_the_simulated_world() -> None:
         clock.call_later(2.0, fired.append, 1.0)  # 40 ms of wall time at speed 50
 
     await asyncio.wrap_future(sim._loop.submit(schedule()))
+    sleeping = clock.sleep(3600.0)  # a scenario step sleeping in simulated time: ended, not left hanging
     await sim.close()
     await asyncio.sleep(0.15)
     assert fired == [] and clock.pending() == 0
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(sleeping, 1)
 
 
 def test_script_forms_block_until_listening() -> None:
