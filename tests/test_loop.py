@@ -7,6 +7,7 @@ import concurrent.futures
 import logging
 import threading
 import time
+from collections.abc import Iterator
 
 import pytest
 
@@ -15,7 +16,7 @@ from arinb.loop import Call, EngineLoop, in_running_loop
 
 
 @pytest.fixture
-def engine() -> EngineLoop:
+def engine() -> Iterator[EngineLoop]:
     eng = EngineLoop("arinb-test-engine")
     yield eng
     eng.stop()
