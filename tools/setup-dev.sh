@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Installs everything arinb's tests need on a fresh Debian machine, then nothing else.
-#   Debian packages (as root): chromium (the browser test drives JupyterLab in it; Playwright cannot
+#   Debian packages (as root): chromium and a font for its screenshots (the browser test drives JupyterLab in it; Playwright cannot
 #   download its own browser here) and Asterisk's English core sounds (the simulator reads real durations
 #   and audio from them when present; tests cover both with and without them).
 #   Python: this project with the dev, lab and browser extras.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-apt_pkgs=(chromium asterisk-core-sounds-en-wav asterisk-core-sounds-en-gsm)
+apt_pkgs=(chromium fonts-dejavu-core asterisk-core-sounds-en-wav asterisk-core-sounds-en-gsm)
 if command -v apt-get >/dev/null 2>&1; then
   missing=()
   for p in "${apt_pkgs[@]}"; do
