@@ -240,8 +240,7 @@ class AriSession:
                 body = await self._transport.request("GET", f"/playbacks/{_seg(pb.id)}")
             except AriNotFound:
                 pb._lose("it ended while the events connection was down, so its PlaybackFinished never came")
-                if self._core.playbacks.get(pb.id) is pb:
-                    del self._core.playbacks[pb.id]
+                self._core._forget_playback(pb)  # also promotes a play queued under the same id
             except AriError as exc:
                 log.debug("arinb: could not check playback %s after the reconnect: %s", pb.id, exc)
             else:
