@@ -95,3 +95,15 @@ def test_strip_url_credentials_of_a_url_urlsplit_refuses() -> None:
     # An invalid IPv6 host makes urlsplit raise: the user info is still cut out by pattern.
     assert strip_url_credentials("http://u:p@[::1/x") == "http://[::1/x"
     assert strip_url_credentials("http://u:p@[x/y then //v:q@z") == "http://[x/y then //z"
+
+
+def test_redact_masks_the_password_percent_encoded_with_its_slashes() -> None:
+    # quote() keeps '/' by default; a URL path or query carries it as %2F.
+    c = Credentials("u", "a/b c")
+    assert c.redact("api_key=u:a%2Fb%20c") == "api_key=u:***"
+    assert c.redact("api_key=u%3Aa%2Fb+c") == "api_key=u%3A***"
+
+
+def test_different_credentials_hash_apart() -> None:
+    # Equal ones hash equal (above); different ones spread, so a dict of sessions by credentials stays fast.
+    assert len({hash(Credentials("asterisk", f"pw{i}")) for i in range(50)}) > 40

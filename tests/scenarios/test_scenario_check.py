@@ -84,3 +84,44 @@ async def test_a_run_whose_lines_come_in_another_order_than_the_docs_fails_its_c
         f"Channel {name} just left our application",
     ]
     assert check.events_ok and not check.lines_ok and not check.ok
+
+
+def test_repr_says_ok_with_the_events_or_every_problem() -> None:
+    assert repr(Check(["A", "B"], ["A", "B"], [], [])) == "<Check ok: A → B>"
+    bad = Check(["A", "B"], ["A"], ["x", "y"], ["x", "z"])
+    assert repr(bad) == (
+        "<Check FAILED: events: expected A → B; saw A | lines: missing ['y']; unexpected ['z']>"
+    )
+
+
+def test_html_is_a_table_of_expected_and_seen_events_row_by_row() -> None:
+    red = "<tr style='color:#c62828'>"
+    # More events seen than expected: the extra row has an empty expected cell, and the problem shows.
+    html = Check(["A"], ["A", "B"], [], [])._repr_html_()
+    assert html == (
+        "<div><b>Check</b>: <span style='color:#c62828'>✘ not as the docs say</span></div>"
+        "<table style='font-size:90%'><tr><th>expected event</th><th>seen</th></tr>"
+        f"<tr><td>A</td><td>A</td></tr>{red}<td></td><td>B</td></tr></table>"
+        "<div style='color:#c62828'>events: expected A; saw A → B</div>"
+    )
+    # Fewer seen than expected: the missing one has an empty seen cell; names are escaped.
+    html = Check(["A", "<B>"], ["A"], ["x"], ["y"])._repr_html_()
+    assert f"{red}<td>&lt;B&gt;</td><td></td></tr></table>" in html
+    assert html.endswith(
+        "<div style='color:#c62828'>events: expected A → &lt;B&gt;; saw A</div>"
+        "<div style='color:#c62828'>lines: missing [&#x27;x&#x27;]; unexpected [&#x27;y&#x27;]</div>"
+    )
+    ok = Check(["A"], ["A"], [], [])._repr_html_()
+    assert ok == (
+        "<div><b>Check</b>: <span style='color:#2e7d32'>✔ as the docs say</span></div>"
+        "<table style='font-size:90%'><tr><th>expected event</th><th>seen</th></tr>"
+        "<tr><td>A</td><td>A</td></tr></table>"
+    )
+
+
+def test_before_the_call_the_expected_lines_name_no_channel() -> None:
+    sim = FakeSim()
+    sc = Tones(session=sim.session(Tones.app), sim=sim)
+    check = sc.check()
+    assert check.expected_lines[0] == "Channel ? has entered the application"
+    assert check.events == [] and not check
