@@ -125,6 +125,23 @@ class ScenarioClock:
             return 10.0
         return seconds / self.speed + 5.0
 
+    def hold(self, paused: bool) -> None:
+        """Stop (``True``) or restart (``False``) a simulator's real or sped-up clock; else a no-op.
+
+        A stepped scenario holds the simulator's time between steps, so that "ring for 8 s" is 8 s however
+        long the student reads before the next click.
+        """
+        c = self._sim_clock
+        if c is None or self.manual:
+            return
+        fn = getattr(c, "pause" if paused else "resume", None)
+        if fn is None:
+            return
+        try:
+            fn()
+        except Exception:  # a closed simulator: its time no longer matters
+            pass
+
     async def sleep(self, seconds: float) -> None:
         """Wait ``seconds`` of this clock's time."""
         await self.sleep_until(self.now() + seconds)
@@ -805,9 +822,9 @@ class AppScenario(Scenario):
         #: snoop channels on this run's call that are in the app now (the recording's), by id
         self._snoops: dict[str, Any] = {}
         self._recording_failure_said = False
-        #: the timeline of the last session this scenario closed, so that a failed run still gives it
-        self._kept_timeline: Any = None
         self._connect_lock = asyncio.Lock()
+        self._last_timeline: Any = None
+        self._stepping_run = False  # inside run(): no clock hold between its steps
         super().__init__(echo=echo)
         self._register()
 
@@ -830,9 +847,9 @@ class AppScenario(Scenario):
 
     @property
     def timeline(self) -> Any:
-        """The session's timeline; after a failed run closed the scenario's own session, that run's."""
+        """The run's timeline: the session's, kept readable after the scenario closed its own session."""
         s = self.session
-        return getattr(s, "timeline", None) if s is not None else self._kept_timeline
+        return getattr(s, "timeline", None) if s is not None else self._last_timeline
 
     async def setup(self) -> None:
         self._events = []
@@ -846,7 +863,6 @@ class AppScenario(Scenario):
         self._started_at = None
         self._call_audio = None
         self._snoops = {}
-        self._kept_timeline = None
         self._recording_failure_said = False
         await self.prepare_async()
         self._on("*", self._collect)
@@ -892,10 +908,10 @@ class AppScenario(Scenario):
         if not self.channel_id:
             return True
         if ch is not None:
-            return _field(ch, "id") == self.channel_id
+            return bool(_field(ch, "id") == self.channel_id)
         pb = _part(event, "playback")
         if pb is not None:
-            return _field(pb, "target_uri") == f"channel:{self.channel_id}"
+            return bool(_field(pb, "target_uri") == f"channel:{self.channel_id}")
         return True
 
     def _collect(self, event: Any) -> None:
@@ -1145,24 +1161,35 @@ class AppScenario(Scenario):
                 except Exception:
                     pass
         self._handlers = []
-        if session is not None and self._given_session is None and not self._closing_keeps_session():
-            self._kept_timeline = getattr(session, "timeline", None)
+        if session is not None and self._given_session is None:
+            # A finished run closes its own session (its timeline stays readable as ``timeline``): a
+            # notebook that connects the same app next must not race a connection still open.
+            self._last_timeline = getattr(session, "timeline", None)
             self.session = None
             await session.close()
 
-    def _closing_keeps_session(self) -> bool:
-        # After a normal finish the own session stays open so its timeline can still be read and shown;
-        # it is closed on reset/close.
-        return self.finished and not self.failed and self.running is None and not self._resetting
+    async def _next(self) -> StepResult:
+        # Step mode: the simulator's time runs only while a step does (see ScenarioClock.hold).
+        self.clock.hold(False)
+        result = await super()._next()
+        if result.status == "done" and not self.finished and not self._stepping_run and not self._closed:
+            self.clock.hold(True)
+        return result
 
-    _resetting = False
+    async def _run(self) -> RunResult:
+        self._stepping_run = True
+        try:
+            return await super()._run()
+        finally:
+            self._stepping_run = False
 
     async def _reset(self) -> None:
-        self._resetting = True
-        try:
-            await super()._reset()
-        finally:
-            self._resetting = False
+        self.clock.hold(False)
+        await super()._reset()
+        # The previous call's events and timeline go with it (a view after Reset shows nothing old).
+        self._events = []
+        self._last_timeline = None
+        self._started_at = None
 
     # -- checking ------------------------------------------------------------------------------------
 
