@@ -122,6 +122,9 @@ def test_notebook_runs_top_to_bottom(name: str, tmp_path: Path, monkeypatch: pyt
     for expected in expectations:
         assert expected in text, f"{name}: {expected!r} not in the outputs:\n{text[-3000:]}"
     assert "Traceback" not in text
+    # A student reads a red stderr box as a failure: Run All shows none (warnings, reconnect noise, ...).
+    stderr = [o.get("text", "") for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stderr"]
+    assert not stderr, f"{name} wrote to stderr:\n" + "\n".join(stderr)[:3000]
     # The simulator's password never shows (its reprs say password=***).
     for leak in ("password='asterisk'", "password=asterisk", "asterisk:asterisk@", "'password': 'asterisk'"):
         assert leak not in text, f"{name} shows the password: {leak!r}"
