@@ -53,12 +53,18 @@ class WsRequestDropped(AriConnectionError):
     """The events WebSocket closed while this request waited for its RESTResponse."""
 
 
-class _Pending:
-    __slots__ = ("future", "timer", "waits")
+#: A lane whose oldest request has waited this long is stalled (Asterisk answers most requests in well
+#: under a millisecond): new requests go over HTTP until it answers, so that they do not queue behind it.
+STALL_AFTER: Final = 0.2
 
-    def __init__(self, future: asyncio.Future[Any], waits: bool) -> None:
+
+class _Pending:
+    __slots__ = ("future", "sent", "timer", "waits")
+
+    def __init__(self, future: asyncio.Future[Any], waits: bool, sent: float) -> None:
         self.future = future
         self.waits = waits
+        self.sent = sent
         self.timer: asyncio.TimerHandle | None = None
 
 
@@ -105,11 +111,18 @@ class WsRequests:
         """Whether this request goes over the socket now (else HTTP).
 
         Nothing ever queues behind a request that may wait on media: such a request is sent only on an
-        idle lane, and while it is in flight the lane takes nothing.
+        idle lane, and while it is in flight the lane takes nothing. Nor behind one held up for another
+        reason (``STALL_AFTER``), or one that timed out (it stays on the server's lane).
         """
         if self.waiting or not self.confirmed or not self.up:
             return False
-        return not self.pending if may_wait(method, path) else True
+        if not self.pending:
+            return True
+        if may_wait(method, path):
+            return False
+        # Held up by something (a slow server, a request that timed out): do not queue behind it.
+        oldest = next(iter(self.pending.values()))
+        return asyncio.get_running_loop().time() - oldest.sent < STALL_AFTER
 
     # ------------------------------------------------------------------ requests
 
@@ -140,7 +153,7 @@ class WsRequests:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
         waits = may_wait(method, path)
-        entry = _Pending(future, waits)
+        entry = _Pending(future, waits, loop.time())
         self.pending[tid] = entry
         if waits:
             self.waiting += 1

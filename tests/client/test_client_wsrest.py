@@ -200,3 +200,19 @@ async def test_the_05_answer_stuck_behind_the_tone_unblocks_when_the_tone_stops(
             assert used["/ari/playbacks/stuck-tone"] == "http"
         finally:
             await s.close()
+
+
+async def test_a_stalled_lane_sends_new_requests_over_http(ari: FakeAri) -> None:
+    # A request the server holds for no media reason (a slow operation, a fault): after STALL_AFTER,
+    # later requests do not queue behind it; after its timeout, neither.
+    ari.route("POST", "/channels/{id}/record", ari.hang)
+    ari.route("DELETE", "/channels/{id}", Reply(204))
+    timeline = FakeTimeline()
+    s = await connect(ari.url, apps="test", timeline=timeline, rest="websocket", request_timeout=0.5)
+    try:
+        with pytest.raises(AriTimeoutError):
+            await s.request("POST", "/channels/1.1/record", {"name": "r"})
+        await asyncio.wait_for(s.request("DELETE", "/channels/1.1"), 2)
+        assert [r["transport"] for r in timeline.requests] == ["websocket", "http"]
+    finally:
+        await s.close()
