@@ -1,6 +1,6 @@
 """The exercise checker: a right solution passes; each common mistake fails with its own hint.
 
-Loopback simulator at speed 10 (a call of 9 to 16 simulated seconds takes about a wall second).
+Loopback simulator at speed 5 (a call of 9 to 16 simulated seconds takes about a wall second).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from arinb.scenarios import exercises
 
 @pytest.fixture(scope="module")
 def sim():  # type: ignore[no-untyped-def]
-    sim = arinb.simulate(speed=10)
+    sim = arinb.simulate(speed=5)
     try:
         yield sim
     finally:
