@@ -36,12 +36,16 @@ def test_no_two_path_roots_hold_a_module_of_the_same_name() -> None:
     assert clashes == {}, f"modules importable by the same bare name from several test folders: {clashes}"
 
 
+def _imports_conftest(node: ast.AST) -> bool:
+    if isinstance(node, ast.ImportFrom):
+        return node.level == 0 and node.module == "conftest"
+    return isinstance(node, ast.Import) and any(a.name == "conftest" for a in node.names)
+
+
 def test_no_module_imports_a_conftest_by_name() -> None:
-    offenders = []
-    for path in sorted(TESTS.rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(), str(path))):
-            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module == "conftest":
-                offenders.append(str(path.relative_to(TESTS.parent)))
-            elif isinstance(node, ast.Import) and any(a.name == "conftest" for a in node.names):
-                offenders.append(str(path.relative_to(TESTS.parent)))
+    offenders = [
+        str(path.relative_to(TESTS.parent))
+        for path in sorted(TESTS.rglob("*.py"))
+        if any(_imports_conftest(node) for node in ast.walk(ast.parse(path.read_text(), str(path))))
+    ]
     assert offenders == [], f"import shared helpers from testkit, not from a conftest: {offenders}"

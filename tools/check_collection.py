@@ -1,7 +1,7 @@
 """Check that every pair of test folders collects on its own (``pytest --collect-only A B``).
 
 Test folders are not packages: pytest puts each one on ``sys.path`` and imports its helpers by bare name, so
-two helpers (or a ``conftest`` imported by name) that share a name shadow each other depending on which folders
+two helpers (or a ``conftest`` imported by name) sharing a name shadow each other depending on which folders
 are collected together. The full run can pass while ``pytest tests/reliability tests/sim`` does not; this
 script tries every pair, in parallel, and prints each failure's first error.
 
