@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Final
 from arinb.models import parse_timestamp
 
 if TYPE_CHECKING:
-    from arinb.client.resources import Bridge, Channel, LiveRecording, Playback
+    from arinb.client.handles import Bridge, Channel, LiveRecording, Playback
 
 __all__ = ["KNOWN_EVENT_TYPES", "MALFORMED", "Event"]
 

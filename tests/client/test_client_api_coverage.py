@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from arinb.client import resources, session, transport
+from arinb.client import handles, resources, session, transport
 
 API_DOCS = Path(__file__).resolve().parents[2] / ".." / "shared" / "ari" / "api-docs"
 
@@ -25,7 +25,7 @@ def declared_operations() -> set[str]:
 
 def implemented_operations() -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
-    for module in (resources, session, transport):
+    for module in (handles, resources, session, transport):
         for cls_name, cls in inspect.getmembers(module, inspect.isclass):
             if cls.__module__ != module.__name__:
                 continue
@@ -52,6 +52,7 @@ def test_marked_methods_are_public_and_documented() -> None:
             cls_name, name = qualname.split(".")
             member = getattr(
                 getattr(resources, cls_name, None)
+                or getattr(handles, cls_name, None)
                 or getattr(session, cls_name, None)
                 or getattr(transport, cls_name),
                 name,
