@@ -22,7 +22,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Final, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic, Protocol, TypeVar, cast
 
 import orjson
 
@@ -159,7 +159,7 @@ class HandleView(Mapping[str, H], Generic[H]):
         self._records = records
 
     def __getitem__(self, key: str) -> H:
-        return self._records[key].handle
+        return cast(H, self._records[key].handle)
 
     def __iter__(self) -> Iterator[str]:
         return iter(list(self._records))
@@ -262,20 +262,20 @@ class SessionCore:
 
     def channel(self, channel_id: str, json: dict[str, Any] | None = None) -> Channel:
         """The one handle for this channel id (created on first use, no I/O)."""
-        return self.registry.channel(channel_id, json).handle
+        return cast(Channel, self.registry.channel(channel_id, json).handle)
 
     def playback(self, playback_id: str, json: dict[str, Any] | None = None) -> Playback:
-        return self.registry.playback(playback_id, json).handle
+        return cast(Playback, self.registry.playback(playback_id, json).handle)
 
     def bridge(self, bridge_id: str, json: dict[str, Any] | None = None) -> Bridge:
-        return self.registry.bridge(bridge_id, json).handle
+        return cast(Bridge, self.registry.bridge(bridge_id, json).handle)
 
     def recording(self, name: str, json: dict[str, Any] | None = None) -> LiveRecording:
-        return self.registry.recording(name, json).handle
+        return cast(LiveRecording, self.registry.recording(name, json).handle)
 
     def register_playback(self, playback_id: str, media: str, target_uri: str) -> Playback:
         """A fresh Playback for a play request about to be sent (events for it may beat the reply)."""
-        return self.registry.register_play(playback_id, media, target_uri).handle
+        return cast(Playback, self.registry.register_play(playback_id, media, target_uri).handle)
 
     playback_for_play = register_playback
 

@@ -130,7 +130,8 @@ class _Handle:
     @property
     def json(self) -> dict[str, Any]:
         """The latest JSON Asterisk sent for this object (an event or a REST reply)."""
-        return self._rec.json
+        json: dict[str, Any] = self._rec.json
+        return json
 
     @property
     def registry_record(self) -> Any:

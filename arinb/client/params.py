@@ -11,10 +11,11 @@ arinb.errors.AriUsageError: media 'tt-monkeys' has no scheme: write 'sound:tt-mo
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Final, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import quote
 
-from arinb.client.registry import SUPPORTED_MEDIA
+from arinb.ari.hangup import HANGUP_REASONS
+from arinb.ari.playback import MEDIA_SCHEMES, PLAYBACK_OPERATIONS
 from arinb.errors import AriUsageError
 
 __all__ = [
@@ -31,26 +32,6 @@ __all__ = [
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-#: The ``reason`` values ``DELETE /channels/{id}`` accepts (others: 400 "Invalid Reason").
-HANGUP_REASONS: Final = (
-    "normal",
-    "busy",
-    "congestion",
-    "no_answer",
-    "timeout",
-    "rejected",
-    "unallocated",
-    "normal_unspecified",
-    "number_incomplete",
-    "codec_mismatch",
-    "interworking",
-    "failure",
-    "answered_elsewhere",
-)
-
-#: ``POST /playbacks/{id}/control`` operations.
-PLAYBACK_OPERATIONS: Final = ("restart", "pause", "unpause", "reverse", "forward")
 
 
 def ari_operation(*operations: str) -> Callable[[F], F]:
@@ -137,10 +118,10 @@ def check_media(item: str) -> None:
     the playback never finishes. Only the schemes of ``res_stasis_playback.c`` play.
     """
     scheme, colon, _ = item.partition(":")
-    known = ", ".join(SUPPORTED_MEDIA)
+    known = ", ".join(MEDIA_SCHEMES)
     if not colon:
         raise AriUsageError(f"media {item!r} has no scheme: write 'sound:{item}' (schemes: {known})")
-    if scheme not in SUPPORTED_MEDIA:
+    if scheme not in MEDIA_SCHEMES:
         raise AriUsageError(
             f"media {item!r}: Asterisk 22 plays no {scheme!r} scheme and would never finish it "
             f"(schemes: {known})"

@@ -21,7 +21,7 @@ plain objects whose fields are read anywhere and written here only.
 from __future__ import annotations
 
 from collections import OrderedDict, deque
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from arinb.errors import AriError, ChannelGone, PlaybackLost
 
@@ -34,6 +34,9 @@ __all__ = [
     "RecordingRecord",
     "Registry",
 ]
+
+
+R = TypeVar("R", "ChannelRecord", "PlaybackRecord", "BridgeRecord", "RecordingRecord")
 
 
 class ChannelRecord:
@@ -128,17 +131,6 @@ class Listener(Protocol):
     def forgotten(self, record: Any) -> None: ...
 
 
-# Media schemes Asterisk 22 plays (res/res_stasis_playback.c); anything else starts and never finishes.
-SUPPORTED_MEDIA: dict[str, str] = {
-    "sound": "sound:NAME",
-    "recording": "recording:NAME",
-    "number": "number:42",
-    "digits": "digits:123",
-    "characters": "characters:abc",
-    "tone": "tone:ring;tonezone=fr",
-}
-
-
 def failure_reason(media: str | None) -> str | None:
     """Why Asterisk 22 ends a playback ``failed`` for this media, in one line (None if it gives no cause).
 
@@ -176,7 +168,7 @@ class Registry:
 
     # ------------------------------------------------------------------ records
 
-    def _new(self, record: Any) -> Any:
+    def _new(self, record: R) -> R:
         if self.factory is not None:
             record.handle = self.factory.make_handle(record)
         return record

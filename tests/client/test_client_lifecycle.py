@@ -104,7 +104,7 @@ def test_the_registry_imports_no_handle_and_no_asyncio() -> None:
     assert not {m for m in imported if m and ("handles" in m or "core" in m or "asyncio" in m)}
 
 
-# ---------------------------------------------------------------------------------------------- defects (socket-free)
+# ---------------------------------------------------------------------------------------------- defects
 
 
 async def test_a_bridge_playback_ends_when_the_bridge_is_destroyed() -> None:
@@ -113,7 +113,9 @@ async def test_a_bridge_playback_ends_when_the_bridge_is_destroyed() -> None:
     pb = core.register_playback("bp-1", "sound:tt-monkeys", "bridge:br-1")
     waiting = pb.finished()
     accept(core, pb, {"id": "bp-1", "state": "queued", "target_uri": "bridge:br-1"})
-    feed(core, ev("PlaybackStarted", playback={"id": "bp-1", "target_uri": "bridge:br-1", "state": "playing"}))
+    feed(
+        core, ev("PlaybackStarted", playback={"id": "bp-1", "target_uri": "bridge:br-1", "state": "playing"})
+    )
     feed(core, ev("BridgeDestroyed", bridge={"id": "br-1"}))
     with pytest.raises(PlaybackLost, match="bridge was destroyed"):
         await asyncio.wait_for(waiting, 1)
@@ -148,10 +150,10 @@ async def test_same_function_registered_again_replaces_it_and_handlers_lists_it(
     seen: list[str] = []
     namespace: dict[str, Any] = {"seen": seen, "__name__": "__main__"}
     cell = "def on_start(ev):\n    seen.append(ev.channel.id)\n"
-    exec(cell, namespace)  # noqa: S102 - a notebook cell run once ...
+    exec(cell, namespace)
     first = namespace["on_start"]
     core.on("StasisStart", first)
-    exec(cell, namespace)  # noqa: S102 - ... and run again: a new function object, same name
+    exec(cell, namespace)
     core.on("StasisStart", namespace["on_start"])
     core.channel("1.1").on("StasisStart", namespace["on_start"])
     core.channel("1.1").on("StasisStart", first)
@@ -172,7 +174,9 @@ async def test_same_function_registered_again_replaces_it_and_handlers_lists_it(
 
 async def test_wait_state_returns_at_once_when_the_channel_is_already_in_that_state() -> None:
     core = SessionCore()
-    feed(core, ev("StasisStart", channel="1.1"), ev("ChannelStateChange", channel={"id": "1.1", "state": "Up"}))
+    feed(
+        core, ev("StasisStart", channel="1.1"), ev("ChannelStateChange", channel={"id": "1.1", "state": "Up"})
+    )
     ch = core.channels["1.1"]
     assert await asyncio.wait_for(ch.wait_state("Up"), 0.5) is ch
     ringing = asyncio.ensure_future(_awaited(ch.wait_state("Ringing", timeout=2)))
@@ -210,14 +214,20 @@ async def test_a_failed_sound_says_why() -> None:
 # ---------------------------------------------------------------------------------------------- reconnects
 
 
-async def test_two_same_id_plays_both_ended_in_the_gap_are_both_settled(ari: FakeAri, session: AriSession) -> None:
-    ari.route("POST", "/channels/{cid}/play/{pid}", lambda r: Reply(201, playback_json("dup", "1.1", "sound:a")))
+async def test_two_same_id_plays_both_ended_in_the_gap_are_both_settled(
+    ari: FakeAri, session: AriSession
+) -> None:
+    ari.route(
+        "POST", "/channels/{cid}/play/{pid}", lambda r: Reply(201, playback_json("dup", "1.1", "sound:a"))
+    )
     ari.route("GET", "/playbacks/{pid}", Reply(404, {"message": "Playback not found"}))
     ari.route("GET", "/channels/{cid}", Reply(200, channel_json("1.1", "Up")))
     ch = session.channels.channel("1.1")
     first = await ch.play("sound:a", playback_id="dup")
     second = await ch.play("sound:b", playback_id="dup")
-    await asyncio.to_thread(ari.emit, ari.event("PlaybackStarted", playback=playback_json("dup", "1.1", "sound:a")))
+    await asyncio.to_thread(
+        ari.emit, ari.event("PlaybackStarted", playback=playback_json("dup", "1.1", "sound:a"))
+    )
     await eventually(lambda: first.is_started)
     waits = [first.finished(), second.finished()]
     await gap(ari, session)
@@ -236,7 +246,9 @@ async def test_a_same_id_play_still_playing_after_the_gap_is_not_written_into_th
     ch = session.channels.channel("1.1")
     first = await ch.play("sound:a", playback_id="dup")
     second = await ch.play("sound:b", playback_id="dup")
-    await asyncio.to_thread(ari.emit, ari.event("PlaybackStarted", playback=playback_json("dup", "1.1", "sound:a")))
+    await asyncio.to_thread(
+        ari.emit, ari.event("PlaybackStarted", playback=playback_json("dup", "1.1", "sound:a"))
+    )
     await eventually(lambda: first.is_started)
     await gap(ari, session)
     with pytest.raises(PlaybackLost):
@@ -276,10 +288,14 @@ async def test_a_stasis_end_wait_ends_when_the_channel_hung_up_during_the_gap(
     other.cancel()
 
 
-async def test_a_server_restart_settles_the_waits_of_the_calls_it_lost(ari: FakeAri, session: AriSession) -> None:
+async def test_a_server_restart_settles_the_waits_of_the_calls_it_lost(
+    ari: FakeAri, session: AriSession
+) -> None:
     await asyncio.to_thread(ari.emit, ari.event("StasisStart", channel=channel_json("1.1")))
     await eventually(lambda: "1.1" in session.core.channels)
-    ari.route("POST", "/channels/{cid}/play/{pid}", lambda r: Reply(201, {"id": r.match["pid"], "state": "queued"}))
+    ari.route(
+        "POST", "/channels/{cid}/play/{pid}", lambda r: Reply(201, {"id": r.match["pid"], "state": "queued"})
+    )
     pb = await session.core.channels["1.1"].play("sound:tt-monkeys")
     waits = [session.wait_for("StasisEnd"), pb.finished()]
     await asyncio.to_thread(ari.restart, 0.1)  # a restarted Asterisk knows nothing: every GET is 404
@@ -294,7 +310,9 @@ async def test_a_server_restart_settles_the_waits_of_the_calls_it_lost(ari: Fake
 async def test_frames_already_on_the_new_socket_are_taken_in_before_the_checks(
     ari: FakeAri, session: AriSession, timeline: FakeTimeline
 ) -> None:
-    ari.route("POST", "/channels/{cid}/play/{pid}", lambda r: Reply(201, {"id": r.match["pid"], "state": "queued"}))
+    ari.route(
+        "POST", "/channels/{cid}/play/{pid}", lambda r: Reply(201, {"id": r.match["pid"], "state": "queued"})
+    )
     ari.route("GET", "/playbacks/{pid}", Reply(404, {"message": "Playback not found"}))
     pb = await session.channels.channel("1.1").play("sound:tt-monkeys", playback_id="monkeys-1")
     await asyncio.to_thread(
@@ -311,7 +329,9 @@ async def test_frames_already_on_the_new_socket_are_taken_in_before_the_checks(
     await eventually(lambda: "reconciled" in timeline.kinds(), what="the reconciled row")
 
 
-async def test_cancelling_an_await_of_an_engine_task_call_cancels_the_task(ari: FakeAri, session: AriSession) -> None:
+async def test_cancelling_an_await_of_an_engine_task_call_cancels_the_task(
+    ari: FakeAri, session: AriSession
+) -> None:
     engine = EngineLoop.shared()
     # A Call made on the engine loop (as from a handler) runs as a task there; await it from this loop.
     call = engine.run_sync(lambda: session.wait_for("StasisStart"))
@@ -365,7 +385,7 @@ def test_connect_timeout_covers_a_host_that_accepts_tcp_and_never_answers() -> N
         t.start()
         try:
             started = time.monotonic()
-            with pytest.raises(AriConnectionError, match="no answer within 0.5 s"):
+            with pytest.raises(AriConnectionError, match=r"no answer within 0\.5 s"):
                 connect(f"http://127.0.0.1:{port}", apps="test", connect_timeout=0.5, timeline=False)
             assert time.monotonic() - started < 3
         finally:
@@ -388,6 +408,7 @@ def test_a_blocking_wait_for_that_times_out_in_a_script_says_to_use_expect(ari: 
 async def test_audio_records_only_after_the_snoop_entered_the_app(ari: FakeAri, session: AriSession) -> None:
     ari.route("GET", "/channels/{cid}", Reply(200, channel_json("1.1", "Up")))
     snooped: list[str] = []
+    later: list[asyncio.Future[None]] = []
 
     async def snoop(r: FakeRequest) -> Reply:
         sid = r.match["sid"]
@@ -397,7 +418,7 @@ async def test_audio_records_only_after_the_snoop_entered_the_app(ari: FakeAri, 
             await asyncio.sleep(0.2)
             await ari.send(ari.event("StasisStart", channel=channel_json(sid, "Up", name=f"Snoop/1.1-{sid}")))
 
-        asyncio.ensure_future(enter_later())
+        later.append(asyncio.ensure_future(enter_later()))
         return Reply(200, channel_json(sid, "Up", name=f"Snoop/1.1-{sid}"))
 
     def record(r: FakeRequest) -> Reply:
@@ -417,7 +438,9 @@ async def test_audio_records_only_after_the_snoop_entered_the_app(ari: FakeAri, 
     assert [r.path for r in ari.requests if r.method == "DELETE"][-1] == f"/channels/{snooped[0]}"
 
 
-async def test_a_failed_audio_hangs_up_the_snoop_and_says_what_failed(ari: FakeAri, session: AriSession) -> None:
+async def test_a_failed_audio_hangs_up_the_snoop_and_says_what_failed(
+    ari: FakeAri, session: AriSession
+) -> None:
     async def snoop(r: FakeRequest) -> Reply:
         sid = r.match["sid"]
         await ari.send(ari.event("StasisStart", channel=channel_json(sid, "Up", name=f"Snoop/1.1-{sid}")))

@@ -1,4 +1,4 @@
-"""Load the captures in ``../shared/ari/traces`` (format: README.md "Trace file format", MORE.md additions).
+"""Load the captures in ``tests/data/ari/traces`` (format: README.md "Trace file format", MORE.md additions).
 
 A trace is a list of steps in the order the capturing client saw them. The replayer splits them in two:
 
@@ -17,13 +17,14 @@ A trace is a list of steps in the order the capturing client saw them. The repla
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
+
+from testkit.data import ARI
 
 __all__ = [
     "MAIN_SOCKET",
@@ -32,20 +33,21 @@ __all__ = [
     "Step",
     "Trace",
     "capture_dialplan",
+    "decode_rest_response",
     "load_trace",
     "trace_names",
 ]
 
-#: The shared ground truth lives next to the repository (``../shared/ari`` from the repo root).
-SHARED_ARI = Path(
-    os.environ.get("ARINB_SHARED_ARI", Path(__file__).resolve().parents[2].parent / "shared" / "ari")
-)
+#: The ground truth: ``tests/data/ari`` in the repo, or the copy ARINB_SHARED_ARI names (testkit.data).
+SHARED_ARI = ARI
 TRACES_DIR = SHARED_ARI / "traces"
 
 #: Single-socket traces do not name their socket; the replayer calls it this.
 MAIN_SOCKET = "main"
 
-ACTION_KINDS = frozenset({"ws_connect", "ws_connect_attempt", "request", "ws_client_close", "note"})
+ACTION_KINDS = frozenset(
+    {"ws_connect", "ws_connect_attempt", "request", "ws_client_close", "note", "ws_send"}
+)
 OBSERVATION_KINDS = frozenset({"event", "response", "ws_connected"})
 
 
@@ -150,6 +152,8 @@ class Trace:
                     raise ValueError(f"step {i}: unknown step kind {kind!r}")
             if kind == "ws_client_close":
                 client_closing.add(socket)
+            if kind == "event" and isinstance(s.get("event"), dict):
+                s = {**s, "event": decode_rest_response(s["event"])}
             steps.append(Step(i, kind, float(s["t"]), socket, s, is_action))
         trace = cls(
             name=name or str(data.get("scenario", "?")),
@@ -240,6 +244,22 @@ def _with_cleanup_requests(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def decode_rest_response(event: dict[str, Any]) -> dict[str, Any]:
+    """A RESTResponse with its JSON ``message_body`` parsed, so that its ids and times compare as fields.
+
+    Both sides (the trace and the replay) go through this; anything else is returned as it is.
+    """
+    body = event.get("message_body")
+    if event.get("type") != "RESTResponse" or event.get("content_type") != "application/json":
+        return event
+    if not isinstance(body, str):
+        return event
+    try:
+        return {**event, "message_body": json.loads(body)}
+    except ValueError:
+        return event
+
+
 def capture_dialplan() -> str:
     """The extensions.conf the captures ran with, as README.md gives it (the simulator gets the same)."""
     text = (SHARED_ARI / "README.md").read_text()
@@ -250,7 +270,7 @@ def capture_dialplan() -> str:
 
 
 def trace_names() -> list[str]:
-    """Every capture's file stem, sorted (41 of them)."""
+    """Every capture's file stem, sorted (41 or more)."""
     return sorted(p.stem for p in TRACES_DIR.glob("*.json"))
 
 
