@@ -109,6 +109,7 @@ class FakeAri:
         self.ws_rest = False
         self.rest_mode = "http"  # what a parametrized test passes as connect(rest=...)
         self.ws_requests = 0  # how many RESTRequests the sockets answered
+        self.on_connect: list[dict[str, Any]] = []  # sent once, right after the next WebSocket connects
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> FakeAri:
@@ -261,6 +262,9 @@ class FakeAri:
                 await self._ws_request(ws, await inbox.get())
 
         worker = asyncio.ensure_future(work())
+        pending, self.on_connect = self.on_connect, []
+        for ev in pending:
+            await ws.send_str(dumps(ev))
         try:
             async for msg in ws:
                 if self.ws_rest and msg.type == WSMsgType.TEXT:
