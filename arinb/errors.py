@@ -17,6 +17,7 @@ Every error arinb raises is an :class:`AriError`::
     │   └── AriServerError       5xx
     ├── AriTimeoutError          (also TimeoutError) a wait or a request ran out of time
     ├── PlaybackLost             Asterisk will never finish this playback (see below)
+    ├── ChannelGone              the channel ended while the events connection was down
     ├── ApplicationReplaced      another connection registered the same application
     └── SessionClosed            the session was closed while a call waited on it
 
@@ -58,6 +59,7 @@ __all__ = [
     "AriUnprocessable",
     "AriUsageError",
     "AriWebSocketError",
+    "ChannelGone",
     "PlaybackLost",
     "SessionClosed",
     "http_error",
@@ -257,6 +259,15 @@ class PlaybackLost(AriError):
     Asterisk 22 sends PlaybackStarted and then nothing for an unsupported media scheme or a missing
     recording; arinb notices when the channel leaves the application and raises this from
     ``await playback.finished()`` instead of waiting forever.
+    """
+
+
+class ChannelGone(AriError):
+    """The channel ended while the events connection was down: its StasisEnd will never come.
+
+    After a reconnect arinb asks Asterisk about the channels still in the application; one it no longer
+    knows ends every wait on it (``channel.wait_for``, a ``wait_for("StasisEnd", ...)`` that would have
+    matched it, ``playback.finished()`` on it) with this error, also waits made with ``timeout=None``.
     """
 
 

@@ -96,6 +96,9 @@ class EngineLoop:
             task = self.loop.create_task(coro)
             mirror: concurrent.futures.Future[T] = concurrent.futures.Future()
             task.add_done_callback(functools.partial(_mirror_task, mirror))
+            # An awaiter on another loop that gives up (cancelled, or its timeout) cancels the mirror: the
+            # task must stop too, or it and what it waits on would run until the session closes.
+            mirror.add_done_callback(functools.partial(_cancel_task_with, self.loop, task))
             return Call(mirror, engine=self, label=label, task=task)
         call = Call(self.submit(coro), engine=self, label=label)
         if not in_running_loop():
@@ -133,6 +136,17 @@ class EngineLoop:
     def __repr__(self) -> str:
         state = "running" if self.is_alive() else "stopped"
         return f"<EngineLoop {self.name!r} {state}>"
+
+
+def _cancel_task_with(
+    loop: asyncio.AbstractEventLoop, task: asyncio.Task[Any], mirror: concurrent.futures.Future[Any]
+) -> None:
+    """The mirror of an engine-loop task was cancelled (by an awaiter elsewhere): cancel the task."""
+    if mirror.cancelled() and not task.done():
+        try:
+            loop.call_soon_threadsafe(task.cancel)
+        except RuntimeError:  # the loop is closed: the task is gone with it
+            pass
 
 
 def _mirror_task(mirror: concurrent.futures.Future[Any], task: asyncio.Task[Any]) -> None:
