@@ -63,7 +63,7 @@ def test_http_errors_pickle() -> None:
         (422, "Channel not in Stasis application", "/ari/channels/1/answer", "Stasis(<app>)"),
     ],
 )
-def test_an_error_shows_as_its_message_and_what_to_do(status: int, message: str, path: str, says: str) -> None:
+def test_an_error_shows_its_message_and_what_to_do(status: int, message: str, path: str, says: str) -> None:
     err = http_error(status, {"message": message}, method="POST", path=path)
     lines = err._render_traceback_()
     assert lines[0] == f"{type(err).__name__}: {status} {message} (POST {path})"

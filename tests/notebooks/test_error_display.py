@@ -1,6 +1,6 @@
 """A newcomer's mistakes show as one or two lines that say what to do, not a traceback through arinb.
 
-In a notebook (a real kernel, via nbclient) arinb errors use IPython's ``_render_traceback_`` hook; in a script
+In a notebook (a real kernel, nbclient) arinb errors use IPython's ``_render_traceback_`` hook; in a script
 the traceback stops at the Call boundary (no engine-thread frames) and ends with the hint.
 """
 
