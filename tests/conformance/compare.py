@@ -22,6 +22,7 @@ from typing import Any
 
 from .allowances import capture_latency, order_allowance, value_alternatives
 from .matching import Observation
+from .media import frame_checks, media_content
 from .normalize import TIME_KEYS, UNORDERED_LISTS, diff, parse_time
 from .replay import Recording
 from .trace import Step
@@ -156,6 +157,10 @@ def _missing_and_content(rec: Recording) -> Iterable[Divergence]:
                 )
         elif step.kind == "response":
             yield from _response(rec, step, obs, label)
+        elif step.kind.startswith("media_ws"):
+            problems = media_content(ids, step, obs)
+            if problems:
+                yield Divergence(step.index, "content", step.index, f"{label}: differs", tuple(problems))
 
 
 def _response(rec: Recording, step: Step, obs: Observation, label: str) -> Iterable[Divergence]:
@@ -390,6 +395,17 @@ def _times(
 def _attempts_and_notes(rec: Recording) -> Iterable[Divergence]:
     trace = rec.trace
     for obs in rec.observations:
+        if obs.kind == "media_ws_connect" and obs.paired is not None:
+            step = trace.steps[obs.paired]
+            want = (step.data.get("result"), step.data.get("status"))
+            have = (obs.data.get("result"), obs.data.get("status"))
+            if want[0] == "connected":
+                want = (want[0], step.data.get("negotiated_protocol"))
+                have = (have[0], obs.data.get("negotiated_protocol"))
+            if want != have:
+                yield Divergence(
+                    step.index, "connect", step.index, f"{step.label()}: expected {want}, got {have}"
+                )
         if obs.kind == "ws_connect_attempt" and obs.paired is not None:
             step = trace.steps[obs.paired]
             want = (step.data.get("result"), step.data.get("status"))
@@ -401,6 +417,8 @@ def _attempts_and_notes(rec: Recording) -> Iterable[Divergence]:
                     step.index,
                     f"{step.label()}: expected {want[0]} {want[1]}, got {have[0]} {have[1]}",
                 )
+    for index, problems in frame_checks(rec.frame_checks):
+        yield Divergence(index, "note", index, problems[0], tuple(problems[1:]))
     for note in rec.notes:
         if note.expected != note.got:
             yield Divergence(

@@ -33,6 +33,7 @@ import aiohttp
 from yarl import URL
 
 from .matching import Matcher, Observation, next_seq
+from .media import FrameCheck, MediaReplay
 from .normalize import IdMap
 from .targets import Target
 from .trace import Step, Trace
@@ -67,6 +68,7 @@ class Recording:
     aborted: str | None = None
     barrier: str = "ping/pong"
     blocked: list[int] = field(default_factory=list)  # requests still unanswered when time had to move on
+    frame_checks: list[FrameCheck] = field(default_factory=list)  # media binary-frame summaries (media.py)
 
     @property
     def ids(self) -> IdMap:
@@ -90,7 +92,7 @@ class _Socket:
     pong_ok: bool = True
 
 
-class Replayer:
+class Replayer(MediaReplay):
     """Replays one trace against one target; :meth:`run` returns the :class:`Recording`."""
 
     def __init__(
@@ -122,6 +124,7 @@ class Replayer:
         self._http: aiohttp.ClientSession | None = None
         self._t0 = 0.0
         self._pings = 0
+        self._init_media()
 
     # -- time ------------------------------------------------------------------------------------------
     def now(self) -> float:
@@ -259,6 +262,7 @@ class Replayer:
                 self.rec.barrier = "sleep (no pong)"
             finally:
                 sock.pongs.pop(payload, None)
+        await self._media_barrier(self.barrier_timeout)
         if not waits or any(not s.pong_ok for s in self.sockets.values()):
             await asyncio.sleep(0.005)
         for _ in range(3):
@@ -286,8 +290,11 @@ class Replayer:
             if sock is not None:
                 sock.client_closing = True
                 await sock.ws.close()
+        elif kind.startswith("media_ws"):
+            await self._perform_media(step)
         elif kind == "note":
             self._check_note(step)
+            self._check_frames(step)
 
     def _spawn(self, coro: Any, index: int) -> None:
         task = asyncio.ensure_future(coro)
@@ -490,6 +497,7 @@ class Replayer:
     async def _shutdown(self) -> None:
         if self.target.real:
             await self._cleanup_real()
+        await self._close_media()
         for sock in self.sockets.values():
             sock.client_closing = True
             with contextlib.suppress(Exception):

@@ -25,6 +25,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from .media import media_role
+
 __all__ = [
     "MAIN_SOCKET",
     "SHARED_ARI",
@@ -140,7 +142,10 @@ class Trace:
         for i, s in enumerate(raw_steps):
             kind = s["kind"]
             socket = str(s.get("socket", MAIN_SOCKET))
-            if kind == "ws_closed":
+            media = media_role(s)
+            if media is not None:
+                socket, is_action = media  # externalMedia's /media sockets (media.py)
+            elif kind == "ws_closed":
                 # After ws_client_close it is the server's acknowledgement (an observation); otherwise the
                 # capturing client simply closed its socket at the end of the scenario (an action).
                 is_action = socket not in client_closing
