@@ -125,6 +125,23 @@ class ScenarioClock:
             return 10.0
         return seconds / self.speed + 5.0
 
+    def hold(self, paused: bool) -> None:
+        """Stop (``True``) or restart (``False``) a simulator's real or sped-up clock; else a no-op.
+
+        A stepped scenario holds the simulator's time between steps, so that "ring for 8 s" is 8 s however
+        long the student reads before the next click.
+        """
+        c = self._sim_clock
+        if c is None or self.manual:
+            return
+        fn = getattr(c, "pause" if paused else "resume", None)
+        if fn is None:
+            return
+        try:
+            fn()
+        except Exception:  # a closed simulator: its time no longer matters
+            pass
+
     async def sleep(self, seconds: float) -> None:
         """Wait ``seconds`` of this clock's time."""
         await self.sleep_until(self.now() + seconds)
@@ -803,6 +820,8 @@ class AppScenario(Scenario):
         self._started_at: float | None = None
         self._left = False
         self._connect_lock = asyncio.Lock()
+        self._last_timeline: Any = None
+        self._stepping_run = False  # inside run(): no clock hold between its steps
         super().__init__(echo=echo)
         self._register()
 
@@ -825,8 +844,9 @@ class AppScenario(Scenario):
 
     @property
     def timeline(self) -> Any:
+        """The run's timeline: the session's, kept readable after the scenario closed its own session."""
         s = self.session
-        return getattr(s, "timeline", None) if s is not None else None
+        return getattr(s, "timeline", None) if s is not None else self._last_timeline
 
     async def setup(self) -> None:
         self._events = []
@@ -1086,23 +1106,35 @@ class AppScenario(Scenario):
                 except Exception:
                     pass
         self._handlers = []
-        if session is not None and self._given_session is None and not self._closing_keeps_session():
+        if session is not None and self._given_session is None:
+            # A finished run closes its own session (its timeline stays readable as ``timeline``): a
+            # notebook that connects the same app next must not race a connection still open.
+            self._last_timeline = getattr(session, "timeline", None)
             self.session = None
             await session.close()
 
-    def _closing_keeps_session(self) -> bool:
-        # After a normal finish the own session stays open so its timeline can still be read and shown;
-        # it is closed on reset/close.
-        return self.finished and not self.failed and self.running is None and not self._resetting
+    async def _next(self) -> StepResult:
+        # Step mode: the simulator's time runs only while a step does (see ScenarioClock.hold).
+        self.clock.hold(False)
+        result = await super()._next()
+        if result.status == "done" and not self.finished and not self._stepping_run and not self._closed:
+            self.clock.hold(True)
+        return result
 
-    _resetting = False
+    async def _run(self) -> RunResult:
+        self._stepping_run = True
+        try:
+            return await super()._run()
+        finally:
+            self._stepping_run = False
 
     async def _reset(self) -> None:
-        self._resetting = True
-        try:
-            await super()._reset()
-        finally:
-            self._resetting = False
+        self.clock.hold(False)
+        await super()._reset()
+        # The previous call's events and timeline go with it (a view after Reset shows nothing old).
+        self._events = []
+        self._last_timeline = None
+        self._started_at = None
 
     # -- checking ------------------------------------------------------------------------------------
 

@@ -81,6 +81,7 @@ class Clock:
         self._wakeup_at: float | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._sleepers: set[asyncio.Future[None]] = set()  # sleep() calls waiting (cancel_all ends them)
+        self._paused_at: float | None = None  # pause(): now() reads this until resume()
 
     @classmethod
     def manual(cls, start: float | None = None) -> Clock:
@@ -109,6 +110,8 @@ class Clock:
             return self._frozen
         if self._manual:
             return self._manual_now
+        if self._paused_at is not None:
+            return self._paused_at
         t = self._start + (time.monotonic() - self._mono0) * self.speed
         if t < self._floor:
             return self._floor
@@ -180,6 +183,44 @@ class Clock:
         self._drop_cancelled()
         return self._heap[0][0] if self._heap else None
 
+    # -- pause (a stepped scenario: time stands still while the student reads) --------------------------
+    @property
+    def paused(self) -> bool:
+        """True between :meth:`pause` and :meth:`resume`."""
+        return self._paused_at is not None
+
+    def pause(self) -> None:
+        """Stop simulated time (real and fast clocks): ``now()`` stays put and later timers wait.
+
+        Timers already due still run. No-op on a manual clock (it only moves with ``advance``) or when paused.
+
+        >>> clock = Clock(speed=50)
+        >>> clock.pause(); t = clock.now(); time.sleep(0.01); clock.now() == t
+        True
+        >>> clock.resume(); clock.paused
+        False
+        """
+        if self._manual or self._paused_at is not None:
+            return
+        self._paused_at = self.now()
+        if self._wakeup is not None:
+            self._wakeup.cancel()
+        self._wakeup = None
+        self._wakeup_at = None
+        self._arm()  # only a timer already due is armed while paused
+
+    def resume(self) -> None:
+        """Let simulated time run again from where :meth:`pause` stopped it."""
+        if self._paused_at is None:
+            return
+        self._start, self._mono0 = self._paused_at, time.monotonic()
+        self._paused_at = None
+        if self._wakeup is not None:
+            self._wakeup.cancel()
+        self._wakeup = None
+        self._wakeup_at = None
+        self._arm()
+
     # -- manual mode -----------------------------------------------------------------------------------
     def advance(self, dt: float) -> None:
         """Manual mode: move time forward by ``dt`` seconds, running every timer that falls due, in order."""
@@ -248,6 +289,8 @@ class Clock:
         if not self._heap:
             return
         when = self._heap[0][0]
+        if self._paused_at is not None and when > self._paused_at:
+            return  # armed again by resume()
         if self._wakeup is not None and self._wakeup_at is not None and self._wakeup_at <= when:
             return
         loop: asyncio.AbstractEventLoop | None
@@ -278,4 +321,5 @@ class Clock:
         self._arm()
 
     def __repr__(self) -> str:
-        return f"<Clock {self.mode} speed={self.speed:g} now={self.now():.3f} pending={self.pending()}>"
+        mode = f"{self.mode} paused" if self.paused else self.mode
+        return f"<Clock {mode} speed={self.speed:g} now={self.now():.3f} pending={self.pending()}>"

@@ -204,7 +204,7 @@ class Recordings:
         frames = round(elapsed / 0.02)  # whole 20 ms frames reach the file
         rec.state = state
         stored = rec.stored
-        if stored is not None:
+        if stored is not None and rec.has_audio:  # a channel that hears nothing writes no frames
             stored.duration += frames * 0.02
             stored.data = None
         if state == "canceled" and stored is not None:

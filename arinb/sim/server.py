@@ -23,6 +23,7 @@ import asyncio
 import base64
 import binascii
 import contextlib
+import contextvars
 import ipaddress
 import logging
 import warnings
@@ -34,7 +35,7 @@ from urllib.parse import parse_qsl, unquote, unquote_plus
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from arinb.credentials import Credentials
-from arinb.models import dumps, loads
+from arinb.models import dumps, format_timestamp, loads
 from arinb.sim import apidocs
 from arinb.sim.routes import ROUTER, MethodNotAllowed, Operation, ResourceNotFound
 
@@ -75,6 +76,7 @@ EVENTS_AFTER_REPLY = frozenset(
         "channels.create",
         "channels.sendDTMF",
         "playbacks.control",
+        "recordings.stop",
     }
 )
 
@@ -131,6 +133,20 @@ class _Deferral:
 _DEFERRAL: ContextVar[_Deferral | None] = ContextVar("arinb_sim_deferral", default=None)
 
 
+class _Capture:
+    """The frames a RESTRequest raises on its own socket, held to go out after its RESTResponse."""
+
+    __slots__ = ("active", "frames", "outbox")
+
+    def __init__(self, outbox: _Outbox) -> None:
+        self.outbox = outbox
+        self.active = True
+        self.frames: list[str] = []
+
+
+_WS_CAPTURE: ContextVar[_Capture | None] = ContextVar("arinb_sim_ws_capture", default=None)
+
+
 class _Outbox:
     """One events WebSocket's frames, written in order by one task."""
 
@@ -139,15 +155,61 @@ class _Outbox:
         self.ws = ws
         self.queue: asyncio.Queue[str | _Gate | None] = asyncio.Queue()
         self.slow = False  # its client stopped reading: replies no longer wait for it
+        # RESTResponses that arrived while a gate was queued: Asterisk writes a RESTResponse from the thread
+        # that ran the request, so it does not wait behind frames held for another request's HTTP reply.
+        self.gates_queued = 0
+        self.replies: list[str] = []
+        self.reply_ready = asyncio.Event()
 
     def send(self, text: str) -> None:
         """The engine's ``send``: queue one frame (never blocks, never raises)."""
+        capture = _WS_CAPTURE.get()
+        if capture is not None and capture.outbox is self and capture.active:
+            capture.frames.append(text)  # a RESTRequest of this socket whose reply goes first
+            return
         deferral = _DEFERRAL.get()
         if deferral is not None and deferral.active and self not in deferral.gates:
             gate = deferral.gates[self] = _Gate()
+            self.gates_queued += 1
             self.queue.put_nowait(gate)
         self.queue.put_nowait(text)
         self.server._unsent.add(self)
+
+    def send_reply(self, text: str) -> None:
+        """Queue a RESTResponse: in order with the frames before it, ahead of frames held behind a gate."""
+        if not self.gates_queued:
+            self.send(text)
+            return
+        self.replies.append(text)
+        self.reply_ready.set()
+        self.server._unsent.add(self)
+
+    async def _write_replies(self) -> None:
+        while self.replies:
+            text = self.replies.pop(0)
+            if not self.ws.closed:
+                await self.server._send_frame(self.ws, text)
+
+    async def _pass_gate(self, gate: _Gate) -> None:
+        # Held frames wait for the gate (at most GATE_LIMIT); RESTResponses meanwhile go out at once.
+        deadline = asyncio.get_running_loop().time() + GATE_LIMIT
+        try:
+            while True:
+                await self._write_replies()
+                left = deadline - asyncio.get_running_loop().time()
+                if gate.opened.is_set() or left <= 0:
+                    return
+                self.reply_ready.clear()
+                opened = asyncio.ensure_future(gate.opened.wait())
+                ready = asyncio.ensure_future(self.reply_ready.wait())
+                try:
+                    await asyncio.wait((opened, ready), timeout=left, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    opened.cancel()
+                    ready.cancel()
+        finally:
+            self.gates_queued -= 1
+            await self._write_replies()
 
     def stop(self) -> None:
         self.queue.put_nowait(None)
@@ -157,15 +219,14 @@ class _Outbox:
             while (item := await self.queue.get()) is not None:
                 try:
                     if isinstance(item, _Gate):
-                        with contextlib.suppress(TimeoutError):
-                            await asyncio.wait_for(item.opened.wait(), GATE_LIMIT)
+                        await self._pass_gate(item)
                     elif not self.ws.closed:
                         await self.server._send_frame(self.ws, item)
                 except (ConnectionResetError, RuntimeError):
                     pass  # the client is gone; the reader side closes the connection
                 finally:
                     self.queue.task_done()
-                    if self.queue.empty():
+                    if self.queue.empty() and not self.replies:
                         self.server._unsent.discard(self)
                         self.slow = False
         finally:
@@ -178,6 +239,10 @@ class AppConnection(Protocol):
 
 class Engine(Protocol):
     """What the server needs from ``arinb.sim.engine.SimEngine``."""
+
+    asterisk_id: str
+
+    def now(self) -> float: ...
 
     def handle(
         self, key: str, path_params: dict[str, str], query: dict[str, str], body: Any
@@ -431,7 +496,9 @@ class SimServer:
             return response
         finally:
             if deferral is not None:
-                deferral.release()
+                # One loop turn later: a RESTRequest this request unblocked (an answer queued behind the
+                # stopped tone) answers first, as Asterisk's request thread does before stasis delivers.
+                asyncio.get_running_loop().call_soon(deferral.release)
 
     async def _flush_events(self, exclude: _Outbox | None = None) -> None:
         """Let the frames that the request produced go out before its reply, as Asterisk writes them.
@@ -509,14 +576,18 @@ class SimServer:
         # sends ApplicationReplaced to the previous socket before the new one is connected.
         conn = self.engine.connect_app(apps, subscribe_all, outbox.send, drop)
         writer: asyncio.Task[None] | None = None
+        rest: _RestOverWebSocket | None = None
         try:
             await self._flush_events(exclude=outbox)
             await ws.prepare(request)
             self._sockets.add(ws)
             writer = asyncio.create_task(outbox.run(), name="arinb-sim-ws-writer")
+            rest = _RestOverWebSocket(self, outbox, apps[0])
             async for msg in ws:
-                # Asterisk ignores what a client says on the events socket; close and errors end it.
-                if msg.type in (WSMsgType.ERROR, WSMsgType.CLOSE):
+                # Text frames are RESTRequests (Asterisk 22); binary frames are ignored, as Asterisk does.
+                if msg.type is WSMsgType.TEXT:
+                    rest.submit(msg.data)
+                elif msg.type in (WSMsgType.ERROR, WSMsgType.CLOSE):
                     break
         except (ConnectionResetError, asyncio.CancelledError):
             raise
@@ -524,6 +595,8 @@ class SimServer:
             log.exception("arinb simulator: events WebSocket for %s failed", ",".join(apps))
         finally:
             self._sockets.discard(ws)
+            if rest is not None:
+                rest.close()
             with contextlib.suppress(Exception):
                 conn.close()
             outbox.stop()
@@ -536,7 +609,211 @@ class SimServer:
                 await ws.close()
         return ws
 
+    # ---- REST over the events WebSocket (Asterisk 22: RESTRequest / RESTResponse) --------------------
+
+    async def _ws_rest_call(
+        self, capture: _Capture, method: str, uri: str, query: dict[str, str], body: Any
+    ) -> tuple[int, str, Any]:
+        """Run one parsed RESTRequest: ``(status, reason phrase, JSON-able body or None)``.
+
+        Routing and errors are HTTP's (``_dispatch``), with the differences Asterisk 22.10.1 shows: a uri
+        starting with ``/`` is 405 "Invalid method" (``/asterisk/info`` and ``/ari/asterisk/info`` alike),
+        a binary reply (a recording's file) is 406 "Not Acceptable.  Use HTTP GET".
+        """
+        if uri.startswith("/"):
+            return 405, _REASONS[405], {"message": "Invalid method"}
+        if uri.endswith("/"):
+            return 404, _REASONS[404], {"message": f"ARI URLs do not end with a slash. Try /ari/{uri[:-1]}"}
+        segments = [unquote(part) for part in uri.split("/")]
+        try:
+            match = ROUTER.match(method, segments)
+        except ResourceNotFound:
+            return 404, _REASONS[404], {"message": "Resource not found"}
+        except MethodNotAllowed:
+            return 405, _REASONS[405], {"message": "Invalid method"}
+        operation = match.operation
+        if operation.websocket:  # GET events over the events socket: no upgrade possible here
+            return 426, _REASONS[426], {"message": "Upgrade Required"}
+        if isinstance(body, dict):
+            for p in operation.params_of("query"):
+                if p.name in body and (value := _to_query_value(body[p.name])) is not None:
+                    query[p.name] = value
+        deferral = _Deferral() if operation.key in EVENTS_AFTER_REPLY else None
+        if deferral is None:
+            capture.active = False  # this operation's own frames go before its reply
+        token = _DEFERRAL.set(deferral)
+        capture_token = _WS_CAPTURE.set(capture)
+        try:
+            try:
+                reply = await self.engine.handle(operation.key, match.path_params, query, body)
+            except KeyError as e:
+                if e.args != (operation.key,):
+                    raise
+                return (
+                    501,
+                    _REASONS[501],
+                    {"message": f"{operation.key} is not implemented by the arinb simulator"},
+                )
+        finally:
+            _WS_CAPTURE.reset(capture_token)
+            _DEFERRAL.reset(token)
+            if deferral is not None:
+                # Other sockets' frames wait at most until this reply is queued (see _RestOverWebSocket).
+                asyncio.get_running_loop().call_soon(deferral.release)
+        status = int(reply.status)
+        reason = getattr(reply, "reason", None) or _REASONS.get(status) or ""
+        data = getattr(reply, "body", None)
+        if isinstance(data, bytes | bytearray | memoryview):
+            return 406, "Not Acceptable.  Use HTTP GET", None
+        return status, reason, data
+
     def __repr__(self) -> str:
         state = "listening" if self._runner is not None else "stopped"
         user = self.credentials.username
         return f"<SimServer {self.url} {state}, {len(self._sockets)} WebSocket(s), user={user!r}>"
+
+
+# ast_get_http_method_from_string(): exact, case-sensitive names.
+_WS_METHODS = frozenset({"GET", "POST", "HEAD", "PUT", "DELETE", "OPTIONS"})
+
+
+class _WsRequestError(Exception):
+    """A RESTRequest refused before it reaches a resource (reason "Bad request", lowercase r)."""
+
+    def __init__(self, message: str, *, uri: str = "", phrase: str = "Bad request") -> None:
+        super().__init__(message)
+        self.message = message
+        self.uri = uri
+        self.phrase = phrase
+
+
+def _id_of(msg: Any, name: str) -> str:
+    value = msg.get(name) if isinstance(msg, dict) else None
+    return value if isinstance(value, str) else ""
+
+
+def parse_rest_request(msg: Any) -> tuple[str, str, dict[str, str], Any]:
+    """``(method, uri, query, body)`` of one RESTRequest message, in the order Asterisk checks it.
+
+    Mirrors ``parse_rest_request_msg`` (res/ari/ari_websocket_requests.c): type, uri (the part after ``?``
+    is a form-encoded query), method, ``query_strings`` (merged after the uri's query; anything but an
+    array is ignored), then ``message_body`` with its ``content_type``. Raises ``_WsRequestError``.
+
+    >>> parse_rest_request({"type": "RESTRequest", "method": "GET", "uri": "asterisk/info?only=build"})
+    ('GET', 'asterisk/info', {'only': 'build'}, None)
+    """
+    if not isinstance(msg, dict) or not isinstance(msg.get("type"), str) or not msg["type"]:
+        raise _WsRequestError("No 'type' property.")
+    if msg["type"] != "RESTRequest":
+        raise _WsRequestError("Unknown request type.")
+    uri = msg.get("uri")
+    if not isinstance(uri, str) or not uri:
+        raise _WsRequestError("Empty or missing 'uri' property.")
+    uri, sep, raw_query = uri.partition("?")
+    query: dict[str, str] = dict(parse_qsl(raw_query, keep_blank_values=True)) if sep else {}
+    method = msg.get("method")
+    if not isinstance(method, str) or method not in _WS_METHODS:
+        raise _WsRequestError("Unknown or missing 'method' property.", uri=uri)
+    pairs = msg.get("query_strings")
+    if isinstance(pairs, list):
+        for item in pairs:
+            name = item.get("name") if isinstance(item, dict) else None
+            value = item.get("value") if isinstance(item, dict) else None
+            if not isinstance(name, str) or not isinstance(value, str):
+                raise _WsRequestError("Unable to parse 'query_strings' array.", uri=uri)
+            query[name] = value
+    text = msg.get("message_body")
+    if not isinstance(text, str) or not text:
+        return method, uri, query, None
+    content_type = msg.get("content_type")
+    if not isinstance(content_type, str) or not content_type:
+        raise _WsRequestError("No 'content_type' for 'message_body'.", uri=uri)
+    if content_type == "application/x-www-form-urlencoded":
+        query.update(parse_qsl(text, keep_blank_values=True))
+        return method, uri, query, None
+    if content_type == "application/json":
+        try:
+            return method, uri, query, loads(text)
+        except ValueError:
+            raise _WsRequestError("Unable to parse 'message_body' as 'application/json'.", uri=uri) from None
+    raise _WsRequestError("Unknown content type.", uri=uri)
+
+
+class _RestOverWebSocket:
+    """One events socket's RESTRequests: run strictly one at a time, in order, as Asterisk 22 does.
+
+    A request waiting on its channel (an answer queued behind a tone) holds every later request of the
+    same socket, while events and HTTP requests go on. The reply is a RESTResponse frame in the socket's
+    outbox: after the frames the request raised, or before them for the operations in
+    ``EVENTS_AFTER_REPLY``.
+    """
+
+    def __init__(self, server: SimServer, outbox: _Outbox, app: str) -> None:
+        self.server = server
+        self.outbox = outbox
+        self.app = app
+        self.pending: asyncio.Queue[str] = asyncio.Queue()
+        self.worker: asyncio.Task[None] | None = None
+
+    def submit(self, text: str) -> None:
+        self.pending.put_nowait(text)
+        if self.worker is None:
+            self.worker = asyncio.get_running_loop().create_task(
+                self._run(), name="arinb-sim-ws-rest", context=contextvars.Context()
+            )
+
+    def close(self) -> None:
+        if self.worker is not None:
+            self.worker.cancel()
+
+    async def _run(self) -> None:
+        while True:
+            text = await self.pending.get()
+            try:
+                await self._one(text)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("arinb simulator: a RESTRequest failed unexpectedly")
+
+    async def _one(self, text: str) -> None:
+        try:
+            msg = loads(text)
+        except ValueError:
+            self._respond("", "", 400, "Failed to parse request message JSON", "", None)
+            return
+        tx, rq = _id_of(msg, "transaction_id"), _id_of(msg, "request_id")
+        try:
+            method, uri, query, body = parse_rest_request(msg)
+        except _WsRequestError as e:
+            self._respond(tx, rq, 400, e.phrase, e.uri, {"message": e.message})
+            return
+        query = {k: v for k, v in query.items() if k.lower() != "api_key"}
+        capture = _Capture(self.outbox)
+        try:
+            status, reason, data = await self.server._ws_rest_call(capture, method, uri, query, body)
+        except Exception:
+            log.exception("arinb simulator: unexpected error on RESTRequest %s %s", method, uri)
+            status, reason, data = 500, _REASONS[500], {"message": "Internal Server Error"}
+        capture.active = False
+        self._respond(tx, rq, status, reason, uri, data)
+        for frame in capture.frames:
+            self.outbox.send(frame)
+
+    def _respond(self, tx: str, rq: str, status: int, reason: str, uri: str, data: Any) -> None:
+        engine = self.server.engine
+        reply: dict[str, Any] = {
+            "type": "RESTResponse",
+            "transaction_id": tx,
+            "request_id": rq,
+            "status_code": status,
+            "reason_phrase": reason,
+            "uri": uri,
+        }
+        if data is not None:
+            reply["content_type"] = "application/json"
+            reply["message_body"] = dumps(data)
+        reply["application"] = self.app
+        reply["timestamp"] = format_timestamp(engine.now())
+        reply["asterisk_id"] = engine.asterisk_id
+        self.outbox.send_reply(dumps(reply))

@@ -50,7 +50,7 @@ class ScenarioWidget(w.VBox):
     def __init__(self, scenario: Scenario, *, rate: float = 8.0, timeline: bool = True) -> None:
         self.scenario = scenario
         self._refresh_lock = threading.RLock()
-        self._shown_session: Any = None
+        self._shown_timeline: Any = None
         self._builder: threading.Thread | None = None
         self._show_timeline = timeline
         self.last_error: BaseException | None = None
@@ -262,18 +262,18 @@ class ScenarioWidget(w.VBox):
         """
         if not self._show_timeline:
             return
-        session = getattr(self.scenario, "session", None)
-        if session is self._shown_session:
+        # The scenario's timeline outlives its session (a finished run closes it); a reset drops it.
+        timeline = getattr(self.scenario, "timeline", None)
+        if timeline is self._shown_timeline:
             return
-        self._shown_session = session
-        timeline = getattr(session, "timeline", None) if session is not None else None
+        self._shown_timeline = timeline
         if timeline is None:
             self.timeline_box.children = ()
             return
 
         def build() -> None:
             views = _timeline_views(timeline)
-            if self._shown_session is session:  # not replaced by a reset meanwhile
+            if self._shown_timeline is timeline:  # not replaced by a reset meanwhile
                 self.timeline_box.children = tuple(views)
 
         builder = threading.Thread(target=build, name="arinb-timeline-views", daemon=True)

@@ -20,7 +20,7 @@ import contextlib
 import time
 from typing import Any
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
 
 from .targets import Target
 from .trace import Step, Trace
@@ -239,8 +239,12 @@ class TraceServer:
         writer = asyncio.create_task(self._write(ws, box))
         self._tasks.add(writer)
         self._pump()
-        async for _ in ws:
-            pass  # pings are answered by aiohttp (autoping); clients say nothing else
+        sends = [s.index for s in self.trace.steps if s.kind == "ws_send" and s.socket == step.socket]
+        async for msg in ws:
+            # Pings are answered by aiohttp (autoping). A frame the client sends is the trace's next
+            # ws_send (a RESTRequest): what followed it in the capture is due from now on.
+            if msg.type in (WSMsgType.TEXT, WSMsgType.BINARY) and sends:
+                self._saw(sends.pop(0))
         closers = self._closers.get(step.socket) or []
         if closers:
             self._saw(closers.pop(0))

@@ -71,6 +71,7 @@ UNORDERED_KEYS = frozenset(
         "formats",
         "events_allowed",
         "events_disallowed",
+        "message_body",  # a RESTResponse's body: a list there is always a container listing
     }
 )
 
@@ -81,9 +82,8 @@ UNORDERED_LISTS = re.compile(
 )
 
 #: Paths (dotted) of host-specific values: compared by type only.
-HOST_SPECIFIC = frozenset(
-    {"build.os", "build.kernel", "build.machine", "build.options", "build.date", "build.user"}
-)
+_BUILD_FIELDS = ("build.os", "build.kernel", "build.machine", "build.options", "build.date", "build.user")
+HOST_SPECIFIC = frozenset(_BUILD_FIELDS) | frozenset(f"message_body.{f}" for f in _BUILD_FIELDS)
 
 
 def iter_tokens(text: str) -> Iterator[tuple[str, str, int, int]]:

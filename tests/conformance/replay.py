@@ -26,6 +26,7 @@ import base64
 import contextlib
 import json
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,7 +37,7 @@ from .matching import Matcher, Observation, next_seq
 from .media import FrameCheck, MediaReplay
 from .normalize import IdMap
 from .targets import Target
-from .trace import Step, Trace
+from .trace import Step, Trace, decode_rest_response
 
 __all__ = ["Recording", "Replayer", "replay"]
 
@@ -90,6 +91,8 @@ class _Socket:
     server_closed: bool = False
     pongs: dict[bytes, asyncio.Future[None]] = field(default_factory=dict)
     pong_ok: bool = True
+    # RESTRequests sent on this socket, waiting for their RESTResponse (answered in order, one at a time)
+    rest_waiters: deque[asyncio.Future[None]] = field(default_factory=deque)
 
 
 class Replayer(MediaReplay):
@@ -292,6 +295,10 @@ class Replayer(MediaReplay):
                 await sock.ws.close()
         elif kind.startswith("media_ws"):
             await self._perform_media(step)
+        elif kind == "ws_send":
+            sock = self.sockets.get(step.socket)
+            if sock is not None:
+                self._spawn(self._ws_send(sock, step), step.index)
         elif kind == "note":
             self._check_note(step)
             self._check_frames(step)
@@ -386,6 +393,20 @@ class Replayer(MediaReplay):
             Observation(seq, "response", "", at, data, request_index=step.index, informational=synthetic)
         )
 
+    async def _ws_send(self, sock: _Socket, step: Step) -> None:
+        """Send a frame on the events socket (a RESTRequest); in flight until its RESTResponse comes.
+
+        A binary frame gets no answer from Asterisk, so it is not waited for.
+        """
+        text = self.matcher.ids.to_replay(str(step.data.get("raw", "")))
+        if step.data.get("binary"):
+            await sock.ws.send_bytes(text.encode())
+            return
+        answered: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        sock.rest_waiters.append(answered)
+        await sock.ws.send_str(text)
+        await answered
+
     async def _connect(self, step: Step) -> None:
         assert self._http is not None
         query = dict(step.data.get("query") or {})
@@ -427,6 +448,12 @@ class Replayer(MediaReplay):
                     event = json.loads(msg.data)
                 except ValueError:
                     event = {"type": "<not JSON>", "text": msg.data}
+                if isinstance(event, dict) and event.get("type") == "RESTResponse":
+                    event = decode_rest_response(event)
+                    if sock.rest_waiters:
+                        answered = sock.rest_waiters.popleft()
+                        if not answered.done():
+                            answered.set_result(None)
                 self._record(Observation(seq, "event", sock.name, at, {"event": event, "raw": msg.data}))
             elif msg.type == aiohttp.WSMsgType.PING:
                 await ws.pong(msg.data)

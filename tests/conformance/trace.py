@@ -34,6 +34,7 @@ __all__ = [
     "Step",
     "Trace",
     "capture_dialplan",
+    "decode_rest_response",
     "load_trace",
     "trace_names",
 ]
@@ -47,7 +48,9 @@ TRACES_DIR = SHARED_ARI / "traces"
 #: Single-socket traces do not name their socket; the replayer calls it this.
 MAIN_SOCKET = "main"
 
-ACTION_KINDS = frozenset({"ws_connect", "ws_connect_attempt", "request", "ws_client_close", "note"})
+ACTION_KINDS = frozenset(
+    {"ws_connect", "ws_connect_attempt", "request", "ws_client_close", "note", "ws_send"}
+)
 OBSERVATION_KINDS = frozenset({"event", "response", "ws_connected"})
 
 
@@ -155,6 +158,8 @@ class Trace:
                     raise ValueError(f"step {i}: unknown step kind {kind!r}")
             if kind == "ws_client_close":
                 client_closing.add(socket)
+            if kind == "event" and isinstance(s.get("event"), dict):
+                s = {**s, "event": decode_rest_response(s["event"])}
             steps.append(Step(i, kind, float(s["t"]), socket, s, is_action))
         trace = cls(
             name=name or str(data.get("scenario", "?")),
@@ -243,6 +248,22 @@ def _with_cleanup_requests(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 )
         out[first:first] = requests
     return out
+
+
+def decode_rest_response(event: dict[str, Any]) -> dict[str, Any]:
+    """A RESTResponse with its JSON ``message_body`` parsed, so that its ids and times compare as fields.
+
+    Both sides (the trace and the replay) go through this; anything else is returned as it is.
+    """
+    body = event.get("message_body")
+    if event.get("type") != "RESTResponse" or event.get("content_type") != "application/json":
+        return event
+    if not isinstance(body, str):
+        return event
+    try:
+        return {**event, "message_body": json.loads(body)}
+    except ValueError:
+        return event
 
 
 def capture_dialplan() -> str:

@@ -118,9 +118,11 @@ def test_record_audio_snoops_from_stasis_start_and_leaves_nothing_behind(sim: ar
     assert_french_ring(clip, stop=8.0)
     # The step results, sliced from the recording at each step's end.
     assert [round(r.audio().duration, 1) for r in [first, *result.steps]] == [0.0, 0.0, 8.0, 8.0, 9.0]
-    session = sc.session
-    assert session.request("GET", "/recordings/stored").result() == []
-    assert [c for c in session.request("GET", "/channels").result() if c["name"].startswith("Snoop/")] == []
+    assert sc.session is None  # the finished run closed its own session
+    with arinb.connect(sim.url, sim.username, sim.password, apps="nothing-left") as session:
+        assert session.request("GET", "/recordings/stored").result() == []
+        channels = session.request("GET", "/channels").result()
+        assert [c for c in channels if c["name"].startswith("Snoop/")] == []
     sc.close()
 
 

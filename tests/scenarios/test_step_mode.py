@@ -1,0 +1,98 @@
+"""Step mode as a student meets it: time stands still between steps, a finished run closes its session, and
+Reset forgets the previous call (loopback simulator, sped-up clock, bounded waits)."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import pytest
+
+import arinb
+import arinb.scenarios as scenarios
+from arinb.sim.clock import Clock
+
+
+def test_a_paused_clock_stands_still_and_resumes_where_it_stopped() -> None:
+    clock = Clock(speed=1000)
+    clock.pause()
+    t = clock.now()
+    time.sleep(0.02)  # 20 simulated seconds, had it run
+    assert clock.now() == t and clock.paused
+    clock.resume()
+    time.sleep(0.005)
+    assert t < clock.now() < t + 15  # it goes on from t, not from where it would have been
+
+
+async def test_a_paused_clock_holds_its_timers_until_resumed() -> None:
+    clock = Clock(speed=100)
+    fired: list[float] = []
+    clock.pause()
+    clock.call_later(0.5, lambda: fired.append(clock.now()))  # 5 ms of wall time, had it run
+    start = clock.now()
+    await _wall(0.05)
+    assert fired == []
+    clock.resume()
+    await _wall(0.05)
+    assert fired == [pytest.approx(start + 0.5)]
+
+
+async def _wall(seconds: float) -> None:
+    import asyncio
+
+    await asyncio.sleep(seconds)
+
+
+@pytest.fixture
+def fast_sim():  # type: ignore[no-untyped-def]
+    sim = arinb.simulate(speed=50)
+    try:
+        yield sim
+    finally:
+        sim.close()
+
+
+def test_stepping_slowly_rings_8_simulated_seconds_as_the_docs_say(fast_sim: arinb.Simulator) -> None:
+    sc = scenarios.tones(fast_sim)
+    sc.next().result()  # call in
+    sc.next().result()  # play the ringing tone
+    assert fast_sim.clock.paused
+    time.sleep(0.6)  # a student reading: 30 simulated seconds at speed 50, had the clock run
+    for _ in range(3):
+        sc.next().result()
+    assert sc.finished and not fast_sim.clock.paused
+    times = {row.type: row.t for row in sc.events}
+    # Without the hold it would be about 38 s (the 30 s of reading counted as ringing).
+    assert times["PlaybackFinished"] == pytest.approx(8.0, abs=1.0)
+    assert times["StasisEnd"] == pytest.approx(9.0, abs=1.0)
+    assert sc.check().ok
+
+
+def test_a_finished_run_closes_its_session_and_keeps_its_timeline(
+    fast_sim: arinb.Simulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    sc = scenarios.tones(fast_sim)
+    result = sc.run().result()
+    assert result.ok and sc.session is None
+    assert sc.timeline is result.timeline and len(sc.timeline.df) > 0
+    # A notebook connecting the same app next does not knock out a connection still open.
+    with caplog.at_level(logging.WARNING, logger="arinb"):
+        with arinb.connect(fast_sim.url, "asterisk", "asterisk", apps=sc.app) as session:
+            entered = session.expect("StasisStart", timeout=10)
+            ended = session.expect("StasisEnd", timeout=30)
+            fast_sim.call(sc.extension, caller="bob")
+            entered.result().channel.hangup()
+            ended.result()
+    assert not [r for r in caplog.records if "registered by another connection" in r.getMessage()]
+    sc.close()
+
+
+def test_reset_forgets_the_previous_call(fast_sim: arinb.Simulator) -> None:
+    sc = scenarios.tones(fast_sim)
+    sc.next().result()
+    sc.next().result()
+    assert sc.events and fast_sim.clock.paused
+    sc.reset().result()
+    assert sc.events == [] and sc.lines == [] and sc.timeline is None
+    assert not fast_sim.clock.paused  # a reset gives the simulator its time back
+    sc.close()
