@@ -25,8 +25,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from .media import media_role
-
 __all__ = [
     "MAIN_SOCKET",
     "SHARED_ARI",
@@ -139,6 +137,8 @@ class Trace:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], name: str | None = None) -> Trace:
+        from .media import media_role  # media.py builds on matching.py, which needs this module
+
         raw_steps = _with_cleanup_requests(data["steps"])
         steps: list[Step] = []
         client_closing: set[str] = set()
