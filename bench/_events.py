@@ -22,7 +22,7 @@ from typing import Any
 import orjson
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED_ARI = REPO.parent / "shared" / "ari"
+SHARED_ARI = REPO / "tests" / "data" / "ari"  # the captures, kept in the repo as test data
 APP = "bench"
 MARKER_CHANNEL = "bench-marker-end"
 #: The order one call's events come in (each shape taken verbatim from a trace).

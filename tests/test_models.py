@@ -1,13 +1,10 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-import pytest
+from testkit.data import TRACES
 
 from arinb.models import dumps, format_timestamp, loads, parse_timestamp
-
-TRACES = Path(__file__).resolve().parents[1] / ".." / "shared" / "ari" / "traces"
 
 
 def test_timestamp_round_trip() -> None:
@@ -21,8 +18,6 @@ def test_timestamp_rounds_to_milliseconds() -> None:
 
 
 def test_every_trace_timestamp_parses_and_formats_back() -> None:
-    if not TRACES.is_dir():
-        pytest.skip("shared traces not present")
     seen = 0
     for path in sorted(TRACES.glob("*.json")):
         for step in json.loads(path.read_text())["steps"]:

@@ -10,7 +10,7 @@ are around:
 
 Usage::
 
-    python tools/make_sim_data.py [--shared ../shared/ari] [--out arinb/sim/data]
+    python tools/make_sim_data.py [--shared tests/data/ari] [--out arinb/sim/data]
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def make_tonezones(shared: Path, out: Path) -> int:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "ari")
+    parser.add_argument("--shared", type=Path, default=ROOT / "tests" / "data" / "ari")
     parser.add_argument("--out", type=Path, default=ROOT / "arinb" / "sim" / "data")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)

@@ -6,7 +6,7 @@ The tone zones are Asterisk 22.10.1's sample ``indications.conf`` (default count
 
 Run from the repository root::
 
-    python -m arinb.audio._make_tonezones ../shared/ari/indications.tsv
+    python -m arinb.audio._make_tonezones tests/data/ari/indications.tsv
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-DEFAULT_SOURCE = Path(__file__).resolve().parents[3] / "shared" / "ari" / "indications.tsv"
+DEFAULT_SOURCE = Path(__file__).resolve().parents[2] / "tests" / "data" / "ari" / "indications.tsv"
 TARGET = Path(__file__).with_name("data") / "tonezones.json"
 # The sample indications.conf says ``country=us`` in [general]; the TSV's header comment repeats it.
 DEFAULT_COUNTRY = "us"

@@ -256,7 +256,8 @@ def resample(samples: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
     else:
         divisor = np.gcd(int(rate_in), int(rate_out))
         result = signal.resample_poly(samples.astype(np.float64), rate_out // divisor, rate_in // divisor)
-    return np.clip(np.round(result), -32768, 32767).astype(np.int16)
+    out: np.ndarray = np.clip(np.round(result), -32768, 32767).astype(np.int16)
+    return out
 
 
 @functools.lru_cache(maxsize=512)

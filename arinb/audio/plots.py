@@ -274,7 +274,8 @@ def _colour(db: np.ndarray, columns: int) -> np.ndarray:
     low = np.floor(position).astype(np.int64).clip(0, len(_VIRIDIS) - 2)
     frac = (position - low)[..., None]
     rgb = _VIRIDIS[low] * (1 - frac) + _VIRIDIS[low + 1] * frac
-    return rgb.round().astype(np.uint8)
+    out: np.ndarray = rgb.round().astype(np.uint8)
+    return out
 
 
 def _png_rgb(rgb: np.ndarray) -> bytes:

@@ -296,7 +296,8 @@ def _item_samples(item: ToneItem, count: int, volume: int, skip: int = 0) -> np.
     else:
         mixed = one + two
     # ps->data is short[]: C keeps the low 16 bits.
-    return mixed.astype(np.int16)
+    out: np.ndarray = mixed.astype(np.int16)
+    return out
 
 
 # ---------------------------------------------------------------------------------------------------------

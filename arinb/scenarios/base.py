@@ -903,10 +903,10 @@ class AppScenario(Scenario):
         if not self.channel_id:
             return True
         if ch is not None:
-            return _field(ch, "id") == self.channel_id
+            return bool(_field(ch, "id") == self.channel_id)
         pb = _part(event, "playback")
         if pb is not None:
-            return _field(pb, "target_uri") == f"channel:{self.channel_id}"
+            return bool(_field(pb, "target_uri") == f"channel:{self.channel_id}")
         return True
 
     def _collect(self, event: Any) -> None:

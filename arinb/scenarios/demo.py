@@ -130,7 +130,7 @@ def _run_one(cls: Any, target: Any, user: str, password: str, timeline: bool, ou
         for row in sc.events:
             print(f"    {row.t:7.2f}  {row.type:<22} {row.detail}", file=out)
     sc.close()
-    return result.ok
+    return bool(result.ok)
 
 
 def _print_playbacks(tl: Any, out: TextIO) -> None:

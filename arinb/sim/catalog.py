@@ -115,7 +115,7 @@ def _wav_duration(path: Path) -> float:
                 continue
             if cid == b"data":
                 remaining = os.fstat(fh.fileno()).st_size - fh.tell()
-                return min(size, remaining) / block / rate
+                return float(min(size, remaining) / block / rate)
             fh.seek(size + (size & 1), os.SEEK_CUR)
 
 

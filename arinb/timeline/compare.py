@@ -28,7 +28,9 @@ _NAN: Final = float("nan")
 DIFF_COLUMNS: Final = ("change", "type", "self_seq", "other_seq", "self_t", "other_t", "delta", "detail")
 
 
-def signatures(frame: pd.DataFrame, include_requests: bool = False) -> tuple[pd.DataFrame, list[tuple]]:
+def signatures(
+    frame: pd.DataFrame, include_requests: bool = False
+) -> tuple[pd.DataFrame, list[tuple[Any, ...]]]:
     """The rows compared, and one hashable signature per row (ids normalised by first appearance)."""
     rows = frame[frame["kind"].isin(["event", "request"] if include_requests else ["event"])]
     names: dict[tuple[str, str], str] = {}
@@ -44,7 +46,7 @@ def signatures(frame: pd.DataFrame, include_requests: bool = False) -> tuple[pd.
         return names[key]
 
     columns = {name: rows[name].astype("object").where(rows[name].notna(), None) for name in rows.columns}
-    sigs: list[tuple] = []
+    sigs: list[tuple[Any, ...]] = []
     for i in range(len(rows)):
         ids = tuple(norm(prefix, columns[col].iat[i]) for col, prefix in _ID_COLUMNS)
         kept = tuple(columns[col].iat[i] for col in _KEPT)
@@ -56,7 +58,7 @@ def signatures(frame: pd.DataFrame, include_requests: bool = False) -> tuple[pd.
     return rows, sigs
 
 
-def _describe(sig: tuple) -> str:
+def _describe(sig: tuple[Any, ...]) -> str:
     if sig and sig[0] == "request":
         return f"{sig[1]} -> {sig[2]} " + " ".join(str(x) for x in sig[3:] if x)
     labels = [x for x in sig[1:] if x is not None]
@@ -144,7 +146,7 @@ def compare_frames(
 
     def add(
         change: str,
-        sig: tuple,
+        sig: tuple[Any, ...],
         i: int | None,
         j: int | None,
         detail: str,

@@ -112,7 +112,7 @@ def _strings(values: np.ndarray) -> pd.arrays.StringArray:
     The public constructor re-checks every element (O(N) per refresh); the buffers only ever hold str or
     pd.NA (written by this module), so the check is skipped.
     """
-    return _STRING_TEMPLATE._from_backing_data(values)
+    return cast(pd.arrays.StringArray, _STRING_TEMPLATE._from_backing_data(values))
 
 
 def _datetime_ns(seconds: np.ndarray, resolution: float) -> np.ndarray:
@@ -129,7 +129,10 @@ def _datetime_ns(seconds: np.ndarray, resolution: float) -> np.ndarray:
 
 def _as_datetimes(ns: np.ndarray) -> pd.arrays.DatetimeArray:
     # _simple_new: the values are already int64 ns, so skip the O(N) validation of the public path.
-    return cast(Any, pd.arrays.DatetimeArray)._simple_new(ns.view("M8[ns]"), dtype=UTC_NS)
+    return cast(
+        pd.arrays.DatetimeArray,
+        cast(Any, pd.arrays.DatetimeArray)._simple_new(ns.view("M8[ns]"), dtype=UTC_NS),
+    )
 
 
 def _sorted_categories(strings: list[str | None]) -> tuple[pd.CategoricalDtype, np.ndarray]:

@@ -352,7 +352,8 @@ class Timeline:
         """
         if self._q_raws:
             self._flush()
-        return self._frames().frame()
+        frame: pd.DataFrame = self._frames().frame()
+        return frame
 
     def _frames(self) -> Any:
         if self._frame is None:

@@ -37,7 +37,8 @@ def _typed(table: pd.DataFrame, dtypes: dict[str, Any]) -> pd.DataFrame:
 
 def _seconds(delta: pd.Series) -> pd.Series:
     """Timedeltas as float seconds, rounded to the microsecond (so 1.36 prints as 1.36)."""
-    return delta.dt.total_seconds().round(6)
+    seconds: pd.Series = delta.dt.total_seconds().round(6)
+    return seconds
 
 
 def event_time(frame: pd.DataFrame) -> pd.Series:

@@ -282,7 +282,7 @@ class TimelineWidget(w.VBox):
         return out
 
     def _unfiltered(self) -> bool:
-        return self.type_filter.value == ALL and self.channel_filter.value == ALL
+        return bool(self.type_filter.value == ALL and self.channel_filter.value == ALL)
 
     def _store_row(self, i: int) -> tuple[str, ...]:
         store = self.timeline._s

@@ -10,7 +10,6 @@ import pytest
 from arinb.audio import to_wav_bytes
 
 SOUNDS_EN = Path("/usr/share/asterisk/sounds/en")
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "ari"
 
 
 def real_sound(name: str, ext: str = "wav") -> Path:

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 import pytest
-from _audio_helpers import SHARED
+from testkit.data import ARI
 
 from arinb.audio import (
     ToneProgram,
@@ -191,8 +191,6 @@ def test_every_zone_tone_parses() -> None:
 
 
 def test_zone_data_is_generated_from_the_shared_table() -> None:
-    source = SHARED / "indications.tsv"
-    if not source.is_file():
-        pytest.skip(f"shared ground truth not present at {source}")
+    source = ARI / "indications.tsv"
     built = _make_tonezones.build(source.read_text(encoding="utf-8"))
     assert json.loads(_make_tonezones.TARGET.read_text(encoding="utf-8")) == built

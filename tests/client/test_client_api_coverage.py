@@ -1,16 +1,14 @@
-"""Every operation in Asterisk 22's api-docs has a client method (walks /work/shared/ari/api-docs)."""
+"""Every operation in Asterisk 22's api-docs has a client method (walks testkit.data.API_DOCS)."""
 
 from __future__ import annotations
 
 import inspect
 import json
-from pathlib import Path
 
 import pytest
+from testkit.data import API_DOCS, NO_API_DOCS, NO_API_DOCS_REASON
 
 from arinb.client import resources, session, transport
-
-API_DOCS = Path(__file__).resolve().parents[2] / ".." / "shared" / "ari" / "api-docs"
 
 
 def declared_operations() -> set[str]:
@@ -35,7 +33,7 @@ def implemented_operations() -> dict[str, list[str]]:
     return found
 
 
-@pytest.mark.skipif(not API_DOCS.is_dir(), reason="the shared api-docs are not next to the repository")
+@pytest.mark.skipif(NO_API_DOCS, reason=NO_API_DOCS_REASON)
 def test_every_api_docs_operation_has_a_method() -> None:
     declared = declared_operations()
     implemented = implemented_operations()

@@ -9,18 +9,15 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import AsyncIterator, Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from fakeari import FakeAri, FakeRequest, Reply
+from testkit.data import API_DOCS, NO_API_DOCS, NO_API_DOCS_REASON
 
 from arinb.client.session import AriSession, connect
 
-API_DOCS = Path(__file__).resolve().parents[2] / ".." / "shared" / "ari" / "api-docs"
-pytestmark = pytest.mark.skipif(
-    not API_DOCS.is_dir(), reason="the shared api-docs are not next to the repository"
-)
+pytestmark = pytest.mark.skipif(NO_API_DOCS, reason=NO_API_DOCS_REASON)
 
 
 def load_operations() -> dict[str, dict[str, Any]]:
@@ -47,7 +44,7 @@ def load_operations() -> dict[str, dict[str, Any]]:
     return ops
 
 
-OPS = load_operations() if API_DOCS.is_dir() else {}
+OPS = load_operations() if not NO_API_DOCS else {}
 
 
 def match_operation(method: str, path: str) -> str:

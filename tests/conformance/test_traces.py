@@ -29,7 +29,7 @@ def _simulator_missing() -> str | None:
 
 
 def test_every_capture_has_a_test() -> None:
-    assert len(TRACES) == 41
+    assert len(TRACES) >= 41  # the captures of 2026-11-26; later ones join with the work that replays them
 
 
 @pytest.mark.parametrize("name", TRACES)

@@ -1,4 +1,4 @@
-"""Load the captures in ``../shared/ari/traces`` (format: README.md "Trace file format", MORE.md additions).
+"""Load the captures in ``tests/data/ari/traces`` (format: README.md "Trace file format", MORE.md additions).
 
 A trace is a list of steps in the order the capturing client saw them. The replayer splits them in two:
 
@@ -17,13 +17,14 @@ A trace is a list of steps in the order the capturing client saw them. The repla
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
+
+from testkit.data import ARI
 
 __all__ = [
     "MAIN_SOCKET",
@@ -37,10 +38,8 @@ __all__ = [
     "trace_names",
 ]
 
-#: The shared ground truth lives next to the repository (``../shared/ari`` from the repo root).
-SHARED_ARI = Path(
-    os.environ.get("ARINB_SHARED_ARI", Path(__file__).resolve().parents[2].parent / "shared" / "ari")
-)
+#: The ground truth: ``tests/data/ari`` in the repo, or the copy ARINB_SHARED_ARI names (testkit.data).
+SHARED_ARI = ARI
 TRACES_DIR = SHARED_ARI / "traces"
 
 #: Single-socket traces do not name their socket; the replayer calls it this.
@@ -276,7 +275,7 @@ def capture_dialplan() -> str:
 
 
 def trace_names() -> list[str]:
-    """Every capture's file stem, sorted (41 of them)."""
+    """Every capture's file stem, sorted (41 or more)."""
     return sorted(p.stem for p in TRACES_DIR.glob("*.json"))
 
 

@@ -27,6 +27,11 @@ from arinb.models import dumps, format_timestamp
 
 ASTERISK_ID = "02:fc:00:00:00:01"
 
+#: Distinctive, so that a leak anywhere is found by a plain substring search.
+PASSWORD = "Qz7-zebra-SECRET-4711"
+#: The app the reliability sessions register.
+APP = "rel"
+
 
 def channel_json(channel_id: str, state: str = "Ring", name: str | None = None) -> dict[str, Any]:
     """A channel object with every field Asterisk 22 sends (README: event shapes)."""

@@ -6,8 +6,8 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from conftest import APP, PASSWORD, engine_tasks, eventually, open_sockets, timeline_rows
-from reliability_server import ControlledAri, event
+from reliability_server import APP, PASSWORD, ControlledAri, event
+from testkit.runtime import engine_tasks, eventually, open_sockets, timeline_rows
 
 
 def varset(channel: str, i: int) -> dict[str, Any]:

@@ -11,8 +11,8 @@ from typing import Any
 from urllib.parse import quote, quote_plus
 
 import pytest
-from conftest import APP, PASSWORD, eventually
-from reliability_server import ControlledAri, event
+from reliability_server import APP, PASSWORD, ControlledAri, event
+from testkit.runtime import eventually
 
 import arinb
 

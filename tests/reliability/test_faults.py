@@ -8,8 +8,8 @@ import time
 from typing import Any
 
 import pytest
-from conftest import APP, PASSWORD, eventually, timeline_rows
-from reliability_server import ControlledAri, event
+from reliability_server import APP, PASSWORD, ControlledAri, event
+from testkit.runtime import eventually, timeline_rows
 
 import arinb
 

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from conftest import eventually, timeline_rows
+from testkit.runtime import eventually, timeline_rows
 
 import arinb
 

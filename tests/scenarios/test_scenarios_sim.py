@@ -193,11 +193,9 @@ async def test_handler_style_apps_print_the_docs_lines(install, app, ext, name) 
 
 def test_the_scenario_classes_declare_the_trace_orders() -> None:
     import json
-    from pathlib import Path
 
-    traces = Path(__file__).resolve().parents[3] / "shared" / "ari" / "traces"
-    if not traces.exists():
-        pytest.skip("shared ARI traces not available")
+    from testkit.data import TRACES as traces
+
     files = {"tones": "tones.json", "answer": "channel-state.json", "monkeys": "monkeys.json"}
     for name, file in files.items():
         trace = json.loads((traces / file).read_text())

@@ -1,4 +1,4 @@
-"""Replay a captured real-Asterisk trace (shared/ari/traces) against the engine, socket-free.
+"""Replay a captured real-Asterisk trace (tests/data/ari/traces) against the engine, socket-free.
 
 The engine starts with the trace's clock and counters, so channel ids and names match the capture; every
 request is sent at its recorded time (requests the real server answered late, like an answer blocked behind
@@ -12,35 +12,43 @@ import asyncio
 import json
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
+
+from testkit.data import API_DOCS, NO_API_DOCS, TRACES
 
 from arinb.models import loads, parse_timestamp
 from arinb.sim.clock import Clock
 from arinb.sim.engine import Reply, SimEngine
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "ari"
-TRACES = SHARED / "traces"
-API_DOCS = SHARED / "api-docs"
-
 
 def _routes() -> list[tuple[str, re.Pattern[str], str, list[str]]]:
+    """(method, path regex, operation key, path params) for every ARI operation.
+
+    From Asterisk's own api-docs when they are beside the repository, else from the simulator's route table
+    (which tests/sim/test_apidocs.py checks against those api-docs wherever they are present).
+    """
+    declared: list[tuple[str, str, str]] = []  # (method, path template, operation key)
+    if not NO_API_DOCS:
+        for doc in sorted(API_DOCS.glob("*.json")):
+            data = json.loads(doc.read_text())
+            for api in data.get("apis", []):
+                for op in api.get("operations", []):
+                    declared.append((op["httpMethod"], api["path"], f"{doc.stem}.{op['nickname']}"))
+    else:
+        from arinb.sim.routes import ROUTES as TABLE
+
+        declared = [(op.method, op.path, op.key) for op in TABLE]
     routes = []
-    for doc in sorted(API_DOCS.glob("*.json")):
-        resource = doc.stem
-        data = json.loads(doc.read_text())
-        for api in data.get("apis", []):
-            template = api["path"]
-            names = re.findall(r"\{(\w+)\}", template)
-            regex = re.compile("^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template)) + "$")
-            for op in api.get("operations", []):
-                routes.append((op["httpMethod"], regex, f"{resource}.{op['nickname']}", names))
+    for method, template, key in declared:
+        names = re.findall(r"\{(\w+)\}", template)
+        regex = re.compile("^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template)) + "$")
+        routes.append((method, regex, key, names))
     # literal segments win over parameters (/channels/create before /channels/{channelId})
     routes.sort(key=lambda r: len(r[3]))
     return routes
 
 
-ROUTES = _routes() if API_DOCS.is_dir() else []
+ROUTES = _routes()
 
 
 def route(method: str, path: str) -> tuple[str, dict[str, str]]:

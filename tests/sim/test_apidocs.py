@@ -1,19 +1,17 @@
-"""The route table and the served api-docs against Asterisk 22's own declarations (../shared/ari/api-docs)."""
+"""The route table and the served api-docs against Asterisk 22's own declarations (testkit.data.API_DOCS)."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
+from testkit.data import API_DOCS, NO_API_DOCS, NO_API_DOCS_REASON
 
 from arinb.sim.apidocs import MODELS, api_declaration, base_path, resource_listing
 from arinb.sim.routes import OPERATIONS, RESOURCES, ROUTER, ROUTES, MethodNotAllowed, ResourceNotFound
 
-API_DOCS = Path(__file__).resolve().parents[2] / ".." / "shared" / "ari" / "api-docs"
-
-pytestmark = pytest.mark.skipif(not API_DOCS.is_dir(), reason="shared/ari/api-docs not beside the repo")
+pytestmark = pytest.mark.skipif(NO_API_DOCS, reason=NO_API_DOCS_REASON)
 
 
 def _asterisk(resource: str) -> dict[str, Any]:

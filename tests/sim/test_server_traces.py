@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
+from testkit.data import TRACES
 
 from arinb.sim import simulate
 from tests.sim.conftest import basic
-
-TRACES = Path(__file__).resolve().parents[2] / ".." / "shared" / "ari" / "traces"
-
-pytestmark = pytest.mark.skipif(not TRACES.is_dir(), reason="shared/ari/traces not beside the repo")
 
 
 def _steps(name: str) -> list[dict[str, Any]]:

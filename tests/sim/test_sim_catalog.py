@@ -7,10 +7,9 @@ import wave
 from pathlib import Path
 
 import pytest
+from testkit.data import ARI
 
 from arinb.sim.catalog import SYSTEM_SOUNDS_DIR, SoundLibrary, builtin_sounds, file_duration, tone_zones
-
-SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "ari"
 
 
 def _wav(path: Path, samples: int) -> None:
@@ -31,9 +30,8 @@ def test_builtin_catalog_has_the_568_core_sounds_with_measured_durations() -> No
     assert sounds["digits/1"][1] == ("slin", "gsm")
 
 
-@pytest.mark.skipif(not SHARED.is_dir(), reason="shared/ari not present")
 def test_builtin_catalog_matches_the_shared_ground_truth() -> None:
-    with (SHARED / "sounds-en.tsv").open() as fh:
+    with (ARI / "sounds-en.tsv").open() as fh:
         rows = [r for r in csv.reader((ln for ln in fh if not ln.startswith("#")), delimiter="\t")][1:]
     truth = {r[0]: float(r[1]) for r in rows}
     assert {k: v[0] for k, v in builtin_sounds().items()} == pytest.approx(truth)

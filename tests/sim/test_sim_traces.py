@@ -19,12 +19,10 @@ from sim_replay import TRACES, Replay, paired_responses, replay
 
 from arinb.models import parse_timestamp
 
-pytestmark = pytest.mark.skipif(not TRACES.is_dir(), reason="shared/ari traces not present")
-
 # rest-over-ws is about the server's WebSocket layer (RESTRequest/RESTResponse frames), which this
 # socket-free replay does not have: tests/conformance replays it against the whole simulator.
 SERVER_ONLY = {"rest-over-ws"}
-NAMES = sorted(p.stem for p in TRACES.glob("*.json") if p.stem not in SERVER_ONLY) if TRACES.is_dir() else []
+NAMES = sorted(p.stem for p in TRACES.glob("*.json") if p.stem not in SERVER_ONLY)
 
 # Captures where two events of the same millisecond came in an order the real server does not keep from
 # run to run (MORE.md says so for the Local halves' events), and one whose last event came from an

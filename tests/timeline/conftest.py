@@ -3,10 +3,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from testkit.data import TRACES
 
 from arinb.timeline import Timeline
-
-TRACES = Path(__file__).resolve().parents[2] / ".." / "shared" / "ari" / "traces"
 
 
 @pytest.fixture

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
+from testkit.data import TRACES
 
 from arinb.errors import AriUsageError
 from arinb.models import format_timestamp, parse_timestamp
 from arinb.timeline import Timeline
-
-TRACES = Path(__file__).resolve().parents[2] / ".." / "shared" / "ari" / "traces"
 
 
 def _replay(

@@ -3,15 +3,13 @@ channels() views match what the real Asterisk traces show (media, states, durati
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from testkit.data import TRACES
 
 import arinb
 import arinb.scenarios as scenarios
 from arinb.timeline import Timeline
 
-TRACES = Path(__file__).resolve().parents[2] / ".." / "shared" / "ari" / "traces"
 TRACE_OF = {"tones": "tones.json", "answer": "channel-state.json", "monkeys": "monkeys.json"}
 TOLERANCE = 0.05  # seconds of simulated time
 
@@ -25,8 +23,6 @@ async def sim():  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("name", ["tones", "answer", "monkeys"])
 async def test_scenario_timeline_views_match_the_real_trace(sim: arinb.Simulator, name: str) -> None:
     path = TRACES / TRACE_OF[name]
-    if not path.is_file():
-        pytest.skip("shared traces not present")
     real = Timeline.from_trace(path)
     sc = scenarios.SCENARIOS[name](sim)
     result = await sc.run()

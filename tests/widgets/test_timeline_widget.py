@@ -8,13 +8,12 @@ import time
 from pathlib import Path
 
 import pytest
+from testkit.data import TRACES
 
 from arinb.errors import AriUsageError
 from arinb.timeline import Timeline
 from arinb.widgets.throttle import Throttle
 from arinb.widgets.timeline import ALL, REQUESTS, TimelineWidget
-
-TRACES = Path(__file__).resolve().parents[2] / ".." / "shared" / "ari" / "traces"
 
 
 @pytest.fixture
