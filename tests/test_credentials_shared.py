@@ -29,3 +29,16 @@ def test_strip_url_credentials() -> None:
 def test_pickle_round_trip_keeps_secret() -> None:
     c = Credentials("a", "b")
     assert pickle.loads(pickle.dumps(c)) == c
+
+
+def test_url_credentials_are_percent_decoded() -> None:
+    from arinb.credentials import url_credentials
+
+    assert url_credentials("http://asterisk:p%40ss@host:8088") == ("asterisk", "p@ss")
+    assert url_credentials("http://a%3Ab:p%3A%2F%25+x@host") == ("a:b", "p:/%+x")  # '+' stays '+'
+    assert url_credentials("http://host:8088") == (None, None)
+    assert url_credentials("http://only-user@host") == ("only-user", None)
+
+
+def test_strip_url_credentials_drops_encoded_userinfo() -> None:
+    assert strip_url_credentials("http://asterisk:p%40ss@h:8088/ari") == "http://h:8088/ari"

@@ -29,7 +29,7 @@ import aiohttp
 from yarl import URL
 
 from arinb.client.resources import ari_operation
-from arinb.credentials import Credentials, strip_url_credentials
+from arinb.credentials import Credentials, strip_url_credentials, url_credentials
 from arinb.errors import (
     AriAuthError,
     AriConnectionError,
@@ -97,12 +97,13 @@ def parse_base_url(url: str) -> AriUrls:
             break
     root = urlunsplit((scheme, netloc, path, "", ""))
     ws_scheme = "wss" if scheme == "https" else "ws"
+    username, password = url_credentials(parts)  # percent-decoded: p%40ss is the password p@ss
     return AriUrls(
         root=root,
         rest=root + "/ari",
         ws=urlunsplit((ws_scheme, netloc, path + "/ari/events", "", "")),
-        username=parts.username,
-        password=parts.password,
+        username=username,
+        password=password,
     )
 
 

@@ -819,6 +819,9 @@ class AppScenario(Scenario):
         self._handlers: list[tuple[str, Callable[[Any], Any]]] = []
         self._started_at: float | None = None
         self._left = False
+        #: snoop channels on this run's call that are in the app now (the recording's), by id
+        self._snoops: dict[str, Any] = {}
+        self._recording_failure_said = False
         self._connect_lock = asyncio.Lock()
         self._last_timeline: Any = None
         self._stepping_run = False  # inside run(): no clock hold between its steps
@@ -859,6 +862,8 @@ class AppScenario(Scenario):
         self._left = False
         self._started_at = None
         self._call_audio = None
+        self._snoops = {}
+        self._recording_failure_said = False
         await self.prepare_async()
         self._on("*", self._collect)
         self._install_handlers()
@@ -920,6 +925,7 @@ class AppScenario(Scenario):
             audio.recording_started = self.clock.now()
             if self._changed is not None:
                 self._changed.set()
+        self._track_snoop(event)
         if not self._mine(event):
             return
         if self.channel_id == "" and _field(event, "type") == "StasisStart":
@@ -937,6 +943,20 @@ class AppScenario(Scenario):
         if self._changed is not None:
             self._changed.set()
         self._notify("event")
+
+    def _track_snoop(self, event: Any) -> None:
+        """Keep the snoop channels on this call that are in the app, to hang them up if recording fails."""
+        if not self.channel_id:
+            return
+        ch = _part(event, "channel")
+        if not is_snoop(ch) or not str(_field(ch, "name", "")).startswith(f"Snoop/{self.channel_id}-"):
+            return
+        kind = _field(event, "type")
+        snoop_id = str(_field(ch, "id", ""))
+        if kind == "StasisStart":
+            self._snoops[snoop_id] = _field(event, "channel")
+        elif kind == "StasisEnd":
+            self._snoops.pop(snoop_id, None)
 
     def event_mark(self) -> int:
         return len(self._events)
@@ -1024,12 +1044,15 @@ class AppScenario(Scenario):
         if not self.originate:
             await self.sim.call(self.extension, caller=self.caller)
         else:
+            # formats=slin: without it the Local pair transcodes, and what a snoop records of the call is
+            # 6 dB quieter than what Asterisk plays (ASTERISK22.md).
             await self.session.channels.originate(
                 endpoint=f"Local/{self.extension}@default",
                 context="default",
                 extension="wait",
                 priority=1,
                 timeout=120,
+                formats="slin",
             )
         ev = await self.wait_event("StasisStart", since=since)
         self.channel = _field(ev, "channel")
@@ -1051,7 +1074,14 @@ class AppScenario(Scenario):
                     recording.result()
                 return True if audio.recording_started is not None else None
 
-            await self._wait_until(started, f"RecordingStarted for {name}", 10.0)
+            try:
+                await self._wait_until(started, f"RecordingStarted for {name}", 10.0)
+            except Exception as exc:
+                # The call goes on without us: stop trying, leave no snoop behind, and say why.
+                recording.cancel()
+                await self._hang_up_snoops()
+                self._say_recording_failed(exc)
+                raise
             return
         engine = media_log_engine(self.sim)
         if engine is not None:
@@ -1059,6 +1089,26 @@ class AppScenario(Scenario):
             # playback begun at the very instant of StasisStart (a manual clock) is heard whole.
             start = _event_time(stasis_start) - 0.0005
             self._call_audio = CallAudio.from_media_log(title, engine, self.channel_id, start)
+
+    async def _hang_up_snoops(self) -> None:
+        """Hang up the snoop channels of this call still in the app (best effort)."""
+        for snoop_id, channel in list(self._snoops.items()):
+            try:
+                hangup = getattr(channel, "hangup", None)
+                if hangup is not None:
+                    await hangup()
+                else:
+                    await self.session.request("DELETE", f"/channels/{snoop_id}")
+            except AriError:
+                pass  # already gone
+            self._snoops.pop(snoop_id, None)
+
+    def _say_recording_failed(self, exc: BaseException) -> None:
+        """One line saying why the call's recording failed (the error's first line)."""
+        text = str(exc).strip().splitlines()
+        detail = f"{type(exc).__name__}: {text[0] if text else 'no detail'}"
+        self._recording_failure_said = True
+        self.say(f"(record_audio: the call's recording failed: {detail})")
 
     def audio_source(self) -> AudioSource | None:
         audio = self._call_audio
@@ -1097,7 +1147,12 @@ class AppScenario(Scenario):
                 pass
         if self._call_audio is not None and session is not None:
             # The snoop ended with the call; its recording is fetched (and deleted) before the session goes.
-            await self._call_audio.finish(within=5.0)
+            audio = self._call_audio
+            await audio.finish(within=5.0)
+            if audio.error is not None and not self._recording_failure_said:
+                self._say_recording_failed(audio.error)
+        if session is not None and self._snoops:
+            await self._hang_up_snoops()
         for event_type, handler in self._handlers:
             off = getattr(session, "off", None)
             if off is not None:
