@@ -115,6 +115,7 @@ class BridgeRecording:
         k = self.k
         bridge = k.bridges.get(bridge_id)
         if bridge is None or k.recordings.live.get(rec.name) is not rec:
+            self._finished(rec.name)  # stopped before it started: the recorder leaves
             return
         # What the recorder hears is what the bridge mixes: a member's media log stands for it.
         source = bridge.channels[0] if bridge.channels else None

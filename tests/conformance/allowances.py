@@ -24,6 +24,7 @@ __all__ = [
     "ORDER_ALLOWANCES",
     "VALUE_ALTERNATIVES",
     "CaptureLatency",
+    "CrossSocketRace",
     "DeviceStateRace",
     "LocalHalvesRace",
     "ResponseEventRace",
@@ -75,6 +76,11 @@ class ResponseEventRace:
             return base is not None and _pair_base((ev.get("channel") or {}).get("name")) == base
         if self.relation == "bridge":
             return (ev.get("bridge") or {}).get("id") == m.group("br")
+        if self.relation == "created-channel":
+            body = response.data.get("body") or {}
+            ident = body.get("id") if isinstance(body, dict) else None
+            objects = [o for o in (ev.get("channel"), ev.get("peer")) if isinstance(o, dict)]
+            return ident is not None and any(o.get("id") == ident for o in objects)
         if self.relation == "created-bridge":
             body = response.data.get("body") or {}
             return isinstance(body, dict) and (ev.get("bridge") or {}).get("id") == body.get("id")
@@ -117,6 +123,24 @@ def _objects(step: Step) -> list[dict[str, Any]]:
         return [o for o in (step.event.get("channel"), step.event.get("peer")) if isinstance(o, dict)]
     body = step.data.get("body") if step.kind == "response" else None
     return [body] if isinstance(body, dict) else []
+
+
+@dataclass(frozen=True)
+class CrossSocketRace:
+    """A media-socket message and what the other connections carry, caused by the same client action.
+
+    An externalMedia channel's ``/media`` socket is its own TCP connection: Asterisk writes its messages
+    (MEDIA_START, the close) from chan_websocket's thread and the ARI events from Stasis, so no order holds
+    between the two connections within one action (ASTERISK22.md: "within 0.5 ms").
+    """
+
+    name: str
+    cite: str
+    evidence: tuple[tuple[str, int, int], ...] = ()
+
+    def allows(self, trace: Trace, a: Step, b: Step) -> bool:
+        media = a.kind.startswith("media_ws") or b.kind.startswith("media_ws")
+        return media and a.socket != b.socket and trace.anchor_action(a.index) == trace.anchor_action(b.index)
 
 
 @dataclass(frozen=True)
@@ -188,7 +212,7 @@ class DeviceStateRace:
 _CH = r"(?P<ch>[^/]+)"
 _BR = r"(?P<br>[^/]+)"
 
-ORDER_ALLOWANCES: tuple[ResponseEventRace | LocalHalvesRace | DeviceStateRace, ...] = (
+ORDER_ALLOWANCES: tuple[ResponseEventRace | CrossSocketRace | LocalHalvesRace | DeviceStateRace, ...] = (
     ResponseEventRace(
         "play-201-vs-PlaybackStarted",
         "POST",
@@ -273,6 +297,28 @@ ORDER_ALLOWANCES: tuple[ResponseEventRace | LocalHalvesRace | DeviceStateRace, .
             ("bridge-basic-subscribe-all", 2, 4),
         ),
     ),
+    ResponseEventRace(
+        "externalMedia-vs-Dial",
+        "POST",
+        re.compile(r"^/ari/channels/externalMedia$"),
+        frozenset({"Dial"}),
+        "created-channel",
+        'ASTERISK22.md (external-media-websocket): "Event Dial(dialstatus "", dialstring "INCOMING") '
+        'follows" the 200; the dialing thread sends it, so it may pass the responses to the client\'s next '
+        "requests (in the capture it came after the next GET's 200, #26/#28)",
+        reach="until-event",
+    ),
+    CrossSocketRace(
+        "media-socket-vs-events",
+        'ASTERISK22.md: on connect "the first text frame is MEDIA_START ... Then, within 0.5 ms: '
+        'ChannelStateChange(Up) ..."; the captures show both orders (ext1: MEDIA_START #38 first; ext2: '
+        "ChannelStateChange #117 before MEDIA_START #118), and the client close's media_ws_closed #100 before "
+        "ChannelHangupRequest #101",
+        evidence=(
+            ("external-media-websocket", 38, 39),
+            ("external-media-websocket", 117, 118),
+        ),
+    ),
     DeviceStateRace(
         "device-state",
         "traces (not in README/MORE): after an answer, Dial comes before the two DeviceStateChanged in "
@@ -326,7 +372,7 @@ def capture_latency(trace: Trace, index: int) -> CaptureLatency | None:
 
 def order_allowance(
     trace: Trace, a: Step, b: Step
-) -> ResponseEventRace | LocalHalvesRace | DeviceStateRace | None:
+) -> ResponseEventRace | CrossSocketRace | LocalHalvesRace | DeviceStateRace | None:
     """The allowance that lets trace steps ``a`` and ``b`` arrive in either order, if any."""
     for allowance in ORDER_ALLOWANCES:
         if allowance.allows(trace, a, b):

@@ -30,9 +30,13 @@ async def _next_event(ws: aiohttp.ClientWebSocketResponse, type_: str) -> dict[s
 
 async def test_media_socket_handshake_messages_and_close_codes() -> None:
     async with simulate(speed=1.0) as sim:
-        auth = aiohttp.BasicAuth(sim.username, sim.password)
+        auth = {"Authorization": aiohttp.encode_basic_auth(sim.username, sim.password)}
         media = sim.url.replace("http", "ws", 1) + "/media/"
-        async with aiohttp.ClientSession(auth=auth, timeout=aiohttp.ClientTimeout(total=10)) as http:
+        timeout = aiohttp.ClientTimeout(total=10)
+        async with (
+            aiohttp.ClientSession(headers=auth, timeout=timeout) as http,
+            aiohttp.ClientSession(timeout=timeout) as anonymous,
+        ):
             events = await http.ws_connect(f"{sim.url}/ari/events?app=em-test")
             async with http.post(f"{sim.url}/ari/channels/externalMedia", params=SERVER) as resp:
                 assert resp.status == 200
@@ -40,11 +44,10 @@ async def test_media_socket_handshake_messages_and_close_codes() -> None:
             conn_id = channel["channelvars"]["MEDIA_WEBSOCKET_CONNECTION_ID"]
 
             # An unknown id: 404 with Asterisk's HTML page, no authentication needed at all.
-            async with aiohttp.ClientSession() as anonymous:
-                async with anonymous.get(f"{sim.url}/media/00000000-0000-0000-0000-000000000000") as resp:
-                    assert (resp.status, resp.reason, resp.content_type) == (404, "Not found", "text/html")
-                    assert "<p>WebSocket instance not found</p>" in await resp.text()
-                ws = await anonymous.ws_connect(media + conn_id, protocols=("media",))
+            async with anonymous.get(f"{sim.url}/media/00000000-0000-0000-0000-000000000000") as resp:
+                assert (resp.status, resp.reason, resp.content_type) == (404, "Not found", "text/html")
+                assert "<p>WebSocket instance not found</p>" in await resp.text()
+            ws = await anonymous.ws_connect(media + conn_id, protocols=("media",))
             assert ws.protocol == "media"
             first = await asyncio.wait_for(ws.receive(), 5)
             assert first.data.startswith(f"MEDIA_START connection_id:{conn_id} channel:{channel['name']} ")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from .sim_helpers import Harness
+from tests.sim.sim_helpers import Harness
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .sim_helpers import Harness
+from tests.sim.sim_helpers import Harness
 
 
 @pytest.fixture
