@@ -130,7 +130,8 @@ async def _media_socket(request: web.Request, endpoint: MediaEndpoint | None) ->
         if session is None:
             sink.close(1000)
         else:
-            async for msg in ws:
+            while True:  # not ``async for``: it stops before handing over the client's CLOSE
+                msg = await ws.receive()
                 if msg.type == WSMsgType.TEXT:
                     session.receive_text(msg.data)
                 elif msg.type == WSMsgType.BINARY:
@@ -138,7 +139,7 @@ async def _media_socket(request: web.Request, endpoint: MediaEndpoint | None) ->
                 elif msg.type == WSMsgType.CLOSE:
                     client_code = int(msg.data or 1000)
                     break
-                elif msg.type in (WSMsgType.ERROR, WSMsgType.CLOSED):
+                elif msg.type in (WSMsgType.ERROR, WSMsgType.CLOSED, WSMsgType.CLOSING):
                     break
     except (ConnectionResetError, asyncio.CancelledError):
         raise
