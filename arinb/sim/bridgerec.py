@@ -106,7 +106,9 @@ class BridgeRecording:
         ):
             return error(500, "Error parsing request")
         recordings = self.k.recordings
-        if name in recordings.live or (name in recordings.stored and (req.get("ifExists") or "fail") == "fail"):
+        if name in recordings.live or (
+            name in recordings.stored and (req.get("ifExists") or "fail") == "fail"
+        ):
             return error(409, f"Recording '{name}' already exists and can not be overwritten")
         del fmt
         return None

@@ -13,6 +13,7 @@ Observed on Asterisk 22.10.1 (MORE.md), and reproduced here:
 
 from __future__ import annotations
 
+import functools
 import uuid
 from typing import TYPE_CHECKING
 
@@ -125,8 +126,7 @@ class Bridges:
         busy = [ch for ch in chans if ch.queue is not None and not ch.queue.idle]
         self._add(bridge, [ch for ch in chans if ch not in busy])
         for ch in busy:
-            target = ch
-            reply = await self.k.run_queued(ch, "addChannel", lambda: self._add_queued(bridge, target))
+            reply = await self.k.run_queued(ch, "addChannel", functools.partial(self._add_queued, bridge, ch))
             if reply.status != 204:
                 return reply
         return Reply(204)

@@ -48,8 +48,8 @@ from arinb.sim.clock import Clock
 from arinb.sim.dialplan import Dialplan
 from arinb.sim.extmedia import ExternalMedia
 from arinb.sim.faults import Faults
-from arinb.sim.objects import Channel, ChannelKind, Command, ControlQueue
 from arinb.sim.moh import MusicOnHold
+from arinb.sim.objects import Channel, ChannelKind, Command, ControlQueue
 from arinb.sim.originate import PHONE_ANSWER_AFTER, Originate
 from arinb.sim.pbx import Pbx
 from arinb.sim.playbacks import Playbacks

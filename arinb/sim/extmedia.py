@@ -1,4 +1,4 @@
-"""``POST /channels/externalMedia``: a channel whose media goes to an outside program, as Asterisk 22.10.1 does it.
+"""``POST /channels/externalMedia``: a channel whose media goes to an outside program (Asterisk 22.10.1).
 
 Asterisk picks a channel driver from ``transport``/``encapsulation``: chan_rtp (udp/rtp), chan_audiosocket
 (tcp/audiosocket) or chan_websocket (websocket/none). The simulator has no RTP or AudioSocket peer to talk
@@ -264,7 +264,9 @@ class ExternalMedia:
             dialstring += ("" if transport_data else "/") + f"d({direction})"
         # chan_websocket names the channel after its private structure's address.
         self._pointer += 0x1F090
-        ch = k.new_channel(f"WebSocket/{host}/0x{self._pointer:012x}", "Down", "websocket", channel_id=channel_id)
+        ch = k.new_channel(
+            f"WebSocket/{host}/0x{self._pointer:012x}", "Down", "websocket", channel_id=channel_id
+        )
         ch.context, ch.exten, ch.priority = "default", "s", 1
         ch.app_name, ch.app_data = "AppDial2", "(Outgoing Line)"
         ch.outgoing = "app"
@@ -538,9 +540,9 @@ class ExternalMedia:
     def segment_logged(self, channel_id: str, segment: MediaSegment) -> None:
         """The kernel logged audio for a channel: a connected media channel starts sending frames."""
         session = self.by_channel.get(channel_id)
-        if session is not None and session.sink is not None and session.frame_timer is None:
-            if self._audible(session, self.k.now()):
-                self._start_frames(session)
+        idle = session is not None and session.sink is not None and session.frame_timer is None
+        if idle and session is not None and self._audible(session, self.k.now()):
+            self._start_frames(session)
 
     def _audible(self, session: MediaSession, t: float) -> bool:
         if session.sink is None:
@@ -577,7 +579,7 @@ class ExternalMedia:
         if cached is not None:
             start, pcm, sig = cached
             offset = round((t - start) * rate)
-            if sig == signature and 0 <= offset and (offset + samples_per_frame) * 2 <= len(pcm):
+            if sig == signature and offset >= 0 and (offset + samples_per_frame) * 2 <= len(pcm):
                 return _encode(pcm[offset * 2 : (offset + samples_per_frame) * 2], session.fmt, size)
         pcm = _render(segments, t, t + RENDER_BLOCK, rate)
         session.rendered = (t, pcm, signature)
@@ -611,9 +613,13 @@ def _render(segments: list[MediaSegment], start: float, end: float, rate: int) -
 def _encode(pcm: bytes, fmt: str, size: int) -> bytes:
     """One frame in the channel's format: slin as is, G.711 companded."""
     if fmt == "ulaw":
-        return bytes(_ulaw(int.from_bytes(pcm[i : i + 2], "little", signed=True)) for i in range(0, len(pcm), 2))
+        return bytes(
+            _ulaw(int.from_bytes(pcm[i : i + 2], "little", signed=True)) for i in range(0, len(pcm), 2)
+        )
     if fmt == "alaw":
-        return bytes(_alaw(int.from_bytes(pcm[i : i + 2], "little", signed=True)) for i in range(0, len(pcm), 2))
+        return bytes(
+            _alaw(int.from_bytes(pcm[i : i + 2], "little", signed=True)) for i in range(0, len(pcm), 2)
+        )
     return pcm[:size].ljust(size, b"\0")
 
 

@@ -1,4 +1,4 @@
-"""The media WebSocket of ``externalMedia`` (``transport=websocket``, ``connection_type=server``): the network side.
+"""externalMedia's media WebSocket (``transport=websocket``, ``connection_type=server``): the network side.
 
 Asterisk 22 serves it at ``/media/<connection id>`` (outside ``/ari``, no authentication, subprotocol
 ``media`` or none). An unknown id gets HTTP 404 "Not found" and a second connection to an id already in

@@ -111,7 +111,9 @@ class MusicOnHold:
             return ch
         klass = req.get("mohClass") or "default"
         target = ch
-        self.k.queue_of(ch).submit(Command("moh start", lambda done: self._channel_start(target, klass, done)))
+        self.k.queue_of(ch).submit(
+            Command("moh start", lambda done: self._channel_start(target, klass, done))
+        )
         return Reply(204)
 
     def _op_channel_stop(self, req: Request) -> Reply:

@@ -304,7 +304,7 @@ ORDER_ALLOWANCES: tuple[ResponseEventRace | CrossSocketRace | LocalHalvesRace | 
         frozenset({"Dial"}),
         "created-channel",
         'ASTERISK22.md (external-media-websocket): "Event Dial(dialstatus "", dialstring "INCOMING") '
-        'follows" the 200; the dialing thread sends it, so it may pass the responses to the client\'s next '
+        "follows\" the 200; the dialing thread sends it, so it may pass the responses to the client's next "
         "requests (in the capture it came after the next GET's 200, #26/#28)",
         reach="until-event",
     ),
@@ -312,8 +312,8 @@ ORDER_ALLOWANCES: tuple[ResponseEventRace | CrossSocketRace | LocalHalvesRace | 
         "media-socket-vs-events",
         'ASTERISK22.md: on connect "the first text frame is MEDIA_START ... Then, within 0.5 ms: '
         'ChannelStateChange(Up) ..."; the captures show both orders (ext1: MEDIA_START #38 first; ext2: '
-        "ChannelStateChange #117 before MEDIA_START #118), and the client close's media_ws_closed #100 before "
-        "ChannelHangupRequest #101",
+        "ChannelStateChange #117 before MEDIA_START #118), and the client close's media_ws_closed #100 "
+        "before ChannelHangupRequest #101",
         evidence=(
             ("external-media-websocket", 38, 39),
             ("external-media-websocket", 117, 118),

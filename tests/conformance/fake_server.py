@@ -302,9 +302,17 @@ class TraceServer:
         writer = asyncio.create_task(self._write_media(ws, box))
         self._tasks.add(writer)
         self._pump()
-        sends = [s.index for s in self.trace.steps if s.kind == "media_ws" and s.is_action and s.socket == step.socket]
-        closes = [s for s in self.trace.steps if s.kind == "media_ws_client_close" and s.socket == step.socket]
-        done = [s for s in self.trace.steps if s.kind == "media_ws_client_close_done" and s.socket == step.socket]
+        sends = [
+            s.index
+            for s in self.trace.steps
+            if s.kind == "media_ws" and s.is_action and s.socket == step.socket
+        ]
+        closes = [
+            s for s in self.trace.steps if s.kind == "media_ws_client_close" and s.socket == step.socket
+        ]
+        done = [
+            s for s in self.trace.steps if s.kind == "media_ws_client_close_done" and s.socket == step.socket
+        ]
         while True:  # not ``async for``: it stops before handing over the client's CLOSE
             msg = await ws.receive()
             if msg.type == WSMsgType.TEXT and sends:
@@ -358,7 +366,11 @@ def _frame_schedule(trace: Trace) -> list[tuple[int, float, str]]:
         for i in range(n):
             t = first + (last - first) * i / max(1, n - 1)
             anchor = next(
-                (a for a in reversed(trace.steps[: step.index]) if a.is_action and a.kind != "note" and a.t <= t),
+                (
+                    a
+                    for a in reversed(trace.steps[: step.index])
+                    if a.is_action and a.kind != "note" and a.t <= t
+                ),
                 None,
             )
             if anchor is not None:

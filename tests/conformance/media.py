@@ -1,4 +1,4 @@
-"""Media WebSockets in a replay: externalMedia's ``/media/<connection id>`` sockets (ASTERISK22.md step kinds).
+"""Media WebSockets in a replay: externalMedia's ``/media/<connection id>`` sockets (ASTERISK22.md kinds).
 
 Trace steps (``connection`` names the socket; the replayer calls it ``media:<connection>``):
 
@@ -200,9 +200,7 @@ class MediaReplay:
         while True:
             msg = await ws.receive()
             if msg.type == aiohttp.WSMsgType.TEXT:
-                self._record(
-                    Observation(next_seq(), "media_ws", sock.name, self.now(), {"raw": msg.data})
-                )
+                self._record(Observation(next_seq(), "media_ws", sock.name, self.now(), {"raw": msg.data}))
             elif msg.type == aiohttp.WSMsgType.BINARY:
                 sock.frames.append((self.now(), len(msg.data)))
             elif msg.type == aiohttp.WSMsgType.PING:
@@ -242,7 +240,7 @@ class MediaReplay:
             )
         )
 
-    async def _media_barrier(self, timeout: float) -> None:
+    async def _media_barrier(self, limit: float) -> None:
         """A ping/pong round trip on every open media socket (its messages sent before are in)."""
         waits = []
         for sock in self.media.values():
@@ -259,7 +257,7 @@ class MediaReplay:
             waits.append((sock, payload, fut))
         for sock, payload, fut in waits:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(fut, timeout)
+                await asyncio.wait_for(fut, limit)
             sock.pongs.pop(payload, None)
 
     def _check_frames(self, step: Step) -> None:

@@ -50,10 +50,18 @@ async def test_bridge_record_recorder_events_stop_and_stored_file() -> None:
     h.advance(0.001)
     started = h.events()[-1]
     assert started["type"] == "RecordingStarted"
-    assert started["recording"] == {"name": "br1", "format": "wav", "state": "recording", "target_uri": "bridge:b2"}
+    assert started["recording"] == {
+        "name": "br1",
+        "format": "wav",
+        "state": "recording",
+        "target_uri": "bridge:b2",
+    }
     assert (await h.op("bridges.get", {"bridgeId": "b2"})).body["channels"] == [cid]
     again = await h.op("bridges.record", {"bridgeId": "b2"}, name="br1", format="wav", ifExists="overwrite")
-    assert (again.status, again.body) == (409, {"message": "Recording 'br1' already exists and can not be overwritten"})
+    assert (again.status, again.body) == (
+        409,
+        {"message": "Recording 'br1' already exists and can not be overwritten"},
+    )
     live = await h.op("recordings.getLive", {"recordingName": "br1"})
     assert live.body["state"] == "recording"
     h.advance(2.0)
@@ -95,8 +103,12 @@ async def test_broadcast_claim_and_late_claims() -> None:
     h.engine.connect_app(["claim-b"], False, other.append)
     outsider: list[str] = []
     h.engine.connect_app(["elsewhere"], False, outsider.append)
-    assert (await h.op("events.claimChannel", channelId="x")).body == {"message": "application parameter is required"}
-    assert (await h.op("events.claimChannel", application="a")).body == {"message": "channelId parameter is required"}
+    assert (await h.op("events.claimChannel", channelId="x")).body == {
+        "message": "application parameter is required"
+    }
+    assert (await h.op("events.claimChannel", application="a")).body == {
+        "message": "channelId parameter is required"
+    }
     cid = await h.engine.call_in("2000", caller="alice")
     h.advance(0.01)
     broadcast = [e for e in h.events() if e["type"] == "CallBroadcast"]
@@ -107,14 +119,17 @@ async def test_broadcast_claim_and_late_claims() -> None:
     h.frames.clear()
     assert (await h.op("events.claimChannel", channelId=cid, application="claim-a")).status == 204
     late = await h.op("events.claimChannel", channelId=cid, application="claim-b")
-    assert (late.status, late.body) == (409, {"message": "Channel has already been claimed by another application"})
+    assert (late.status, late.body) == (
+        409,
+        {"message": "Channel has already been claimed by another application"},
+    )
     h.advance(0.01)
     types = h.types()
     assert types[0] == "CallClaimed" and "StasisStart" in types
-    start = [e for e in h.events() if e["type"] == "StasisStart"][0]
+    start = next(e for e in h.events() if e["type"] == "StasisStart")
     assert start["args"] == ["sales", "vip"]
     assert start["channel"]["dialplan"]["app_data"] == "claim-a,sales,vip"
-    claimed = [e for e in h.events() if e["type"] == "CallClaimed"][0]
+    claimed = next(e for e in h.events() if e["type"] == "CallClaimed")
     assert claimed["winner_app"] == "claim-a"
     # the winner lets go: STASISSTATUS SUCCESS, the dialplan goes on, and the broadcast is over
     assert (await h.op("channels.continueInDialplan", {"channelId": cid})).status == 204

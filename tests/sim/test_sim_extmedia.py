@@ -1,8 +1,10 @@
-"""externalMedia on the engine (socket-free): the checks, the WebSocket media channel's life, its messages and
-frames, against shared/ari/ASTERISK22.md (external-media-websocket) and ``ast_ari_channels_external_media``."""
+"""externalMedia on the engine (socket-free): the checks, the WebSocket media channel's life, its messages
+and frames, against shared/ari/ASTERISK22.md (external-media-websocket) and Asterisk's
+``ast_ari_channels_external_media``."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from typing import Any
@@ -10,7 +12,6 @@ from typing import Any
 import pytest
 
 from arinb.models import parse_timestamp
-
 from tests.sim.sim_helpers import Harness
 
 WS = {"app": "probe", "format": "slin", "transport": "websocket", "encapsulation": "none"}
@@ -76,7 +77,9 @@ def connect(h: Harness, connection_id: str) -> tuple[Any, Sink]:
           "external_host": "127.0.0.1:9092"}, 400, "data can not be empty"),
     ],
 )  # fmt: skip
-async def test_parameter_errors_as_asterisk_checks_them(query: dict[str, str], status: int, message: str) -> None:
+async def test_parameter_errors_as_asterisk_checks_them(
+    query: dict[str, str], status: int, message: str
+) -> None:
     h = Harness()
     reply = await h.op("channels.externalMedia", **query)
     assert (reply.status, reply.body) == (status, {"message": message})
@@ -202,12 +205,17 @@ async def test_dtmf_to_the_media_channel_is_a_dtmf_end_message_per_digit() -> No
     cid = session.channel.id
     start = h.clock.now()
     seen: list[tuple[float, str]] = []
-    assert (await h.op("channels.sendDTMF", {"channelId": cid}, dtmf="12", between=100, duration=100)).status == 204
+    assert (
+        await h.op("channels.sendDTMF", {"channelId": cid}, dtmf="12", between=100, duration=100)
+    ).status == 204
     for _ in range(40):
         h.advance(0.01)
         while len(sink.texts) > 1 + len(seen):
             seen.append((round(h.clock.now() - start, 2), sink.texts[1 + len(seen)]))
-    assert [text for _, text in seen] == [f"DTMF_END digit:1 channel_id:{cid}", f"DTMF_END digit:2 channel_id:{cid}"]
+    assert [text for _, text in seen] == [
+        f"DTMF_END digit:1 channel_id:{cid}",
+        f"DTMF_END digit:2 channel_id:{cid}",
+    ]
     assert [t for t, _ in seen] == [pytest.approx(0.1, abs=0.011), pytest.approx(0.2, abs=0.011)]
 
 
@@ -217,11 +225,15 @@ async def test_frames_of_a_bridge_playback_every_20_ms_and_none_after_stop() -> 
     _session, sink = connect(h, conn_id)
     other = await h.channel()
     assert (await h.op("bridges.create", type="mixing", bridgeId="em-bridge")).status == 200
-    assert (await h.op("bridges.addChannel", {"bridgeId": "em-bridge"}, channel=f"{mid},{other}")).status == 204
+    assert (
+        await h.op("bridges.addChannel", {"bridgeId": "em-bridge"}, channel=f"{mid},{other}")
+    ).status == 204
     h.advance(1.0)
     assert sink.frames == []  # bridged with a silent channel: nothing to send
     reply = await h.op(
-        "bridges.playWithId", {"bridgeId": "em-bridge", "playbackId": "em-btone"}, media="tone:ring;tonezone=fr"
+        "bridges.playWithId",
+        {"bridgeId": "em-bridge", "playbackId": "em-btone"},
+        media="tone:ring;tonezone=fr",
     )
     assert reply.status == 201
     t0 = h.clock.now()
@@ -235,7 +247,7 @@ async def test_frames_of_a_bridge_playback_every_20_ms_and_none_after_stop() -> 
     assert {len(f) for _, f in sink.frames} == {320}
     assert 149 <= len(times) <= 152  # 3 s of 20 ms frames (the capture: 151)
     assert times[0] - t0 < 0.021 and max(times) <= t_stop + 1e-6
-    gaps = {round(b - a, 3) for a, b in zip(times, times[1:], strict=False)}
+    gaps = {round(b - a, 3) for a, b in itertools.pairwise(times)}
     assert gaps == {0.02}
     loud = [f for _, f in sink.frames[10:20] if any(f)]
     assert loud  # the ring tone's first second sounds (fr: 440 Hz, 1.5 s on)
@@ -260,9 +272,16 @@ async def test_the_client_closes_the_socket_the_channel_hangs_up_with_tech_cause
         ("ChannelDestroyed", None),
     ]
     hup, destroyed = events[0], events[-1]
-    assert list(hup)[:3] == ["cause", "tech_cause", "type"] and (hup["cause"], hup["tech_cause"]) == (16, 1001)
+    assert list(hup)[:3] == ["cause", "tech_cause", "type"] and (hup["cause"], hup["tech_cause"]) == (
+        16,
+        1001,
+    )
     assert "soft" not in hup
-    assert (destroyed["cause"], destroyed["cause_txt"], destroyed["tech_cause"]) == (16, "Normal Clearing", 1001)
+    assert (destroyed["cause"], destroyed["cause_txt"], destroyed["tech_cause"]) == (
+        16,
+        "Normal Clearing",
+        1001,
+    )
     assert list(destroyed)[:5] == ["type", "timestamp", "cause", "cause_txt", "tech_cause"]
     assert destroyed["channel"]["dialplan"]["app_name"] == "AppDial2"
     assert sink.closed is None  # the socket side answers the client's close itself (1001)

@@ -56,7 +56,7 @@ async def test_a_play_replaces_channel_moh_for_good(moh_dir: Path) -> None:
     assert (await h.play(cid, "sound:beep", "pb")).status == 201
     h.advance(2.0)
     music = [s for s in h.engine.media_log(cid) if s.media_uri and s.media_uri.startswith("moh:")]
-    beep = [s for s in h.engine.media_log(cid) if s.playback_id == "pb"][0]
+    beep = next(s for s in h.engine.media_log(cid) if s.playback_id == "pb")
     assert len(music) == 1 and music[0].end == pytest.approx(beep.start, abs=0.001)
 
 
@@ -94,7 +94,9 @@ async def test_bridge_moh_brings_an_announcer_channel_in(moh_dir: Path) -> None:
     h.advance(0.2)
     assert any(s.media_uri == "moh:a-first" for s in h.engine.media_log(cid))
     # a bridge playback: the announcer joins beside the music channel (latest first)
-    assert (await h.op("bridges.playWithId", {"bridgeId": "b1", "playbackId": "bp"}, media="sound:beep")).status == 201
+    assert (
+        await h.op("bridges.playWithId", {"bridgeId": "b1", "playbackId": "bp"}, media="sound:beep")
+    ).status == 201
     assert h.events()[-1]["value"] == f"{h.engine.bridges.get('b1').announcer.name},{peer['value']}"
     h.advance(1.0)
     h.frames.clear()
