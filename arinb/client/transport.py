@@ -28,7 +28,7 @@ from urllib.parse import urlsplit, urlunsplit
 import aiohttp
 from yarl import URL
 
-from arinb.client.resources import ari_operation
+from arinb.client.params import ari_operation
 from arinb.credentials import Credentials, strip_url_credentials, url_credentials
 from arinb.errors import (
     AriAuthError,
@@ -180,6 +180,7 @@ class Transport:
         self.reconnects = 0
         self.last_loss_at: float | None = None
         self._reader: asyncio.Task[None] | None = None
+        self._after: asyncio.Task[Any] | None = None  # the on_reconnected work of the last reconnect
         self._closing = False
         self._stop_reading = False
 
@@ -216,6 +217,14 @@ class Transport:
         ws = self.ws
         if ws is not None and not ws.closed:
             await ws.close()
+        for task in (self._after, self._reader):
+            if task is None or task.done():
+                continue
+            task.cancel()
+            try:
+                await task
+            except (asyncio.CancelledError, Exception):
+                pass
         reader = self._reader
         if reader is not None and not reader.done():
             reader.cancel()
@@ -251,14 +260,17 @@ class Transport:
         # the Basic header, and raising inside the block would keep it reachable as __context__.
         error: AriError
         try:
-            ws = await self.http.ws_connect(
-                self.urls.ws,
-                params=params,
-                heartbeat=self.heartbeat,
-                autoping=True,
-                compress=0,
-                timeout=aiohttp.ClientWSTimeout(ws_close=5.0),
-            )
+            # The whole handshake (TCP, the HTTP upgrade and its answer) within connect_timeout: a host that
+            # accepts TCP and never answers must not take the request timeout (or longer) to fail.
+            async with asyncio.timeout(self.connect_timeout):
+                ws = await self.http.ws_connect(
+                    self.urls.ws,
+                    params=params,
+                    heartbeat=self.heartbeat,
+                    autoping=True,
+                    compress=0,
+                    timeout=aiohttp.ClientWSTimeout(ws_close=5.0),
+                )
         except aiohttp.WSServerHandshakeError as exc:
             error = self._handshake_error(exc.status, exc.message, shown)
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
@@ -400,12 +412,38 @@ class Transport:
             )
             log.warning("arinb: events WebSocket back after %.3f s", at - loss_at)
             if self.on_reconnected is not None:
-                try:
-                    await self.on_reconnected()
-                except Exception:
-                    log.exception("arinb: resubscribing after the reconnect failed")
+                # Run beside the reader, not before it: the frames already waiting on the new socket must be
+                # taken in before the checks' GETs are answered (see caught_up).
+                self._after = asyncio.get_running_loop().create_task(
+                    self._run_after(self.on_reconnected), name="arinb-after-reconnect"
+                )
             return ws
         return None
+
+    @staticmethod
+    async def _run_after(work: Callable[[], Any]) -> None:
+        try:
+            await work()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("arinb: the work after the reconnect failed")
+
+    async def caught_up(self) -> None:
+        """Return once the reader has fed every frame that had arrived on the socket when this was called.
+
+        Frames the socket already received are parsed into aiohttp's queue as soon as the loop reads the
+        socket; the reader then feeds them one loop turn each. Yielding until that queue is empty (bounded)
+        puts them ahead of whatever the caller does next.
+        """
+        ws = self.ws
+        queued = _queued_reader(ws) if ws is not None else None
+        for _ in range(1000):
+            await asyncio.sleep(0)
+            await asyncio.sleep(0)
+            if queued is None or not queued[0]:
+                break
+        await asyncio.sleep(0)
 
     # ------------------------------------------------------------------ REST
 

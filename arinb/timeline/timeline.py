@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 __all__ = ["CONNECTION_KINDS", "Timeline"]
 
 #: What ``add_connection`` accepts as ``kind``.
-CONNECTION_KINDS: Final = ("connect", "loss", "reconnect", "replaced", "closed", "error")
+CONNECTION_KINDS: Final = ("connect", "loss", "reconnect", "reconciled", "replaced", "closed", "error")
 
 _NAN: Final = float("nan")
 _PACK_CODES: Final = struct.Struct(f"{len(STRING_COLUMNS)}i").pack  # one row of string codes
@@ -302,7 +302,8 @@ class Timeline:
         self._append_row(KIND_REQUEST, done_at, None, ids, raw, fields)
 
     def add_connection(self, kind: str, at: float, detail: str = "") -> None:
-        """Append a connection change: ``kind`` is one of connect, loss, reconnect, replaced, closed, error.
+        """Append a connection change: ``kind`` is one of connect, loss, reconnect, reconciled (what the
+        check after a reconnect settled), replaced, closed, error.
 
         >>> tl = Timeline()
         >>> tl.add_connection("connect", at=1795695288.0, detail="ws://127.0.0.1:8088/ari/events")

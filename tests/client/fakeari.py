@@ -100,6 +100,7 @@ class FakeAri:
         self.port = 0
         self.url = ""
         self.ws_refuse: int | None = None  # answer the next handshakes with this status
+        self.on_connect: list[dict[str, Any]] = []  # sent once, right after the next WebSocket connects
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> FakeAri:
@@ -244,6 +245,9 @@ class FakeAri:
         await ws.prepare(request)
         self.ws_connects.append({k: v for k, v in request.query.items() if k != "api_key"})
         self.sockets.append(ws)
+        pending, self.on_connect = self.on_connect, []
+        for ev in pending:
+            await ws.send_str(dumps(ev))
         try:
             async for _msg in ws:
                 pass

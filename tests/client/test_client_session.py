@@ -387,8 +387,9 @@ async def test_reconnect_resubscribes_reports_the_gap_and_loses_nothing(
     assert ari.ws_connects == [{"app": "test", "subscribeAll": "false"}] * 2
     subs = [r for r in ari.requests if r.path == "/applications/test/subscription"]
     assert [r.params["eventSource"] for r in subs] == ["channel:9.9", "channel:9.9"]  # renewed
+    await eventually(lambda: len(timeline.kinds()) == 4, what="the reconciled row")
     kinds = timeline.kinds()
-    assert kinds == ["connect", "loss", "reconnect"]
+    assert kinds == ["connect", "loss", "reconnect", "reconciled"]
     loss_at, back_at = timeline.connections[1][1], timeline.connections[2][1]
     assert back_at >= loss_at and "gap" in timeline.connections[2][2]
     await eventually(lambda: engine_tasks() == base_tasks, what="no task left behind by the reconnect")
