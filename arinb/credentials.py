@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import base64
 import re
-from urllib.parse import SplitResult, urlsplit, urlunsplit
+from urllib.parse import SplitResult, unquote, urlsplit, urlunsplit
 
-__all__ = ["Credentials", "strip_url_credentials"]
+__all__ = ["Credentials", "strip_url_credentials", "url_credentials"]
 
 _MASK = "***"
 
@@ -80,6 +80,22 @@ class Credentials:
     def __reduce__(self) -> tuple[object, ...]:
         # Pickling keeps the secret out of anything that might be printed from the pickle stream's repr.
         return (Credentials, (self.username, self._password))
+
+
+def url_credentials(url: str | SplitResult) -> tuple[str | None, str | None]:
+    """The user name and password written in a URL's userinfo, percent-decoded (RFC 3986).
+
+    ``None`` for a part the URL does not have. ``+`` stays ``+``: only query strings use it for a space.
+
+    >>> url_credentials("http://asterisk:p%40ss@127.0.0.1:8088")
+    ('asterisk', 'p@ss')
+    """
+    parts = urlsplit(url) if isinstance(url, str) else url
+    username, password = parts.username, parts.password
+    return (
+        None if username is None else unquote(username),
+        None if password is None else unquote(password),
+    )
 
 
 _USERINFO = re.compile(r"//[^/@\s]*@")

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from arinb.errors import AriError, AriTimeoutError, AriUsageError
 from arinb.loop import Call, EngineLoop
 from arinb.models import parse_timestamp
+from arinb.scenarios.check import Check
 from arinb.scenarios.listen import CallAudio, is_snoop, media_log_engine
 
 if TYPE_CHECKING:
@@ -279,74 +280,6 @@ class StepResult:
         out.append(_lines_html(self.lines))
         out.append(_rows_html(self.events))
         return "".join(out)
-
-
-@dataclass
-class Check:
-    """Did the run end as the docs say? Compares the event order and the printed lines.
-
-    Truthy when both match. Renders as a two-column table (expected / seen).
-    """
-
-    expected_events: list[str]
-    events: list[str]
-    expected_lines: list[str]
-    lines: list[str]
-
-    @property
-    def events_ok(self) -> bool:
-        return self.events == self.expected_events
-
-    @property
-    def lines_ok(self) -> bool:
-        return self.lines == self.expected_lines
-
-    @property
-    def ok(self) -> bool:
-        return self.events_ok and self.lines_ok
-
-    def __bool__(self) -> bool:
-        return self.ok
-
-    def problems(self) -> list[str]:
-        """Human-readable differences (empty when ok)."""
-        out = []
-        if not self.events_ok:
-            out.append(f"events: expected {' → '.join(self.expected_events)}; saw {' → '.join(self.events)}")
-        if not self.lines_ok:
-            missing = [x for x in self.expected_lines if x not in self.lines]
-            extra = [x for x in self.lines if x not in self.expected_lines]
-            detail = []
-            if missing:
-                detail.append(f"missing {missing}")
-            if extra:
-                detail.append(f"unexpected {extra}")
-            out.append("lines: " + ("; ".join(detail) or "same lines, different order"))
-        return out
-
-    def __repr__(self) -> str:
-        if self.ok:
-            return f"<Check ok: {' → '.join(self.events)}>"
-        return "<Check FAILED: " + " | ".join(self.problems()) + ">"
-
-    def _repr_html_(self) -> str:
-        mark = "<span style='color:#2e7d32'>✔ as the docs say</span>"
-        if not self.ok:
-            mark = "<span style='color:#c62828'>✘ not as the docs say</span>"
-        n = max(len(self.expected_events), len(self.events))
-        rows = []
-        for i in range(n):
-            exp = self.expected_events[i] if i < len(self.expected_events) else ""
-            got = self.events[i] if i < len(self.events) else ""
-            style = "" if exp == got else " style='color:#c62828'"
-            rows.append(f"<tr{style}><td>{html.escape(exp)}</td><td>{html.escape(got)}</td></tr>")
-        return (
-            f"<div><b>Check</b>: {mark}</div><table style='font-size:90%'>"
-            "<tr><th>expected event</th><th>seen</th></tr>"
-            + "".join(rows)
-            + "</table>"
-            + "".join(f"<div style='color:#c62828'>{html.escape(p)}</div>" for p in self.problems())
-        )
 
 
 @dataclass
@@ -819,6 +752,9 @@ class AppScenario(Scenario):
         self._handlers: list[tuple[str, Callable[[Any], Any]]] = []
         self._started_at: float | None = None
         self._left = False
+        #: snoop channels on this run's call that are in the app now (the recording's), by id
+        self._snoops: dict[str, Any] = {}
+        self._recording_failure_said = False
         self._connect_lock = asyncio.Lock()
         self._last_timeline: Any = None
         self._stepping_run = False  # inside run(): no clock hold between its steps
@@ -859,6 +795,8 @@ class AppScenario(Scenario):
         self._left = False
         self._started_at = None
         self._call_audio = None
+        self._snoops = {}
+        self._recording_failure_said = False
         await self.prepare_async()
         self._on("*", self._collect)
         self._install_handlers()
@@ -920,6 +858,7 @@ class AppScenario(Scenario):
             audio.recording_started = self.clock.now()
             if self._changed is not None:
                 self._changed.set()
+        self._track_snoop(event)
         if not self._mine(event):
             return
         if self.channel_id == "" and _field(event, "type") == "StasisStart":
@@ -937,6 +876,20 @@ class AppScenario(Scenario):
         if self._changed is not None:
             self._changed.set()
         self._notify("event")
+
+    def _track_snoop(self, event: Any) -> None:
+        """Keep the snoop channels on this call that are in the app, to hang them up if recording fails."""
+        if not self.channel_id:
+            return
+        ch = _part(event, "channel")
+        if not is_snoop(ch) or not str(_field(ch, "name", "")).startswith(f"Snoop/{self.channel_id}-"):
+            return
+        kind = _field(event, "type")
+        snoop_id = str(_field(ch, "id", ""))
+        if kind == "StasisStart":
+            self._snoops[snoop_id] = _field(event, "channel")
+        elif kind == "StasisEnd":
+            self._snoops.pop(snoop_id, None)
 
     def event_mark(self) -> int:
         return len(self._events)
@@ -1024,12 +977,15 @@ class AppScenario(Scenario):
         if not self.originate:
             await self.sim.call(self.extension, caller=self.caller)
         else:
+            # formats=slin: without it the Local pair transcodes, and what a snoop records of the call is
+            # 6 dB quieter than what Asterisk plays (ASTERISK22.md).
             await self.session.channels.originate(
                 endpoint=f"Local/{self.extension}@default",
                 context="default",
                 extension="wait",
                 priority=1,
                 timeout=120,
+                formats="slin",
             )
         ev = await self.wait_event("StasisStart", since=since)
         self.channel = _field(ev, "channel")
@@ -1051,7 +1007,14 @@ class AppScenario(Scenario):
                     recording.result()
                 return True if audio.recording_started is not None else None
 
-            await self._wait_until(started, f"RecordingStarted for {name}", 10.0)
+            try:
+                await self._wait_until(started, f"RecordingStarted for {name}", 10.0)
+            except Exception as exc:
+                # The call goes on without us: stop trying, leave no snoop behind, and say why.
+                recording.cancel()
+                await self._hang_up_snoops()
+                self._say_recording_failed(exc)
+                raise
             return
         engine = media_log_engine(self.sim)
         if engine is not None:
@@ -1059,6 +1022,26 @@ class AppScenario(Scenario):
             # playback begun at the very instant of StasisStart (a manual clock) is heard whole.
             start = _event_time(stasis_start) - 0.0005
             self._call_audio = CallAudio.from_media_log(title, engine, self.channel_id, start)
+
+    async def _hang_up_snoops(self) -> None:
+        """Hang up the snoop channels of this call still in the app (best effort)."""
+        for snoop_id, channel in list(self._snoops.items()):
+            try:
+                hangup = getattr(channel, "hangup", None)
+                if hangup is not None:
+                    await hangup()
+                else:
+                    await self.session.request("DELETE", f"/channels/{snoop_id}")
+            except AriError:
+                pass  # already gone
+            self._snoops.pop(snoop_id, None)
+
+    def _say_recording_failed(self, exc: BaseException) -> None:
+        """One line saying why the call's recording failed (the error's first line)."""
+        text = str(exc).strip().splitlines()
+        detail = f"{type(exc).__name__}: {text[0] if text else 'no detail'}"
+        self._recording_failure_said = True
+        self.say(f"(record_audio: the call's recording failed: {detail})")
 
     def audio_source(self) -> AudioSource | None:
         audio = self._call_audio
@@ -1097,7 +1080,12 @@ class AppScenario(Scenario):
                 pass
         if self._call_audio is not None and session is not None:
             # The snoop ended with the call; its recording is fetched (and deleted) before the session goes.
-            await self._call_audio.finish(within=5.0)
+            audio = self._call_audio
+            await audio.finish(within=5.0)
+            if audio.error is not None and not self._recording_failure_said:
+                self._say_recording_failed(audio.error)
+        if session is not None and self._snoops:
+            await self._hang_up_snoops()
         for event_type, handler in self._handlers:
             off = getattr(session, "off", None)
             if off is not None:

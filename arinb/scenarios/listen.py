@@ -12,6 +12,7 @@ the call ends. A step result keeps the :class:`CallAudio` of its own run, so a r
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
@@ -85,6 +86,19 @@ class CallAudio:
     @property
     def recorded(self) -> bool:
         return self.recording is not None
+
+    @property
+    def error(self) -> BaseException | None:
+        """Why the recording failed, once it has (None: no recording, still running, or it worked)."""
+        if self._error is not None:
+            return self._error
+        recording = self.recording
+        if recording is None or not recording.done():
+            return None
+        try:
+            return recording.exception()
+        except (asyncio.CancelledError, concurrent.futures.CancelledError) as exc:
+            return exc
 
     @property
     def ready(self) -> bool:

@@ -92,3 +92,23 @@ def test_no_password_in_saved_files(tmp_path: Path) -> None:
     tl.add_request("GET", "/ari/asterisk/info", {"api_key": "asterisk:s3cret"}, 200, 1.0, 0.001)
     for suffix in (".csv", ".jsonl"):
         assert "s3cret" not in tl.save(tmp_path / f"p{suffix}").read_text()
+
+
+#: Strings a text format may mistake for "missing" (or for a line end): each must come back as itself.
+LOOKALIKES = ["\\N", "\\\\N", "\\", "\\x", "NA", "N/A", "null", "None", "nan", "NaN", "", " ", "a\rb", "\r"]
+
+
+@pytest.mark.parametrize("suffix", FORMATS)
+def test_round_trip_keeps_strings_that_look_missing(tmp_path: Path, suffix: str) -> None:
+    tl = Timeline()
+    for i, text in enumerate(LOOKALIKES):
+        event = {"type": "StasisStart", "channel": {"id": text, "name": text, "state": "Ring"}}
+        tl.add_event(event, 1795695300.0 + i, raw=text)
+        tl.add_request(
+            "GET", "/channels", None, 500, 1795695300.0 + i, 0.01, reason=text, error=text, body=text
+        )
+        tl.add_connection("loss", 1795695300.0 + i, detail=text)
+    back = Timeline.read(tl.save(tmp_path / f"lookalikes{suffix}")).df
+    pd.testing.assert_frame_equal(back, tl.df, check_exact=True)
+    assert list(back["channel_id"].dropna()) == LOOKALIKES
+    assert back["raw"].isna().sum() == tl.df["raw"].isna().sum()
