@@ -68,6 +68,7 @@ class Recording:
     notes: list[NoteCheck] = field(default_factory=list)
     aborted: str | None = None
     barrier: str = "ping/pong"
+    real: bool = False  # replayed on a real Asterisk (allowances.CrossThreadRace applies)
     blocked: list[int] = field(default_factory=list)  # requests still unanswered when time had to move on
     frame_checks: list[FrameCheck] = field(default_factory=list)  # media binary-frame summaries (media.py)
 
@@ -118,7 +119,7 @@ class Replayer(MediaReplay):
             real_timeout = 20.0 if target.clock.manual else 30.0 + 2.0 * trace.duration / _speed(target.clock)
         self.real_timeout = real_timeout
         self.matcher = Matcher.for_trace(trace)
-        self.rec = Recording(trace, target.name, 0.0, self.matcher)
+        self.rec = Recording(trace, target.name, 0.0, self.matcher, real=target.real)
         self.sockets: dict[str, _Socket] = {}
         self.inflight: dict[asyncio.Task[None], int] = {}
         self.blocked: set[asyncio.Task[None]] = set()
