@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from arinb.errors import AriError, AriTimeoutError, AriUsageError
 from arinb.loop import Call, EngineLoop
 from arinb.models import parse_timestamp
+from arinb.scenarios.check import Check
 from arinb.scenarios.listen import CallAudio, is_snoop, media_log_engine
 
 if TYPE_CHECKING:
@@ -279,74 +280,6 @@ class StepResult:
         out.append(_lines_html(self.lines))
         out.append(_rows_html(self.events))
         return "".join(out)
-
-
-@dataclass
-class Check:
-    """Did the run end as the docs say? Compares the event order and the printed lines.
-
-    Truthy when both match. Renders as a two-column table (expected / seen).
-    """
-
-    expected_events: list[str]
-    events: list[str]
-    expected_lines: list[str]
-    lines: list[str]
-
-    @property
-    def events_ok(self) -> bool:
-        return self.events == self.expected_events
-
-    @property
-    def lines_ok(self) -> bool:
-        return self.lines == self.expected_lines
-
-    @property
-    def ok(self) -> bool:
-        return self.events_ok and self.lines_ok
-
-    def __bool__(self) -> bool:
-        return self.ok
-
-    def problems(self) -> list[str]:
-        """Human-readable differences (empty when ok)."""
-        out = []
-        if not self.events_ok:
-            out.append(f"events: expected {' → '.join(self.expected_events)}; saw {' → '.join(self.events)}")
-        if not self.lines_ok:
-            missing = [x for x in self.expected_lines if x not in self.lines]
-            extra = [x for x in self.lines if x not in self.expected_lines]
-            detail = []
-            if missing:
-                detail.append(f"missing {missing}")
-            if extra:
-                detail.append(f"unexpected {extra}")
-            out.append("lines: " + ("; ".join(detail) or "same lines, different order"))
-        return out
-
-    def __repr__(self) -> str:
-        if self.ok:
-            return f"<Check ok: {' → '.join(self.events)}>"
-        return "<Check FAILED: " + " | ".join(self.problems()) + ">"
-
-    def _repr_html_(self) -> str:
-        mark = "<span style='color:#2e7d32'>✔ as the docs say</span>"
-        if not self.ok:
-            mark = "<span style='color:#c62828'>✘ not as the docs say</span>"
-        n = max(len(self.expected_events), len(self.events))
-        rows = []
-        for i in range(n):
-            exp = self.expected_events[i] if i < len(self.expected_events) else ""
-            got = self.events[i] if i < len(self.events) else ""
-            style = "" if exp == got else " style='color:#c62828'"
-            rows.append(f"<tr{style}><td>{html.escape(exp)}</td><td>{html.escape(got)}</td></tr>")
-        return (
-            f"<div><b>Check</b>: {mark}</div><table style='font-size:90%'>"
-            "<tr><th>expected event</th><th>seen</th></tr>"
-            + "".join(rows)
-            + "</table>"
-            + "".join(f"<div style='color:#c62828'>{html.escape(p)}</div>" for p in self.problems())
-        )
 
 
 @dataclass

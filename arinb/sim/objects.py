@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from arinb.audio.segments import MediaSegment
+from arinb.media_log import MediaSegment
 from arinb.models import format_timestamp
 
 if TYPE_CHECKING:

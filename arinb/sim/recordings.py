@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from arinb.sim.objects import Channel, Command, LiveRecording, StoredRecording
+from arinb.sim.protocol import Handler, Reply, Request, error
 
 if TYPE_CHECKING:
-    from arinb.sim.engine import Handler, Reply, Request, SimEngine
+    from arinb.sim.services import Services
 
 __all__ = ["Recordings", "wav_bytes"]
 
@@ -58,15 +59,13 @@ def wav_bytes(samples: bytes, rate: int = 8000) -> bytes:
 class Recordings:
     """Live recordings by name, and the stored ones."""
 
-    def __init__(self, engine: SimEngine) -> None:
-        self.engine = engine
+    def __init__(self, k: Services) -> None:
+        self.k = k
         self.live: dict[str, LiveRecording] = {}
         self.stored: dict[str, StoredRecording] = {}
 
     def ops(self) -> dict[str, Handler]:
         """Operation handlers this module answers."""
-        from arinb.sim.engine import Reply
-
         return {
             "channels.record": self._op_record,
             "recordings.listStored": lambda r: Reply(
@@ -94,13 +93,11 @@ class Recordings:
 
     # -- record --------------------------------------------------------------------------------------------
     def _op_record(self, req: Request) -> Reply:
-        from arinb.sim.engine import Reply, error
-
-        engine = self.engine
-        ch = engine.find_control(req.path.get("channelId"))
+        k = self.k
+        ch = k.find_control(req.path.get("channelId"))
         if isinstance(ch, Reply):
             return ch
-        bad = engine.state_invalid(ch)
+        bad = k.state_invalid(ch)
         if bad is not None:
             return bad
         name = req.get("name")
@@ -139,7 +136,7 @@ class Recordings:
         self.live[name] = rec
         body = rec.to_json()
         channel = ch
-        engine.queue_of(ch).submit(
+        k.queue_of(ch).submit(
             Command(f"record {name}", lambda done: self._start(rec, channel, done), lambda: self._drop(rec)),
             defer=0.0,
         )
@@ -147,27 +144,27 @@ class Recordings:
 
     def _source_of(self, ch: Channel) -> tuple[str | None, bool]:
         """Whose audio the recording hears, and whether any arrives at all."""
-        engine = self.engine
+        k = self.k
         if ch.kind == "snoop":
             # The snoop fills gaps with zero frames, so it always "hears" something. spy=out: what the
             # target sends; spy=in: what it receives (for a Local half, what its other half sends).
             target_id = ch.vars.get("__SNOOP_TARGET")
-            target = engine.channels.get(target_id or "")
+            target = k.channels.get(target_id or "")
             if ch.vars.get("__SNOOP_SPY") == "in" and target is not None and target.peer is not None:
                 return target.peer.id, True
             return target_id, True
         if ch.kind in ("local1", "local2") and ch.peer is not None:
             peer = ch.peer
-            sending = engine.playbacks.is_sending(peer.id) or peer.silence is not None
+            sending = k.playbacks.is_sending(peer.id) or peer.silence is not None
             return peer.id, sending
         return None, True  # an inbound call: the phone keeps sending audio
 
     def _start(self, rec: LiveRecording, ch: Channel, done: Callable[[], None]) -> None:
-        engine = self.engine
+        k = self.k
         if self.live.get(rec.name) is not rec:  # stopped or cancelled before its turn
             done()
             return
-        now = engine.now()
+        now = k.now()
         rec.state = "recording"
         rec.started = now
         rec.done = done
@@ -178,11 +175,11 @@ class Recordings:
             stored.duration = previous.duration
         self.stored[rec.name] = stored
         rec.stored = stored
-        engine.emit("RecordingStarted", {"recording": rec.to_json()}, channels=[ch.id])
+        k.emit("RecordingStarted", {"recording": rec.to_json()}, channels=[ch.id])
         if not rec.has_audio:
-            rec.timer = engine.clock.call_later(NO_AUDIO_TIMEOUT, self._finish, rec, "done")
+            rec.timer = k.clock.call_later(NO_AUDIO_TIMEOUT, self._finish, rec, "done")
         elif rec.max_duration > 0:
-            rec.timer = engine.clock.call_later(
+            rec.timer = k.clock.call_later(
                 rec.max_duration + MAX_DURATION_OVERSHOOT, self._finish, rec, "done"
             )
 
@@ -192,8 +189,8 @@ class Recordings:
     def _finish(self, rec: LiveRecording, state: str) -> None:
         if self.live.get(rec.name) is not rec:
             return
-        engine = self.engine
-        now = engine.now()
+        k = self.k
+        now = k.now()
         if rec.timer is not None:
             rec.timer.cancel()
             rec.timer = None
@@ -213,9 +210,7 @@ class Recordings:
         if rec.max_duration > 0:
             reported = min(reported, int(rec.max_duration))
         del self.live[rec.name]
-        engine.emit(
-            "RecordingFinished", {"recording": rec.to_json(duration=reported)}, channels=[rec.channel_id]
-        )
+        k.emit("RecordingFinished", {"recording": rec.to_json(duration=reported)}, channels=[rec.channel_id])
         done, rec.done = rec.done, None
         if done is not None:
             done()
@@ -236,16 +231,12 @@ class Recordings:
 
     # -- stored --------------------------------------------------------------------------------------------
     def _op_get_stored(self, req: Request) -> Reply:
-        from arinb.sim.engine import Reply, error
-
         stored = self.stored.get(req.path.get("recordingName", ""))
         if stored is None:
             return error(404, "Recording not found")
         return Reply(200, stored.to_json())
 
     def _op_delete_stored(self, req: Request) -> Reply:
-        from arinb.sim.engine import Reply, error
-
         name = req.path.get("recordingName", "")
         if name not in self.stored:
             return error(404, "Recording not found")
@@ -253,8 +244,6 @@ class Recordings:
         return Reply(204)
 
     def _op_copy(self, req: Request) -> Reply:
-        from arinb.sim.engine import Reply, error
-
         stored = self.stored.get(req.path.get("recordingName", ""))
         if stored is None:
             return error(404, "Recording not found")
@@ -269,8 +258,6 @@ class Recordings:
         return Reply(200, copy.to_json())
 
     def _op_file(self, req: Request) -> Reply:
-        from arinb.sim.engine import Reply, error
-
         stored = self.stored.get(req.path.get("recordingName", ""))
         if stored is None:
             return error(404, "Recording not found")
@@ -295,7 +282,7 @@ class Recordings:
         if stored.source_channel is not None:
             render = _renderer()
             if render is not None:
-                segments = self.engine.media_log(stored.source_channel)
+                segments = self.k.media_log(stored.source_channel)
                 try:
                     pcm: Any = render(segments, stored.start, stored.start + n / 8000, 8000)
                     data = bytes(pcm.astype("<i2").tobytes())
@@ -308,20 +295,16 @@ class Recordings:
 
     # -- live ----------------------------------------------------------------------------------------------
     def _op_get_live(self, req: Request) -> Reply:
-        from arinb.sim.engine import Reply, error
-
         rec = self.live.get(req.path.get("recordingName", ""))
         if rec is None or rec.state == "queued":
             return error(404, "Recording not found")
         return Reply(200, rec.to_json())
 
     def _op_live(self, req: Request, action: str) -> Reply:
-        from arinb.sim.engine import Reply, error
-
         rec = self.live.get(req.path.get("recordingName", ""))
         if rec is None:
             return error(404, "Recording not found")
-        now = self.engine.now()
+        now = self.k.now()
         if rec.state == "queued":  # still waiting in the channel's queue: it never starts
             if action in ("stop", "cancel"):
                 del self.live[rec.name]

@@ -10,8 +10,6 @@ import pytest
 
 import arinb
 
-sim_module = pytest.importorskip("arinb.sim")
-
 SPEED = 50.0
 
 

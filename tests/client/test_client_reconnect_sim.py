@@ -1,0 +1,133 @@
+"""The events WebSocket dropped by the simulator: what the session's timeline and registry say afterwards.
+
+Written against the public surface only (``session.timeline`` rows, handles, ``session.playbacks``), so
+that it holds whatever the client's insides look like.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+
+import arinb
+from arinb.errors import PlaybackLost
+
+DIALPLAN = """\
+[default]
+exten => 1000,1,NoOp()
+ same => n,Stasis(reconnect-sim)
+ same => n,Hangup()
+"""
+APP = "reconnect-sim"
+
+
+async def _until(predicate: Callable[[], bool], what: str, within: float = 10.0) -> None:
+    """Poll ``predicate`` until true; fail with ``what`` after ``within`` seconds."""
+    for _ in range(int(within / 0.02)):
+        if predicate():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"still waiting for {what}")
+
+
+@pytest.fixture
+async def sim() -> AsyncIterator[Any]:
+    async with arinb.simulate(clock="manual", dialplan=DIALPLAN) as s:
+        yield s
+
+
+@pytest.fixture
+async def session(sim: Any) -> AsyncIterator[Any]:
+    # The first reconnect waits at least 0.15 s (half the initial backoff, jittered): a gap that is long
+    # enough to tell loss and reconnect apart, and to let the simulated world move while the socket is down.
+    s = await arinb.connect(sim.url, sim.username, sim.password, apps=APP, backoff=(0.3, 1.0))
+    try:
+        yield s
+    finally:
+        await s.close()
+
+
+async def _call(sim: Any, session: Any) -> Any:
+    started = session.wait_for("StasisStart", timeout=10)  # the waiter exists before the call
+    await sim.call("1000", caller="alice")
+    return (await started).channel
+
+
+def _rows(session: Any, kind: str) -> Any:
+    df = session.timeline.df
+    return df[df["kind"] == kind]
+
+
+async def test_the_gap_row_says_when_the_socket_was_lost_and_when_it_came_back(
+    sim: Any, session: Any
+) -> None:
+    before = await _call(sim, session)
+    sim.faults.drop_connections_at(after=1.0)
+    sim.clock.advance(1.0)
+    await _until(lambda: session.reconnects == 1, "the reconnect")
+    after = await _call(sim, session)
+    assert after.id != before.id
+
+    conn = _rows(session, "connection")
+    loss = conn[conn["type"] == "loss"]
+    back = conn[conn["type"] == "reconnect"]
+    assert len(loss) == 1 and len(back) == 1
+    loss_at = loss["received_at"].iloc[0].timestamp()  # rows hold UTC datetimes
+    back_at = back["received_at"].iloc[0].timestamp()
+    # The reconnect is stamped when the socket came back, not when it was lost: the backoff lies between.
+    assert back_at > loss_at
+    detail = str(back["detail"].iloc[0])
+    found = re.search(r"after a (-?[\d.]+) s gap \(lost at ([\d.]+), back at ([\d.]+)\)", detail)
+    assert found is not None, detail
+    gap, lost_at, came_back_at = (float(x) for x in found.groups())
+    assert lost_at == pytest.approx(loss_at, abs=1e-3)
+    assert came_back_at == pytest.approx(back_at, abs=1e-3)
+    # The gap's length is back minus lost (positive), as the two rows say.
+    assert gap == pytest.approx(back_at - loss_at, abs=2e-3)
+    assert gap > 0
+
+    # Every event before the drop was received before the loss; the second call's after the reconnect.
+    events = _rows(session, "event")
+    first_call = events[events["channel_id"] == before.id]
+    second_call = events[events["channel_id"] == after.id]
+    assert len(first_call) and len(second_call)
+    assert first_call["received_at"].max().timestamp() <= loss_at
+    assert second_call["received_at"].min().timestamp() >= back_at
+    # And the rows are in that order: loss, reconnect, then the second call.
+    assert loss.index[0] < back.index[0] < second_call.index[0]
+
+
+async def test_a_play_queued_behind_one_that_ended_in_the_gap_is_not_orphaned(sim: Any, session: Any) -> None:
+    """Two plays with one playback id (Asterisk queues the second): both end while the socket is down.
+
+    After the reconnect the first is lost (404), and the second, queued behind it under the same id,
+    must not be left behind in the queue where nothing can reach it: either it is settled too, or it is the
+    session's handle for that id now (so what Asterisk says about the id reaches it).
+    """
+    channel = await _call(sim, session)
+    await channel.answer()
+    first = channel.play("sound:tt-monkeys", playback_id="same-id")  # about 16 s
+    second = channel.play("sound:beep", playback_id="same-id")  # queued behind it
+    await first
+    await second
+    sim.clock.advance(0.1)  # the first starts at the next simulated instant
+    await first.started(timeout=5)
+    assert second.outcome is None
+
+    sim.faults.drop_connections_at(after=0.5)
+    sim.clock.advance(0.5)
+    await _until(lambda: session.connected is False or session.reconnects > 0, "the drop")
+    sim.clock.advance(30.0)  # both end while the client waits out its backoff
+    with pytest.raises(PlaybackLost, match="connection was down"):
+        await first.finished(timeout=10)
+    assert session.reconnects == 1
+
+    held = session.playbacks.playback("same-id")
+    assert held is not first  # the lost one is no longer held
+    assert second.outcome is not None or held is second, (
+        "the play queued behind the lost one was orphaned: not settled, and no longer the session's handle"
+    )
