@@ -30,6 +30,7 @@ from arinb.errors import (
     AriUnprocessable,
     AriUsageError,
     AriWebSocketError,
+    ChannelGone,
     PlaybackLost,
     SessionClosed,
 )
@@ -81,6 +82,7 @@ __all__ = [
     "Bridge",
     "Call",
     "Channel",
+    "ChannelGone",
     "Event",
     "LiveRecording",
     "Playback",

@@ -25,7 +25,7 @@ import threading
 from collections.abc import Awaitable, Callable, Coroutine, Generator
 from typing import Any, ClassVar, Generic, TypeVar
 
-from arinb.errors import AriTimeoutError, AriUsageError
+from arinb.errors import AriError, AriTimeoutError, AriUsageError
 
 __all__ = ["Call", "EngineLoop", "enable_nested_loops", "in_running_loop"]
 
@@ -96,6 +96,9 @@ class EngineLoop:
             task = self.loop.create_task(coro)
             mirror: concurrent.futures.Future[T] = concurrent.futures.Future()
             task.add_done_callback(functools.partial(_mirror_task, mirror))
+            # An awaiter on another loop that gives up (cancelled, or its timeout) cancels the mirror: the
+            # task must stop too, or it and what it waits on would run until the session closes.
+            mirror.add_done_callback(functools.partial(_cancel_task_with, self.loop, task))
             return Call(mirror, engine=self, label=label, task=task)
         call = Call(self.submit(coro), engine=self, label=label)
         if not in_running_loop():
@@ -133,6 +136,17 @@ class EngineLoop:
     def __repr__(self) -> str:
         state = "running" if self.is_alive() else "stopped"
         return f"<EngineLoop {self.name!r} {state}>"
+
+
+def _cancel_task_with(
+    loop: asyncio.AbstractEventLoop, task: asyncio.Task[Any], mirror: concurrent.futures.Future[Any]
+) -> None:
+    """The mirror of an engine-loop task was cancelled (by an awaiter elsewhere): cancel the task."""
+    if mirror.cancelled() and not task.done():
+        try:
+            loop.call_soon_threadsafe(task.cancel)
+        except RuntimeError:  # the loop is closed: the task is gone with it
+            pass
 
 
 def _mirror_task(mirror: concurrent.futures.Future[Any], task: asyncio.Task[Any]) -> None:
@@ -178,7 +192,11 @@ class Call(Generic[T], Awaitable[T]):
     def _wait(self) -> None:
         # Script mode: block until done, so errors surface at the call site and calls keep their order.
         self._retrieved = True
-        self._future.result()
+        try:
+            self._future.result()
+        except AriError as exc:
+            # The typed error says what to do; the engine thread's frames (transport, core) do not.
+            raise exc.with_traceback(None) from None
 
     def __await__(self) -> Generator[Any, None, T]:
         self._retrieved = True
@@ -196,6 +214,8 @@ class Call(Generic[T], Awaitable[T]):
             )
         try:
             return self._future.result(timeout)
+        except AriError as exc:  # before TimeoutError: AriTimeoutError is one, and is the call's own outcome
+            raise exc.with_traceback(None) from None
         except concurrent.futures.TimeoutError:
             raise AriTimeoutError(f"{self._label or 'call'} did not finish within {timeout} s") from None
 
