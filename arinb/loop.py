@@ -269,8 +269,8 @@ class Call(Generic[T], Awaitable[T]):
     """A request running on the engine loop: ``await`` it, or ask for ``.result()``.
 
     >>> call = session.channels.list()      # doctest: +SKIP
-    >>> channels = await call               # in a notebook or coroutine
-    >>> channels = call.result()            # in a script (already finished there)
+    >>> channels = await call               # in a notebook  # doctest: +SKIP
+    >>> channels = call.result()            # in a script  # doctest: +SKIP
     """
 
     __slots__ = ("_engine", "_future", "_label", "_retrieved", "_task")
@@ -379,7 +379,7 @@ def enable_nested_loops() -> None:
     ``nest-asyncio2``, to the current thread's loop, on request only.
 
     >>> arinb.enable_nested_loops()   # doctest: +SKIP
-    >>> asyncio.run(main())           # now works in a notebook cell
+    >>> asyncio.run(main())           # works in a cell  # doctest: +SKIP
     """
     import nest_asyncio2
 
