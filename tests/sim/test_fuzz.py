@@ -105,8 +105,8 @@ HOT = {
     "events.claimChannel",
 }
 # Implemented operations that answer 501 for some input, as Asterisk does without the module it needs:
-# externalMedia over RTP (chan_rtp) or AudioSocket (chan_audiosocket).
-PARTIAL_501 = {"channels.externalMedia"}
+# externalMedia over RTP (chan_rtp) or AudioSocket (chan_audiosocket); RTP statistics of a phone's channel.
+PARTIAL_501 = {"channels.externalMedia", "channels.rtpstatistics"}
 TIMEOUT = 2.5
 MAX_CALLS = 120
 

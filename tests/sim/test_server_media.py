@@ -96,11 +96,17 @@ async def test_client_external_media_channel_hears_its_playback_as_binary_frames
         aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as http,
     ):
         ch = await session.channels.external_media(
-            app="em-client", format="slin", transport="websocket", encapsulation="none", connection_type="server"
+            app="em-client",
+            format="slin",
+            transport="websocket",
+            encapsulation="none",
+            connection_type="server",
         )
         conn_id = ch.json["channelvars"]["MEDIA_WEBSOCKET_CONNECTION_ID"]
         started = session.expect("StasisStart", lambda e: e.channel.id == ch.id, timeout=5)
-        ws = await http.ws_connect(sim.url.replace("http", "ws", 1) + f"/media/{conn_id}", protocols=("media",))
+        ws = await http.ws_connect(
+            sim.url.replace("http", "ws", 1) + f"/media/{conn_id}", protocols=("media",)
+        )
         assert (await asyncio.wait_for(ws.receive(), 5)).data.startswith("MEDIA_START ")
         await started
         await ch.play("tone:ring;tonezone=fr", playback_id="em-client-pb")
