@@ -38,6 +38,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from arinb.media_log import MediaSegment
+from arinb.sim.absent import Absent
 from arinb.sim.apps import AppConnection, EventBus
 from arinb.sim.bridgerec import BridgeRecording
 from arinb.sim.bridges import Bridges
@@ -122,6 +123,7 @@ class SimEngine:
         self.bridge_recording = BridgeRecording(self)
         self.bridge_variables = BridgeVariables(self)
         self.mailboxes = Mailboxes(self)
+        self.absent = Absent(self)
         self.redirect = Redirect(self)
         self.broadcast = Broadcast(self)
         self.faults = Faults(self)
@@ -145,6 +147,7 @@ class SimEngine:
             self.bridge_recording,
             self.bridge_variables,
             self.mailboxes,
+            self.absent,
             self.redirect,
             self.broadcast,
         ):

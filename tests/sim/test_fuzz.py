@@ -73,6 +73,7 @@ ASTERISK_500 = {
     "bridges.playWithId",
     "bridges.record",
     "bridges.getBridgeVar",
+    "bridges.getBridgeVars",
     "bridges.setBridgeVar",
     "asterisk.getGlobalVar",
     "asterisk.setGlobalVar",

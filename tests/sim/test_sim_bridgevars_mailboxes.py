@@ -119,3 +119,22 @@ async def test_mailboxes_as_observed() -> None:
     ]
     assert (await h.op("mailboxes.delete", m1)).status == 204
     assert (await h.op("mailboxes.get", m1)).status == 404
+
+
+async def test_config_objects_and_messages_without_a_sip_stack() -> None:
+    h = Harness()
+    for key in ("asterisk.getObject", "asterisk.updateObject", "asterisk.deleteObject"):
+        path = {"configClass": "res_pjsip", "objectType": "endpoint", "id": "alice"}
+        reply = await h.op(key, path)
+        assert (reply.status, reply.body) == (404, {"message": "configClass 'res_pjsip' not found"})
+    no_to = await h.op("endpoints.sendMessage", **{"from": "bob", "body": "hi"})
+    assert (no_to.status, no_to.body) == (400, {"message": "To must be specified"})
+    sent = await h.op("endpoints.sendMessage", to="pjsip:alice", body="hi")
+    assert (sent.status, sent.body) == (404, {"message": "Endpoint not found"})
+    bad_vars = await h.op("endpoints.refer", body={"variables": {"a": 1}}, to="pjsip:alice", refer_to="sip:x")
+    assert bad_vars.body == {"message": "Only string values in the 'variables' object allowed"}
+    unknown = await h.op("endpoints.sendMessageToEndpoint", {"tech": "PJSIP", "resource": "nobody"})
+    assert unknown.body == {"message": "Endpoint not found"}
+    await h.engine.call_in("1003", caller="alice")  # PJSIP/alice exists now, still no SIP stack to send with
+    assert (await h.op("endpoints.get", {"tech": "PJSIP", "resource": "alice"})).status == 200
+    assert (await h.op("endpoints.referToEndpoint", {"tech": "PJSIP", "resource": "alice"})).status == 404
