@@ -292,10 +292,7 @@ class ExternalMedia:
         k.emit_channel("ChannelCreated", ch)
         k.bus.subscribe_channel(app, ch.id)  # like originate with app=: for the channel's whole life
         body = ch.to_json()
-        body["channelvars"] = {
-            "MEDIA_WEBSOCKET_CONNECTION_ID": connection_id,
-            "MEDIA_WEBSOCKET_OPTIMAL_FRAME_SIZE": str(size),
-        }
+        body["channelvars"] = _sorted_vars(ch.vars)
         k.soon(self._dialed, session)
         k.later(ch, DIAL_TIMEOUT, self._never_connected, session)
         return Reply(200, body)
@@ -337,7 +334,7 @@ class ExternalMedia:
             "ptime": int(PTIME * 1000),
         }
         if session.json_control:
-            start["channel_variables"] = dict(reversed(list(ch.vars.items())))
+            start["channel_variables"] = _sorted_vars(ch.vars)
         session.event("MEDIA_START", **start)
         k = self.k
         ch.state = "Up"
@@ -381,8 +378,10 @@ class ExternalMedia:
                 media_paused=session.paused,
             )
         elif command == "HANGUP":
+            # Observed: ChannelHangupRequest (16, tech_cause 1000), ChannelDestroyed (0 "Unknown", 1000),
+            # and Asterisk closes the socket with 1000.
             session.closed = True
-            self._hangup(session, tech_cause=CLOSE_NORMAL, close_code=CLOSE_NORMAL)
+            self._hangup(session, tech_cause=CLOSE_NORMAL, close_code=CLOSE_NORMAL, destroy_cause=0)
         elif command == "ANSWER":
             pass  # the channel is already up once the socket is connected
         elif command == "START_MEDIA_BUFFERING":
@@ -479,9 +478,9 @@ class ExternalMedia:
     def _drain(self, session: MediaSession) -> None:
         """Play one queued frame to the channel (every 20 ms while frames are queued and not paused)."""
         session.drain_timer = None
-        if session.closed or session.channel.hungup:
-            return
-        if not session.paused and not session.bulk and session.queue:
+        if session.closed or session.channel.hungup or session.paused:
+            return  # CONTINUE_MEDIA starts the clock again
+        if session.queue:
             session.queue.pop(0)
             session.marks = [(n - 1, m) for n, m in session.marks]
         while session.marks and session.marks[0][0] <= 0:
@@ -512,11 +511,15 @@ class ExternalMedia:
     def hangup_from_client(self, session: MediaSession) -> None:
         self._hangup(session, tech_cause=CLOSE_GOING_AWAY, close_code=None)
 
-    def _hangup(self, session: MediaSession, *, tech_cause: int, close_code: int | None) -> None:
+    def _hangup(
+        self, session: MediaSession, *, tech_cause: int, close_code: int | None, destroy_cause: int = 16
+    ) -> None:
         ch = session.channel
         self._forget(session, close_code)
         if not ch.hungup:
-            self.k.lifecycle.hangup(ch, cause=16, soft=None, tech_cause=tech_cause)
+            self.k.lifecycle.hangup(
+                ch, cause=16, soft=None, tech_cause=tech_cause, destroy_cause=destroy_cause
+            )
 
     def channel_gone(self, ch: Channel) -> None:
         """The channel hung up (ARI DELETE, its bridge's end...): Asterisk closes the socket with 1000."""
@@ -584,6 +587,11 @@ class ExternalMedia:
         pcm = _render(segments, t, t + RENDER_BLOCK, rate)
         session.rendered = (t, pcm, signature)
         return _encode(pcm[: samples_per_frame * 2], session.fmt, size)
+
+
+def _sorted_vars(values: dict[str, str]) -> dict[str, str]:
+    """The channel's variables as Asterisk lists them in ``channelvars`` and MEDIA_START: by name."""
+    return {name: values[name] for name in sorted(values)}
 
 
 def _host_port(text: str) -> bool:
