@@ -419,6 +419,6 @@ async def test_direction_in_refuses_the_commands_about_client_media() -> None:
         f"ERROR channel_id:{cid} error_text:MARK_MEDIA {refused}",
         f"ERROR channel_id:{cid} error_text:START_MEDIA_BUFFERING {refused}",
         f"ERROR channel_id:{cid} error_text:STOP_MEDIA_BUFFERING {refused}",
-        f"STATUS channel_id:{cid} queue_length:0 xon_level:800 xoff_level:900 queue_full:false bulk_media:false "
-        "media_paused:false",
+        f"STATUS channel_id:{cid} queue_length:0 xon_level:800 xoff_level:900 queue_full:false "
+        "bulk_media:false media_paused:false",
     ]
