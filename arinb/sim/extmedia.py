@@ -36,17 +36,22 @@ The WebSocket server mode (``connection_type=server``), as captured (shared/ari/
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import json
 import logging
+import sys
+import threading
 import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from arinb.media_log import MediaSegment
+from arinb.sim.catalog import tone_zones
 from arinb.sim.objects import Channel
 from arinb.sim.protocol import Handler, Reply, Request, error
 
 if TYPE_CHECKING:
-    from arinb.media_log import MediaSegment
     from arinb.sim.clock import TimerHandle
     from arinb.sim.services import Services
 
@@ -124,6 +129,7 @@ class MediaSession:
     drain_timer: TimerHandle | None = None
     frame_timer: TimerHandle | None = None
     rendered: tuple[float, bytes, Any] | None = None  # (block start, pcm bytes, log signature)
+    ring: MediaSegment | None = None  # the ring indication tone Asterisk plays to it
 
     # -- the client's messages ---------------------------------------------------------------------------
     def receive_text(self, text: str) -> None:
@@ -323,6 +329,7 @@ class ExternalMedia:
             return None
         session = self.sessions[connection_id]
         session.sink = sink
+        _warm_renderer()
         ch = session.channel
         size, _rate = FORMATS[session.fmt]
         start: dict[str, Any] = {
@@ -498,6 +505,22 @@ class ExternalMedia:
         self._start_drain(session)
 
     # -- DTMF and hangup ---------------------------------------------------------------------------------
+    def indicate(self, ch: Channel, ringing: bool) -> None:
+        """``POST/DELETE /channels/{id}/ring`` on a media channel: chan_websocket has no indication of its
+        own, so Asterisk plays the ring tone (default country) to it; stopping ends it (observed: frames)."""
+        session = self.by_channel.get(ch.id)
+        if session is None:
+            return
+        now = self.k.now()
+        if session.ring is not None:
+            if session.ring.end is None or session.ring.end > now:
+                session.ring.end = now
+            session.ring = None
+        if ringing:
+            spec = tone_zones().tone(None, "ring") or ""
+            session.ring = MediaSegment(ch.id, now, None, "tone", spec, 0.0, None, "indication:ring")
+            self.k.log_segment(ch.id, session.ring)
+
     def session_of(self, ch: Channel) -> MediaSession | None:
         """The media session of a WebSocket channel, if ``ch`` is one."""
         return self.by_channel.get(ch.id)
@@ -543,6 +566,9 @@ class ExternalMedia:
     def segment_logged(self, channel_id: str, segment: MediaSegment) -> None:
         """The kernel logged audio for a channel: a connected media channel starts sending frames."""
         session = self.by_channel.get(channel_id)
+        if session is not None and session.ring is not None and segment is not session.ring:
+            session.ring.end = segment.start  # other audio replaces the ring tone generator
+            session.ring = None
         idle = session is not None and session.sink is not None and session.frame_timer is None
         if idle and session is not None and self._audible(session, self.k.now()):
             self._start_frames(session)
@@ -570,8 +596,30 @@ class ExternalMedia:
         if not self._audible(session, now):
             session.rendered = None
             return
-        session.sink.send_bytes(self._pcm(session, now))
+        frame = self._pcm(session, now)
+        last = self._sound_ends(session, now)
+        if last is not None and last < now + PTIME:
+            # A file's last, partial frame goes out short (observed: beep's 21 frames of 320 bytes + 44).
+            _size, rate = FORMATS[session.fmt]
+            width = 1 if session.fmt in ("ulaw", "alaw") else 2
+            frame = frame[: max(0, round((last - now) * rate)) * width]
+            if frame:
+                session.sink.send_bytes(frame)
+            session.rendered = None
+            return
+        session.sink.send_bytes(frame)
         session.frame_timer = self.k.clock.call_later(PTIME, self._frame, session)
+
+    def _sound_ends(self, session: MediaSession, t: float) -> float | None:
+        """When what the channel hears from ``t`` on ends (None: something sounds with no end yet)."""
+        last = t
+        for seg in self.k.media_log(session.channel.id):
+            if seg.end is not None and seg.end <= t:
+                continue
+            if seg.end is None:
+                return None
+            last = max(last, seg.end)
+        return last
 
     def _pcm(self, session: MediaSession, t: float) -> bytes:
         size, rate = FORMATS[session.fmt]
@@ -601,6 +649,21 @@ def _host_port(text: str) -> bool:
     else:
         host, sep, port = text.rpartition(":")
     return bool(host and sep and port.isdigit())
+
+
+def _warm_renderer() -> None:
+    """Import the audio renderer (numpy) in the background once a media socket connects.
+
+    Importing it at the first frame would hold the simulator's loop for a few hundred milliseconds, just
+    when the frames should start.
+    """
+    if "arinb.audio" in sys.modules:
+        return
+    threading.Thread(
+        target=lambda: importlib.util.find_spec("numpy") and importlib.import_module("arinb.audio"),
+        name="arinb-sim-audio-import",
+        daemon=True,
+    ).start()
 
 
 def _render(segments: list[MediaSegment], start: float, end: float, rate: int) -> bytes:

@@ -422,3 +422,29 @@ async def test_direction_in_refuses_the_commands_about_client_media() -> None:
         f"STATUS channel_id:{cid} queue_length:0 xon_level:800 xoff_level:900 queue_full:false "
         "bulk_media:false media_paused:false",
     ]
+
+
+async def test_a_files_last_partial_frame_goes_out_short_and_ring_sounds() -> None:
+    # Probed on a real Asterisk 22.10.1: a beep played on the media channel gave 21 frames of 320 bytes and a
+    # last one of 44; POST ring gave frames (Asterisk plays the ring tone itself), ringStop ended them.
+    h = Harness()
+    mid, conn_id = await media_channel(h)
+    _session, sink = connect(h, conn_id)
+    assert (await h.play(mid, "sound:beep", "em-beep")).status == 201
+    for _ in range(100):
+        h.advance(0.01)
+    sizes = [len(f) for _, f in sink.frames]
+    beep = next(s for s in h.engine.media_log(mid) if s.playback_id == "em-beep")
+    assert beep.end is not None
+    samples = round((beep.end - beep.start) * 8000)
+    assert sizes[:-1] == [320] * (len(sizes) - 1) and 0 < sizes[-1] < 320
+    assert sum(sizes) == 2 * samples
+    sink.frames.clear()
+    assert (await h.op("channels.ring", {"channelId": mid})).status == 204
+    for _ in range(50):
+        h.advance(0.01)
+    assert 24 <= len(sink.frames) <= 26 and any(any(f) for _, f in sink.frames)
+    assert (await h.op("channels.ringStop", {"channelId": mid})).status == 204
+    sink.frames.clear()
+    h.advance(0.5)
+    assert sink.frames == []
