@@ -354,8 +354,9 @@ class SimEngine:
         if len(self._soon) > 1:
             return  # the triggers are already set for the earlier pending work
         if self.clock.is_manual:
+            # The next tick runs it, and so does the loop a moment after the reply: a client that waits for
+            # what Asterisk does at once (a snoop entering the app) must not need someone to move the clock.
             self.clock.call_later(REACTION, self._flush_soon)
-            return
         try:
             asyncio.get_running_loop().call_later(AFTER_REPLY_WALL, self._flush_soon)
         except RuntimeError:
