@@ -25,7 +25,7 @@ import threading
 from collections.abc import Awaitable, Callable, Coroutine, Generator
 from typing import Any, ClassVar, Generic, TypeVar
 
-from arinb.errors import AriTimeoutError, AriUsageError
+from arinb.errors import AriError, AriTimeoutError, AriUsageError
 
 __all__ = ["Call", "EngineLoop", "enable_nested_loops", "in_running_loop"]
 
@@ -165,8 +165,8 @@ class Call(Generic[T], Awaitable[T]):
     """A request running on the engine loop: ``await`` it, or ask for ``.result()``.
 
     >>> call = session.channels.list()      # doctest: +SKIP
-    >>> channels = await call               # in a notebook or coroutine
-    >>> channels = call.result()            # in a script (already finished there)
+    >>> channels = await call               # in a notebook  # doctest: +SKIP
+    >>> channels = call.result()            # in a script  # doctest: +SKIP
     """
 
     __slots__ = ("_engine", "_future", "_label", "_retrieved", "_task")
@@ -192,7 +192,11 @@ class Call(Generic[T], Awaitable[T]):
     def _wait(self) -> None:
         # Script mode: block until done, so errors surface at the call site and calls keep their order.
         self._retrieved = True
-        self._future.result()
+        try:
+            self._future.result()
+        except AriError as exc:
+            # The typed error says what to do; the engine thread's frames (transport, core) do not.
+            raise exc.with_traceback(None) from None
 
     def __await__(self) -> Generator[Any, None, T]:
         self._retrieved = True
@@ -210,6 +214,8 @@ class Call(Generic[T], Awaitable[T]):
             )
         try:
             return self._future.result(timeout)
+        except AriError as exc:  # before TimeoutError: AriTimeoutError is one, and is the call's own outcome
+            raise exc.with_traceback(None) from None
         except concurrent.futures.TimeoutError:
             raise AriTimeoutError(f"{self._label or 'call'} did not finish within {timeout} s") from None
 
@@ -269,7 +275,7 @@ def enable_nested_loops() -> None:
     ``nest-asyncio2``, to the current thread's loop, on request only.
 
     >>> arinb.enable_nested_loops()   # doctest: +SKIP
-    >>> asyncio.run(main())           # now works in a notebook cell
+    >>> asyncio.run(main())           # works in a cell  # doctest: +SKIP
     """
     import nest_asyncio2
 

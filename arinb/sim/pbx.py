@@ -5,8 +5,8 @@ Playback, Stasis, Set, Goto, Hangup, ...), one priority after the other on the s
 >>> from arinb.sim.clock import Clock
 >>> from arinb.sim.engine import SimEngine
 >>> engine = SimEngine(clock=Clock.manual(start=0.0))
->>> cid = asyncio.run(engine.call_in("1000"))
->>> engine.channels[cid].app_name       # extension 1000 answers first
+>>> cid = asyncio.run(engine.call_in("wait"))
+>>> engine.channels[cid].app_name       # extension "wait" answers first
 'Answer'
 """
 
@@ -43,6 +43,11 @@ class Pbx:
         ch.context, ch.exten, ch.priority = context, exten, priority
         ch.runs_pbx = True
         self.k.clock.call_later(0.0, self._run, ch)
+
+    def resume(self, ch: Channel) -> None:
+        """An application that waited (StasisBroadcast) is done: go on at the next priority."""
+        if not ch.hungup:
+            self._next(ch)
 
     def _next(self, ch: Channel) -> None:
         ch.pbx_timer = None
@@ -92,6 +97,9 @@ class Pbx:
             if k.lifecycle.enter_stasis(ch, parts[0], parts[1:]):
                 return "stasis"
             return "next"
+        if app == "stasisbroadcast":
+            k.broadcast.run(ch, data)  # the dialplan waits for a claim (broadcast.py resumes it)
+            return "wait"
         if app == "hangup":
             self._hangup(ch)
             return "stop"
