@@ -159,7 +159,8 @@ class Console:
 
     def _console(self, msg: Any) -> None:
         if msg.type == "error":
-            self.errors.append(msg.text)
+            where = (msg.location or {}).get("url", "")
+            self.errors.append(f"{msg.text} ({where})" if where else msg.text)
 
 
 @pytest.fixture(scope="module")
@@ -366,9 +367,18 @@ def test_the_voila_app_steps_with_no_console_error(browser: Any, voila: str) -> 
             arg=stepper.locator(".arinb-status").element_handle(),
             timeout=30_000,
         )
+        # The live timeline under the stepper shows the call's events.
+        timeline = stepper.locator(".arinb-timeline")
+        timeline.wait_for(state="visible", timeout=60_000)
+        page.wait_for_function(
+            "el => el.innerText.includes('PlaybackStarted')", arg=timeline.element_handle(), timeout=30_000
+        )
         page.wait_for_timeout(2000)
         page.screenshot(path=str(ARTIFACTS / "voila-tones.png"), full_page=True)
         assert "Traceback" not in page.inner_text("body")
-        assert not console.errors, "Voilà: browser console errors:\n" + "\n".join(console.errors)
+        # Voilà's own page template links Font Awesome from a CDN (its bundle already holds it, so the
+        # icons show either way): without internet access that one request fails. Anything else counts.
+        errors = [e for e in console.errors if not re.search(r"ERR_NAME_NOT_RESOLVED.*fontawesome", e)]
+        assert not errors, "Voilà: browser console errors:\n" + "\n".join(errors)
     finally:
         page.close()
