@@ -198,6 +198,7 @@ class Bridges:
         if ch.id in order:
             order.remove(ch.id)
         ch.bridge_id = None
+        self.k.bridge_variables.channel_left(bridge, ch)
         self.k.emit(
             "ChannelLeftBridge",
             {"bridge": bridge.to_json(), "channel": ch.to_json()},
