@@ -112,7 +112,7 @@ def main() -> None:
             if ev.type == "StasisStart":
                 ev.channel.on("ChannelStateChange", on_state)
             elif ev.type == "StasisEnd":
-                core.channels.pop(ev.channel.id, None)
+                core.registry.channel_hung_up(ev.channel.registry_record)
 
         for t in _events.EVENT_TYPES:
             core.on(t, handler)

@@ -9,65 +9,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Final
 
+from arinb.ari.events import EVENT_TYPES
 from arinb.models import parse_timestamp
 
 if TYPE_CHECKING:
-    from arinb.client.resources import Bridge, Channel, LiveRecording, Playback
+    from arinb.client.handles import Bridge, Channel, LiveRecording, Playback
 
 __all__ = ["KNOWN_EVENT_TYPES", "MALFORMED", "Event"]
 
-#: Every event type Asterisk 22's ``events.json`` declares (plus the WebSocket-level ones).
+#: Every event type Asterisk 22's ``events.json`` declares (the shared catalog, :mod:`arinb.ari.events`).
 #: Anything else is still delivered and recorded; it is only logged once as unknown.
-KNOWN_EVENT_TYPES: Final = frozenset(
-    {
-        "ApplicationMoveFailed",
-        "ApplicationRegistered",
-        "ApplicationReplaced",
-        "ApplicationUnregistered",
-        "BridgeAttendedTransfer",
-        "BridgeBlindTransfer",
-        "BridgeCreated",
-        "BridgeDestroyed",
-        "BridgeMerged",
-        "BridgeVideoSourceChanged",
-        "CallBroadcast",
-        "CallClaimed",
-        "ChannelCallerId",
-        "ChannelConnectedLine",
-        "ChannelCreated",
-        "ChannelDestroyed",
-        "ChannelDialplan",
-        "ChannelDtmfReceived",
-        "ChannelEnteredBridge",
-        "ChannelHangupRequest",
-        "ChannelHold",
-        "ChannelLeftBridge",
-        "ChannelStateChange",
-        "ChannelTalkingFinished",
-        "ChannelTalkingStarted",
-        "ChannelToneDetected",
-        "ChannelTransfer",
-        "ChannelUnhold",
-        "ChannelUserevent",
-        "ChannelVarset",
-        "ContactStatusChange",
-        "DeviceStateChanged",
-        "Dial",
-        "EndpointStateChange",
-        "MissingParams",
-        "PeerStatusChange",
-        "PlaybackContinuing",
-        "PlaybackFinished",
-        "PlaybackStarted",
-        "RESTResponse",
-        "RecordingFailed",
-        "RecordingFinished",
-        "RecordingStarted",
-        "StasisEnd",
-        "StasisStart",
-        "TextMessageReceived",
-    }
-)
+KNOWN_EVENT_TYPES: Final = EVENT_TYPES
 
 #: The ``type`` of the timeline row recorded for a frame that is not a JSON object.
 MALFORMED: Final = "MalformedFrame"

@@ -21,7 +21,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
 from arinb.client.core import EventStream, SessionCore, TimelineLike
+from arinb.client.dispatch import Registered
 from arinb.client.events import Event
+from arinb.client.params import ari_operation, seg
+from arinb.client.reconcile import reconcile
 from arinb.client.resources import (
     Applications,
     Asterisk,
@@ -33,12 +36,10 @@ from arinb.client.resources import (
     Playbacks,
     Recordings,
     Sounds,
-    _seg,
-    ari_operation,
 )
 from arinb.client.transport import Transport, parse_base_url
 from arinb.credentials import Credentials, strip_url_credentials
-from arinb.errors import AriError, AriNotFound, AriUsageError
+from arinb.errors import AriError, AriUsageError
 from arinb.loop import Call, EngineLoop, in_running_loop
 
 if TYPE_CHECKING:
@@ -75,6 +76,55 @@ def _make_timeline(timeline: bool | TimelineLike | None) -> TimelineLike | None:
     return timeline
 
 
+class _Requester:
+    """The session's side of the core's I/O: requests through the transport, waits on the engine loop."""
+
+    __slots__ = ("apps", "engine", "started", "transport")
+
+    def __init__(
+        self, engine: EngineLoop, transport: Transport, started: Call[None], apps: list[str]
+    ) -> None:
+        self.engine = engine
+        self.transport = transport
+        self.started = started
+        self.apps = apps
+
+    def perform(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        *,
+        convert: Callable[[Any], Any] | None = None,
+        label: str = "",
+        accept_bytes: bool = False,
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> Call[Any]:
+        transport = self.transport
+        started = self.started
+
+        async def go() -> Any:
+            try:
+                if not started.done():
+                    await started
+                body = await transport.request(method, path, params, json, accept_bytes=accept_bytes)
+            except BaseException as exc:
+                if on_error is not None:
+                    on_error(exc)
+                raise
+            return convert(body) if convert is not None else body
+
+        return self.engine.call(go(), label=label or f"{method} {path}")
+
+    def run_wait(self, coro: Coroutine[Any, Any, T], label: str = "") -> Call[T]:
+        return self.engine.call(coro, label=label)
+
+    def start_wait(self, coro: Coroutine[Any, Any, T], label: str = "") -> Call[T]:
+        # A Call that is not waited for where it is made (EngineLoop.call would block in a script).
+        return Call(self.engine.submit(coro), engine=self.engine, label=label)
+
+
 class AriSession:
     """A connection to ARI: REST resource APIs, event handlers and waits, and a timeline of everything.
 
@@ -98,6 +148,7 @@ class AriSession:
         backoff: tuple[float, float] = (0.5, 30.0),
         heartbeat: float | None = 20.0,
         engine: EngineLoop | None = None,
+        rest: str = "auto",
     ) -> None:
         urls = parse_base_url(url)
         user = username if username is not None else (urls.username or "asterisk")
@@ -108,7 +159,7 @@ class AriSession:
         self.subscribe_all = bool(subscribe_all)
         self._engine = engine if engine is not None else EngineLoop.shared()
         self.timeline: Timeline | Any = _make_timeline(timeline)
-        self._core = SessionCore(self.timeline, runner=self, on_replaced=self._on_replaced)
+        self._core = SessionCore(self.timeline, on_replaced=self._on_replaced)
         self._core.loop = self._engine.loop
         self._done = threading.Event()
         self._gone_error: BaseException | None = None
@@ -137,10 +188,13 @@ class AriSession:
             heartbeat=heartbeat,
             on_reconnected=self._after_reconnect,
             on_gone=self._on_gone,
+            rest=rest,
         )
         self._closing: Call[None] | None = None
         # Last: in a script this blocks until connected and raises if the connection is refused.
         self._started: Call[None] = self._engine.call(self._start(), label=f"connect {self.url}")
+        self._requester = _Requester(self._engine, self._transport, self._started, self.apps)
+        core.runner = self._requester
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -221,30 +275,21 @@ class AriSession:
         if error is not None and not self._core.replaced:
             self._gone_error = error
             if isinstance(error, AriError):
-                self._core._fail_all(error)
+                self._core.events_gone(error)
         self._done.set()
 
     async def _after_reconnect(self) -> None:
-        """Renew explicit subscriptions, then settle playbacks whose end fell into the gap."""
-        for app, source in sorted(self._core._subscriptions):
+        """Renew explicit subscriptions, then reconcile: settle what ended while the socket was down."""
+        for app, source in sorted(self._core.subscriptions):
             try:
                 await self._transport.request(
-                    "POST", f"/applications/{_seg(app)}/subscription", {"eventSource": source}
+                    "POST", f"/applications/{seg(app)}/subscription", {"eventSource": source}
                 )
             except AriError as exc:
                 log.warning("arinb: could not renew the subscription of %s to %s: %s", app, source, exc)
-        for pb in list(self._core.playbacks.values()):
-            if pb._outcome is not None or not (pb._started or pb._created_ok):
-                continue
-            try:
-                body = await self._transport.request("GET", f"/playbacks/{_seg(pb.id)}")
-            except AriNotFound:
-                pb._lose("it ended while the events connection was down, so its PlaybackFinished never came")
-                self._core._forget_playback(pb)  # also promotes a play queued under the same id
-            except AriError as exc:
-                log.debug("arinb: could not check playback %s after the reconnect: %s", pb.id, exc)
-            else:
-                pb._refreshed(body)
+        summary = await reconcile(self._core.registry, self._transport.request, self._transport.caught_up)
+        self._core.record_connection("reconciled", summary)
+        log.info("arinb: after the reconnect %s", summary)
 
     # ------------------------------------------------------------------ runner (used by handles)
 
@@ -255,33 +300,15 @@ class AriSession:
         params: dict[str, Any] | None = None,
         json: Any = None,
         *,
-        convert: Callable[[Any], Any] | None = None,
         label: str = "",
-        accept_bytes: bool = False,
-        on_error: Callable[[BaseException], None] | None = None,
     ) -> Call[Any]:
-        transport = self._transport
-        started = self._started
-
-        async def go() -> Any:
-            try:
-                if not started.done():
-                    await started
-                body = await transport.request(method, path, params, json, accept_bytes=accept_bytes)
-            except BaseException as exc:
-                if on_error is not None:
-                    on_error(exc)
-                raise
-            return convert(body) if convert is not None else body
-
-        return self._engine.call(go(), label=label or f"{method} {path}")
+        return self._requester.perform(method, path, params, json, label=label)
 
     def _run(self, coro: Coroutine[Any, Any, T], label: str = "") -> Call[T]:
         return self._engine.call(coro, label=label)
 
     def _expect(self, coro: Coroutine[Any, Any, T], label: str = "") -> Call[T]:
-        # A Call that is not waited for where it is made (EngineLoop.call would block in a script).
-        return Call(self._engine.submit(coro), engine=self._engine, label=label)
+        return self._requester.start_wait(coro, label)
 
     # ------------------------------------------------------------------ events
 
@@ -299,8 +326,20 @@ class AriSession:
         return self._core.on(event_type, handler)
 
     def off(self, event_type: str, handler: Callable[[Event], Any]) -> bool:
-        """Remove a handler added with :meth:`on`."""
+        """Remove a handler added with :meth:`on` (a function of the same module and name counts as the
+        same: the one a re-run cell defined)."""
         return self._core.off(event_type, handler)
+
+    def handlers(self) -> list[Registered]:
+        """What is registered: ``(event_type, name, on)`` rows, ``on`` being the handle for ``channel.on``.
+
+        Registering a module-level function again under the same name (re-running the cell that defines
+        and registers it) replaces the earlier one, so each event is still handled once.
+
+        >>> session.handlers()      # doctest: +SKIP
+        [Registered(event_type='StasisStart', name='on_start', on=None)]
+        """
+        return self._core.handlers()
 
     def wait_for(
         self,
@@ -318,7 +357,14 @@ class AriSession:
         >>> mine = lambda e: e.channel.id == ch.id                          # doctest: +SKIP
         >>> ev = await session.wait_for("StasisEnd", mine, timeout=5)      # doctest: +SKIP
         """
-        return self._run(self._core.wait_for(event_type, predicate, timeout), f"wait_for {event_type}")
+        hint = self._stasis_hint(event_type)
+        if not in_running_loop():
+            hint = (
+                ": in a script wait_for() blocks until the event comes, so what follows it has not run yet; "
+                "start the wait with session.expect(...), act, then take .result()"
+            ) + hint.replace(": ", "; ", 1)
+        wait = self._core.wait_for(event_type, predicate, timeout, hint=hint)
+        return self._run(wait, f"wait_for {event_type}")
 
     def expect(
         self,
@@ -334,7 +380,18 @@ class AriSession:
         >>> up.result().channel.state                                # doctest: +SKIP
         'Up'
         """
-        return self._expect(self._core.wait_for(event_type, predicate, timeout), f"expect {event_type}")
+        wait = self._core.wait_for(event_type, predicate, timeout, hint=self._stasis_hint(event_type))
+        return self._expect(wait, f"expect {event_type}")
+
+    def _stasis_hint(self, event_type: str | Iterable[str]) -> str:
+        # The usual cause of a StasisStart that never comes: the dialplan sends calls to another app's name.
+        kinds = {event_type} if isinstance(event_type, str) else set(event_type)
+        if "StasisStart" not in kinds:
+            return ""
+        return (
+            f": StasisStart comes only for this session's apps ({', '.join(self.apps)}); "
+            "check that the dialplan's Stasis() or the originate's app= names one of them"
+        )
 
     def events(self, *event_types: str) -> EventStream:
         """An async iterator of events (all, or only these types), starting now.
@@ -375,7 +432,7 @@ class AriSession:
         if source is not None:
             params["source"] = source
         body = None if variables is None else {"variables": dict(variables)}
-        return self._io("POST", f"/events/user/{_seg(name)}", params, body, label=f"user event {name}")
+        return self._io("POST", f"/events/user/{seg(name)}", params, body, label=f"user event {name}")
 
     @ari_operation("events.claimChannel")
     def claim_channel(self, channel_id: str, application: str | None = None) -> Call[None]:
@@ -388,6 +445,12 @@ class AriSession:
     @property
     def username(self) -> str:
         return self._credentials.username
+
+    @property
+    def rest(self) -> str:
+        """Where REST requests go now: ``"websocket"`` (Asterisk 22's REST over the events WebSocket, for
+        the requests that cannot wait on media) or ``"http"``."""
+        return self._transport.rest_transport
 
     @property
     def connected(self) -> bool:
@@ -432,7 +495,7 @@ class AriSession:
             state = "closed"
         elif self._transport.connected:
             state = "connected"
-        elif self._started.done() and self._started._future.exception() is not None:
+        elif self._started.done() and self._started.exception() is not None:
             state = "failed"
         else:
             state = "connecting" if not self._started.done() else "disconnected"
@@ -462,6 +525,7 @@ def connect(
     backoff: tuple[float, float] = (0.5, 30.0),
     heartbeat: float | None = 20.0,
     engine: EngineLoop | None = None,
+    rest: str = "auto",
 ) -> AriSession:
     """Connect to ARI and return the :class:`AriSession`.
 
@@ -469,6 +533,10 @@ def connect(
     name, a comma-separated string or a list. ``subscribe_all``: receive every event of the system.
     ``timeline``: keep an :class:`arinb.timeline.Timeline` (True), none (False), or use the one given.
     ``reconnect``: re-establish a lost events WebSocket with backoff ``(initial, max)`` seconds.
+    ``rest``: ``"auto"`` sends REST requests over the events WebSocket once the server answered a probe
+    (Asterisk 22 does; until then, and on older servers, HTTP), ``"websocket"`` requires it (connect fails
+    otherwise), ``"http"`` never uses it. Either way every call behaves the same; a request whose reply
+    can wait on the channel's media (answer behind a tone) never holds the others up.
 
     In a notebook or coroutine it returns at once (``await`` it, or ``async with``); in a script it blocks
     until connected and raises :class:`AriConnectionError` / :class:`AriAuthError` if refused.
@@ -494,4 +562,5 @@ def connect(
         backoff=backoff,
         heartbeat=heartbeat,
         engine=engine,
+        rest=rest,
     )

@@ -18,9 +18,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from arinb.sim.protocol import Reply, Request
+
 if TYPE_CHECKING:
     from arinb.sim.clock import TimerHandle
-    from arinb.sim.engine import Reply, Request, SimEngine
+    from arinb.sim.engine import SimEngine
 
 __all__ = ["FaultRule", "Faults"]
 
@@ -128,8 +130,6 @@ class Faults:
 
     async def before(self, req: Request) -> Reply | None:
         """Apply the first matching rules: wait their delays, return a fault reply if one fails."""
-        from arinb.sim.engine import Reply
-
         for rule in list(self.rules):
             if not rule.matches(req):
                 continue

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from arinb.audio.segments import MediaSegment
+from arinb.media_log import MediaSegment
 from arinb.models import format_timestamp
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ __all__ = [
     "StoredRecording",
 ]
 
-ChannelKind = Literal["local1", "local2", "pjsip", "announcer", "snoop"]
+ChannelKind = Literal["local1", "local2", "pjsip", "announcer", "snoop", "websocket"]
 #: How a Local ``;1`` half came to be: originate to an extension, originate to an app, or channels/create.
 OutgoingMode = Literal["exten", "app", "create", "dial"]
 
@@ -153,6 +153,7 @@ class Channel:
     runs_pbx: bool = False
     progress_sent: bool = False
     hungup: bool = False
+    tech_cause: int | None = None  # the driver's own hangup cause (chan_websocket: the close code)
     bridge_id: str | None = None
     bridgepeer: str = ""
     queue: ControlQueue | None = None
@@ -197,13 +198,16 @@ class Bridge:
     name: str
     created: float
     video_mode: str = "talker"
+    video_source_id: str | None = None  # set by POST videoSource ("single" video mode)
+    vars: dict[str, str] = field(default_factory=dict)  # bridge variables
+    reported_vars: set[str] = field(default_factory=set)  # set with report_events: shown as bridgevars
     channels: list[str] = field(default_factory=list)
     announcer: Channel | None = None
     queue: ControlQueue | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The ARI ``Bridge`` object (the announcer is never listed)."""
-        return {
+        out: dict[str, Any] = {
             "id": self.id,
             "technology": self.technology,
             "bridge_type": self.bridge_type,
@@ -214,6 +218,12 @@ class Bridge:
             "creationtime": format_timestamp(self.created),
             "video_mode": self.video_mode,
         }
+        if self.video_source_id is not None:
+            out["video_source_id"] = self.video_source_id
+        reported = {n: v for n, v in self.vars.items() if n in self.reported_vars}
+        if reported:
+            out["bridgevars"] = reported
+        return out
 
 
 @dataclass(eq=False)
@@ -295,6 +305,8 @@ class LiveRecording:
     timer: TimerHandle | None = None
     done: Callable[[], None] | None = None
     stored: StoredRecording | None = None
+    bridge_id: str | None = None  # a bridge recording (its channel_id is the recorder's)
+    on_end: Callable[[], None] | None = None  # after RecordingFinished (the recorder leaves its bridge)
 
     def to_json(self, *, duration: int | None = None) -> dict[str, Any]:
         """The ARI ``LiveRecording`` object (``duration`` in RecordingFinished)."""

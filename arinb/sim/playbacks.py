@@ -21,7 +21,8 @@ import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from arinb.audio.segments import MediaSegment
+from arinb.ari.playback import PLAYBACK_OPERATIONS
+from arinb.media_log import MediaSegment
 from arinb.sim.media import (
     FRAME,
     PAST_END_DURATION,
@@ -32,20 +33,19 @@ from arinb.sim.media import (
     split_media,
 )
 from arinb.sim.objects import Channel, Command, Playback
+from arinb.sim.protocol import Handler, Reply, Request, error
 
 if TYPE_CHECKING:
-    from arinb.sim.engine import Handler, Reply, Request, SimEngine
+    from arinb.sim.services import Services
 
 __all__ = ["Playbacks"]
-
-_OPERATIONS = ("pause", "unpause", "restart", "reverse", "forward")
 
 
 class Playbacks:
     """Every playback of one engine, by id (duplicate ids allowed, as on Asterisk)."""
 
-    def __init__(self, engine: SimEngine) -> None:
-        self.engine = engine
+    def __init__(self, k: Services) -> None:
+        self.k = k
         self.by_id: dict[str, list[Playback]] = {}
         self._current: dict[str, Playback] = {}  # channel id or "bridge:<id>" -> playing now
         self._queued: dict[str, list[Playback]] = {}
@@ -77,7 +77,7 @@ class Playbacks:
         pb = self._current.get(channel_id)
         if pb is not None and pb.state == "playing":
             return True
-        ch = self.engine.channels.get(channel_id)
+        ch = self.k.channels.get(channel_id)
         if ch is not None and ch.bridge_id is not None:
             bpb = self._current.get(f"bridge:{ch.bridge_id}")
             return bpb is not None and bpb.state == "playing"
@@ -85,8 +85,6 @@ class Playbacks:
 
     # -- requests ------------------------------------------------------------------------------------------
     def _options(self, req: Request) -> tuple[float, float] | Reply:
-        from arinb.sim.engine import error
-
         skipms = req.int("skipms", 3000)
         if skipms < 0:
             return error(400, "skipms cannot be negative")
@@ -105,13 +103,11 @@ class Playbacks:
         return pb
 
     def _op_play_channel(self, req: Request) -> Reply:
-        from arinb.sim.engine import Reply, error
-
-        engine = self.engine
-        ch = engine.find_control(req.path.get("channelId"))
+        k = self.k
+        ch = k.find_control(req.path.get("channelId"))
         if isinstance(ch, Reply):
             return ch
-        bad = engine.state_invalid(ch)
+        bad = k.state_invalid(ch)
         if bad is not None:
             return bad
         media = req.get("media")
@@ -130,14 +126,12 @@ class Playbacks:
         cmd = Command(f"play {pb.id}", lambda done: self._run(pb, done, channel), lambda: self._cancelled(pb))
         pb.command = cmd
         # The control thread picks the play up right after the 201, which therefore says "queued".
-        engine.queue_of(ch).submit(cmd, defer=0.0)
+        k.queue_of(ch).submit(cmd, defer=0.0)
         return Reply(201, body)
 
     def _op_play_bridge(self, req: Request) -> Reply:
-        from arinb.sim.engine import Reply, error
-
-        engine = self.engine
-        bridge = engine.bridges.get(req.path.get("bridgeId", ""))
+        k = self.k
+        bridge = k.bridges.get(req.path.get("bridgeId", ""))
         if bridge is None:
             return error(404, "Bridge not found", "Not found")
         media = req.get("media")
@@ -151,25 +145,21 @@ class Playbacks:
             return pb
         pb.bridge_id = bridge.id
         body = pb.to_json()
-        engine.bridges.announcer_join(bridge)
+        k.bridges.announcer_join(bridge)
         key = f"bridge:{bridge.id}"
         self._queued.setdefault(key, []).append(pb)
         cmd = Command(f"play {pb.id}", lambda done: self._run(pb, done, None), lambda: self._cancelled(pb))
         pb.command = cmd
-        engine.bridges.queue_of(bridge).submit(cmd, defer=0.0)
+        k.bridges.queue_of(bridge).submit(cmd, defer=0.0)
         return Reply(201, body)
 
     def _op_get(self, req: Request) -> Reply:
-        from arinb.sim.engine import Reply, error
-
         pb = self.get(req.path.get("playbackId", ""))
         if pb is None:
             return error(404, "Playback not found")
         return Reply(200, pb.to_json())
 
     def _op_stop(self, req: Request) -> Reply:
-        from arinb.sim.engine import Reply, error
-
         pb = self.get(req.path.get("playbackId", ""))
         if pb is None:
             return error(404, "Playback not found")
@@ -177,15 +167,13 @@ class Playbacks:
         return Reply(204)
 
     def _op_control(self, req: Request) -> Reply:
-        from arinb.sim.engine import Reply, error
-
         operation = req.get("operation")
         if not operation:
             return error(400, "Missing operation")
         pb = self.get(req.path.get("playbackId", ""))
         if pb is None:
             return error(404, "Playback not found")
-        if operation not in _OPERATIONS:
+        if operation not in PLAYBACK_OPERATIONS:
             return error(400, f"Invalid operation {operation}")
         if pb.state not in ("playing", "paused") or pb.resolved is None or not pb.resolved.controllable:
             return error(409, f"Can only {operation} while media is playing")
@@ -198,16 +186,14 @@ class Playbacks:
 
     def _emit(self, pb: Playback, type_: str) -> None:
         if pb.channel_id is not None:
-            self.engine.emit(type_, {"playback": pb.to_json()}, channels=[pb.channel_id])
+            self.k.emit(type_, {"playback": pb.to_json()}, channels=[pb.channel_id])
         else:
-            self.engine.emit(
-                type_, {"playback": pb.to_json()}, bridges=[str(pb.bridge_id)], twice_for_all=True
-            )
+            self.k.emit(type_, {"playback": pb.to_json()}, bridges=[str(pb.bridge_id)], twice_for_all=True)
 
     def _listeners(self, pb: Playback) -> list[str]:
         if pb.channel_id is not None:
             return [pb.channel_id]
-        bridge = self.engine.bridges.get(str(pb.bridge_id))
+        bridge = self.k.bridges.get(str(pb.bridge_id))
         return list(bridge.channels) if bridge is not None else []
 
     def _dequeue(self, pb: Playback) -> None:
@@ -224,27 +210,27 @@ class Playbacks:
             self._finish_quietly(pb)
             return
         if ch is not None and ch.silence is not None:
-            ch.silence.end = self.engine.now()
+            ch.silence.end = self.k.now()
             ch.silence = None
         self._current[self._key(pb)] = pb
         # Early media: Asterisk indicates progress right after the first PlaybackStarted.
         self._start_item(pb, progress=ch if ch is not None and ch.state != "Up" else None)
 
     def _start_item(self, pb: Playback, progress: Channel | None = None) -> None:
-        engine = self.engine
+        k = self.k
         while True:
             pb.state = "playing"
             self._emit(pb, "PlaybackStarted")
             if progress is not None:
-                engine.indicate_progress(progress)
+                k.lifecycle.indicate_progress(progress)
                 progress = None
             if pb.state != "playing":  # a handler stopped it inside the emit (synchronous send)
                 return
             res = resolve_media(
                 parse_media(pb.media_uri),
-                engine.sounds,
+                k.sounds,
                 pb.language,
-                recording=engine.recordings.playable,
+                recording=k.recordings.playable,
             )
             pb.resolved = res
             last = pb.index + 1 >= len(pb.media)
@@ -261,13 +247,13 @@ class Playbacks:
                     return
                 self._continuing(pb)
                 continue
-            now = engine.now()
+            now = k.now()
             pb.resumed_at = now
             if res.kind == "tone":
                 pb.position = 0.0
                 for lid in self._listeners(pb):
                     seg = MediaSegment(lid, now + TONE_LEAD, None, "tone", res.tone, 0.0, pb.id, pb.media_uri)
-                    pb.segments.append(engine.log_segment(lid, seg))
+                    pb.segments.append(k.log_segment(lid, seg))
                 return
             pb.position = pb.offset if pb.index == 0 else 0.0
             self._schedule(pb, now)
@@ -278,11 +264,11 @@ class Playbacks:
         assert pb.resolved is not None
         content = pb.resolved.content
         if pb.position >= content:
-            pb.timer = self.engine.clock.call_at(start + PAST_END_DURATION, self._item_end, pb)
+            pb.timer = self.k.clock.call_at(start + PAST_END_DURATION, self._item_end, pb)
             return
         self._open_segments(pb, start)
         remaining = content - pb.position
-        pb.timer = self.engine.clock.call_at(start + remaining + PLAYBACK_OVERHEAD, self._item_end, pb)
+        pb.timer = self.k.clock.call_at(start + remaining + PLAYBACK_OVERHEAD, self._item_end, pb)
 
     def _open_segments(self, pb: Playback, start: float) -> None:
         assert pb.resolved is not None
@@ -296,17 +282,14 @@ class Playbacks:
                 source = str(part.path) if part.path is not None else part.name
                 for lid in listeners:
                     seg = MediaSegment(lid, t, t + length, "file", source, off, pb.id, pb.media_uri)
-                    pb.segments.append(self.engine.log_segment(lid, seg))
+                    pb.segments.append(self.k.log_segment(lid, seg))
                 t += length
             cum += c
 
     def _cut_segments(self, pb: Playback, at: float) -> None:
-        logs = self.engine._media_logs
         for seg in pb.segments:
             if seg.start >= at:
-                log = logs.get(seg.channel_id)
-                if log is not None and seg in log:
-                    log.remove(seg)
+                self.k.drop_segment(seg)
             elif seg.end is None or seg.end > at:
                 seg.end = at
         pb.segments = []
@@ -332,14 +315,14 @@ class Playbacks:
 
     def _finish(self, pb: Playback, state: str) -> None:
         self._cancel_timer(pb)
-        self._cut_segments(pb, self.engine.now())
+        self._cut_segments(pb, self.k.now())
         pb.state = state
         self._emit(pb, "PlaybackFinished")
         self._finish_quietly(pb)
 
     def _vanish(self, pb: Playback) -> None:
         """An unsupported last item: the playback disappears with no PlaybackFinished."""
-        self._cut_segments(pb, self.engine.now())
+        self._cut_segments(pb, self.k.now())
         pb.state = "done"
         self._finish_quietly(pb)
 
@@ -356,7 +339,7 @@ class Playbacks:
         if done is not None:
             done()
         if pb.bridge_id is not None:
-            self.engine.bridges.playback_over(pb.bridge_id)
+            self.k.bridges.playback_over(pb.bridge_id)
 
     def _cancelled(self, pb: Playback) -> None:
         """The channel hung up before this queued playback's turn: Started + Finished(failed)."""
@@ -380,7 +363,7 @@ class Playbacks:
         if pb.resolved is not None and pb.resolved.kind == "tone" and pb.index + 1 < len(pb.media):
             # Stopping a tone inside a list only ends that tone: the list goes on.
             self._cancel_timer(pb)
-            self._cut_segments(pb, self.engine.now())
+            self._cut_segments(pb, self.k.now())
             self._continuing(pb)
             self._start_item(pb)
             return
@@ -388,12 +371,12 @@ class Playbacks:
 
     def _elapsed_position(self, pb: Playback) -> float:
         assert pb.resolved is not None
-        return min(pb.resolved.content, pb.position + max(0.0, self.engine.now() - pb.resumed_at))
+        return min(pb.resolved.content, pb.position + max(0.0, self.k.now() - pb.resumed_at))
 
     def _pause(self, pb: Playback) -> None:
         if pb.state != "playing":
             return
-        now = self.engine.now()
+        now = self.k.now()
         assert pb.resolved is not None
         # The frame already on its way still reaches the caller.
         pb.position = min(pb.resolved.content, self._elapsed_position(pb) + FRAME)
@@ -404,7 +387,7 @@ class Playbacks:
     def _unpause(self, pb: Playback) -> None:
         if pb.state != "paused":
             return
-        now = self.engine.now()
+        now = self.k.now()
         pb.state = "playing"
         self._emit(pb, "PlaybackStarted")
         assert pb.resolved is not None
@@ -414,13 +397,13 @@ class Playbacks:
             source = str(first.path) if first.path is not None else first.name
             for lid in self._listeners(pb):
                 seg = MediaSegment(lid, now, now + FRAME, "file", source, 0.0, pb.id, pb.media_uri)
-                pb.segments.append(self.engine.log_segment(lid, seg))
+                pb.segments.append(self.k.log_segment(lid, seg))
         pb.resumed_at = now + FRAME
         self._schedule(pb, now + FRAME)
 
     def _seek(self, pb: Playback, position: float) -> None:
         assert pb.resolved is not None
-        now = self.engine.now()
+        now = self.k.now()
         paused = pb.state == "paused"
         if not paused:
             self._cancel_timer(pb)
@@ -448,18 +431,24 @@ class Playbacks:
         if pb is not None:
             self._finish(pb, "failed")
 
+    def bridge_destroyed(self, bridge_id: str) -> None:
+        """The bridge is going: the playback playing on it fails (its announcer is hung up)."""
+        pb = self._current.get(f"bridge:{bridge_id}")
+        if pb is not None:
+            self._finish(pb, "failed")
+
     def play_files_for_pbx(self, ch: Channel, files: list[str]) -> float:
         """Dialplan ``Playback(a&b)``: log the audio, return how long it takes (missing files are skipped)."""
-        engine = self.engine
-        t = engine.now()
+        k = self.k
+        t = k.now()
         start = t
         for name in files:
-            found = engine.sounds.lookup(name, ch.language)
+            found = k.sounds.lookup(name, ch.language)
             if found is None:
                 continue
             content = max(0.0, found.duration - 22 / 8000)
             source = str(found.path) if found.path is not None else name
-            engine.log_segment(ch.id, MediaSegment(ch.id, t, t + content, "file", source, 0.0, None, name))
+            k.log_segment(ch.id, MediaSegment(ch.id, t, t + content, "file", source, 0.0, None, name))
             t += content
         return (t - start) + PLAYBACK_OVERHEAD
 

@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from arinb.sim.objects import Channel, Command, LiveRecording, StoredRecording
+from arinb.sim.protocol import Handler, Reply, Request, error
 
 if TYPE_CHECKING:
-    from arinb.sim.engine import Handler, Reply, Request, SimEngine
+    from arinb.sim.services import Services
 
 __all__ = ["Recordings", "wav_bytes"]
 
@@ -44,6 +45,11 @@ _FORMATS = {"wav", "wav16", "gsm", "ulaw", "alaw", "sln", "slin", "sln16", "g722
 _CONTENT_TYPES = {"wav": "audio/wav", "wav16": "audio/wav", "gsm": "audio/x-gsm", "ulaw": "audio/basic"}
 
 
+def _audience(rec: LiveRecording) -> dict[str, list[str]]:
+    """Who sees a recording's events: the apps of its channel, or of its bridge."""
+    return {"bridges": [rec.bridge_id]} if rec.bridge_id is not None else {"channels": [rec.channel_id]}
+
+
 def wav_bytes(samples: bytes, rate: int = 8000) -> bytes:
     """A mono 16-bit PCM RIFF/WAVE file around ``samples`` (little-endian int16)."""
     buf = io.BytesIO()
@@ -58,15 +64,13 @@ def wav_bytes(samples: bytes, rate: int = 8000) -> bytes:
 class Recordings:
     """Live recordings by name, and the stored ones."""
 
-    def __init__(self, engine: SimEngine) -> None:
-        self.engine = engine
+    def __init__(self, k: Services) -> None:
+        self.k = k
         self.live: dict[str, LiveRecording] = {}
         self.stored: dict[str, StoredRecording] = {}
 
     def ops(self) -> dict[str, Handler]:
         """Operation handlers this module answers."""
-        from arinb.sim.engine import Reply
-
         return {
             "channels.record": self._op_record,
             "recordings.listStored": lambda r: Reply(
@@ -94,13 +98,11 @@ class Recordings:
 
     # -- record --------------------------------------------------------------------------------------------
     def _op_record(self, req: Request) -> Reply:
-        from arinb.sim.engine import Reply, error
-
-        engine = self.engine
-        ch = engine.find_control(req.path.get("channelId"))
+        k = self.k
+        ch = k.find_control(req.path.get("channelId"))
         if isinstance(ch, Reply):
             return ch
-        bad = engine.state_invalid(ch)
+        bad = k.state_invalid(ch)
         if bad is not None:
             return bad
         name = req.get("name")
@@ -114,10 +116,10 @@ class Recordings:
             return error(422, "specified format is unknown on this system")
         max_duration = req.int("maxDurationSeconds", 0)
         if max_duration < 0:
-            return error(400, "maxDurationSeconds cannot be negative")
+            return error(400, "max_duration_seconds cannot be negative")
         max_silence = req.int("maxSilenceSeconds", 0)
         if max_silence < 0:
-            return error(400, "maxSilenceSeconds cannot be negative")
+            return error(400, "max_silence_seconds cannot be negative")
         terminate_on = req.get("terminateOn") or "none"
         if terminate_on not in ("none", "any", "*", "#"):
             return error(400, "terminateOn invalid")
@@ -139,7 +141,7 @@ class Recordings:
         self.live[name] = rec
         body = rec.to_json()
         channel = ch
-        engine.queue_of(ch).submit(
+        k.queue_of(ch).submit(
             Command(f"record {name}", lambda done: self._start(rec, channel, done), lambda: self._drop(rec)),
             defer=0.0,
         )
@@ -147,42 +149,57 @@ class Recordings:
 
     def _source_of(self, ch: Channel) -> tuple[str | None, bool]:
         """Whose audio the recording hears, and whether any arrives at all."""
-        engine = self.engine
+        k = self.k
         if ch.kind == "snoop":
             # The snoop fills gaps with zero frames, so it always "hears" something. spy=out: what the
             # target sends; spy=in: what it receives (for a Local half, what its other half sends).
             target_id = ch.vars.get("__SNOOP_TARGET")
-            target = engine.channels.get(target_id or "")
+            target = k.channels.get(target_id or "")
             if ch.vars.get("__SNOOP_SPY") == "in" and target is not None and target.peer is not None:
                 return target.peer.id, True
             return target_id, True
         if ch.kind in ("local1", "local2") and ch.peer is not None:
             peer = ch.peer
-            sending = engine.playbacks.is_sending(peer.id) or peer.silence is not None
+            sending = k.playbacks.is_sending(peer.id) or peer.silence is not None
             return peer.id, sending
         return None, True  # an inbound call: the phone keeps sending audio
 
+    def known_format(self, fmt: str) -> bool:
+        """True for a file format recordings can be written in (``ast_get_format_for_file_ext``)."""
+        return fmt in _FORMATS
+
     def _start(self, rec: LiveRecording, ch: Channel, done: Callable[[], None]) -> None:
-        engine = self.engine
         if self.live.get(rec.name) is not rec:  # stopped or cancelled before its turn
             done()
             return
-        now = engine.now()
+        source, has_audio = self._source_of(ch)
+        self.begin(rec, source, has_audio, done)
+
+    def begin(
+        self, rec: LiveRecording, source: str | None, has_audio: bool, done: Callable[[], None] | None
+    ) -> None:
+        """Start ``rec`` (already in ``live``): ``source`` is the channel whose media log it hears.
+
+        Channel recordings start from their control queue; a bridge recording (``rec.bridge_id``) from
+        its recorder channel, and its events go to the bridge's apps.
+        """
+        k = self.k
+        now = k.now()
         rec.state = "recording"
         rec.started = now
         rec.done = done
-        source, rec.has_audio = self._source_of(ch)
+        rec.has_audio = has_audio
         previous = self.stored.get(rec.name)
         stored = StoredRecording(rec.name, rec.format, 0.0, source, now)
         if previous is not None and rec.if_exists == "append":
             stored.duration = previous.duration
         self.stored[rec.name] = stored
         rec.stored = stored
-        engine.emit("RecordingStarted", {"recording": rec.to_json()}, channels=[ch.id])
+        k.emit("RecordingStarted", {"recording": rec.to_json()}, **_audience(rec))
         if not rec.has_audio:
-            rec.timer = engine.clock.call_later(NO_AUDIO_TIMEOUT, self._finish, rec, "done")
+            rec.timer = k.clock.call_later(NO_AUDIO_TIMEOUT, self._finish, rec, "done")
         elif rec.max_duration > 0:
-            rec.timer = engine.clock.call_later(
+            rec.timer = k.clock.call_later(
                 rec.max_duration + MAX_DURATION_OVERSHOOT, self._finish, rec, "done"
             )
 
@@ -192,8 +209,8 @@ class Recordings:
     def _finish(self, rec: LiveRecording, state: str) -> None:
         if self.live.get(rec.name) is not rec:
             return
-        engine = self.engine
-        now = engine.now()
+        k = self.k
+        now = k.now()
         if rec.timer is not None:
             rec.timer.cancel()
             rec.timer = None
@@ -213,12 +230,23 @@ class Recordings:
         if rec.max_duration > 0:
             reported = min(reported, int(rec.max_duration))
         del self.live[rec.name]
-        engine.emit(
-            "RecordingFinished", {"recording": rec.to_json(duration=reported)}, channels=[rec.channel_id]
-        )
+        k.emit("RecordingFinished", {"recording": rec.to_json(duration=reported)}, **_audience(rec))
         done, rec.done = rec.done, None
         if done is not None:
             done()
+        on_end, rec.on_end = rec.on_end, None
+        if on_end is not None:
+            on_end()
+
+    def end(self, name: str, state: str) -> None:
+        """End the live recording ``name`` now (``done`` or ``canceled``), e.g. when its bridge goes."""
+        rec = self.live.get(name)
+        if rec is None:
+            return
+        if rec.state == "queued":
+            del self.live[name]
+            return
+        self._finish(rec, state)
 
     def dtmf(self, ch: Channel, digit: str) -> None:
         """A digit arrived on ``ch``: a recording with a matching ``terminateOn`` stops."""
@@ -236,16 +264,12 @@ class Recordings:
 
     # -- stored --------------------------------------------------------------------------------------------
     def _op_get_stored(self, req: Request) -> Reply:
-        from arinb.sim.engine import Reply, error
-
         stored = self.stored.get(req.path.get("recordingName", ""))
         if stored is None:
             return error(404, "Recording not found")
         return Reply(200, stored.to_json())
 
     def _op_delete_stored(self, req: Request) -> Reply:
-        from arinb.sim.engine import Reply, error
-
         name = req.path.get("recordingName", "")
         if name not in self.stored:
             return error(404, "Recording not found")
@@ -253,8 +277,6 @@ class Recordings:
         return Reply(204)
 
     def _op_copy(self, req: Request) -> Reply:
-        from arinb.sim.engine import Reply, error
-
         stored = self.stored.get(req.path.get("recordingName", ""))
         if stored is None:
             return error(404, "Recording not found")
@@ -269,8 +291,6 @@ class Recordings:
         return Reply(200, copy.to_json())
 
     def _op_file(self, req: Request) -> Reply:
-        from arinb.sim.engine import Reply, error
-
         stored = self.stored.get(req.path.get("recordingName", ""))
         if stored is None:
             return error(404, "Recording not found")
@@ -295,7 +315,7 @@ class Recordings:
         if stored.source_channel is not None:
             render = _renderer()
             if render is not None:
-                segments = self.engine.media_log(stored.source_channel)
+                segments = self.k.media_log(stored.source_channel)
                 try:
                     pcm: Any = render(segments, stored.start, stored.start + n / 8000, 8000)
                     data = bytes(pcm.astype("<i2").tobytes())
@@ -308,20 +328,16 @@ class Recordings:
 
     # -- live ----------------------------------------------------------------------------------------------
     def _op_get_live(self, req: Request) -> Reply:
-        from arinb.sim.engine import Reply, error
-
         rec = self.live.get(req.path.get("recordingName", ""))
         if rec is None or rec.state == "queued":
             return error(404, "Recording not found")
         return Reply(200, rec.to_json())
 
     def _op_live(self, req: Request, action: str) -> Reply:
-        from arinb.sim.engine import Reply, error
-
         rec = self.live.get(req.path.get("recordingName", ""))
         if rec is None:
             return error(404, "Recording not found")
-        now = self.engine.now()
+        now = self.k.now()
         if rec.state == "queued":  # still waiting in the channel's queue: it never starts
             if action in ("stop", "cancel"):
                 del self.live[rec.name]

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 __all__ = ["CONNECTION_KINDS", "Timeline"]
 
 #: What ``add_connection`` accepts as ``kind``.
-CONNECTION_KINDS: Final = ("connect", "loss", "reconnect", "replaced", "closed", "error")
+CONNECTION_KINDS: Final = ("connect", "loss", "reconnect", "reconciled", "replaced", "closed", "error")
 
 _NAN: Final = float("nan")
 _PACK_CODES: Final = struct.Struct(f"{len(STRING_COLUMNS)}i").pack  # one row of string codes
@@ -255,8 +255,11 @@ class Timeline:
         reason: str | None = None,
         error: str | None = None,
         body: Any = None,
+        transport: str | None = None,
     ) -> None:
         """Append one REST call: sent at ``sent_at`` (epoch s), answered ``elapsed`` s later with ``status``.
+
+        ``transport`` (``"http"`` or ``"websocket"``: REST over the events WebSocket) goes to ``detail``.
 
         ``status`` is None when no response came (``error`` says why). ``query`` is a mapping, a list of pairs
         or a query string; ``api_key`` and any credentials in ``path`` are dropped. ``body`` is the response
@@ -299,10 +302,13 @@ class Timeline:
             "reason": None if reason is None else _scrub(str(reason)),
             "error": None if error is None else _scrub(str(error)),
         }
+        if transport:
+            fields["detail"] = str(transport)
         self._append_row(KIND_REQUEST, done_at, None, ids, raw, fields)
 
     def add_connection(self, kind: str, at: float, detail: str = "") -> None:
-        """Append a connection change: ``kind`` is one of connect, loss, reconnect, replaced, closed, error.
+        """Append a connection change: ``kind`` is one of connect, loss, reconnect, reconciled (what the
+        check after a reconnect settled), replaced, closed, error.
 
         >>> tl = Timeline()
         >>> tl.add_connection("connect", at=1795695288.0, detail="ws://127.0.0.1:8088/ari/events")

@@ -18,8 +18,6 @@ from arinb.audio import (
     record_channel_audio,
 )
 
-pytest.importorskip("arinb.sim.engine", reason="the simulator engine is not in this checkout")
-
 
 @pytest.fixture
 async def tones_call() -> AsyncIterator[tuple[Any, Any, Any]]:

@@ -81,9 +81,11 @@ class FakeTimeline:
         reason: str | None = None,
         error: str | None = None,
         body: Any = None,
+        transport: str | None = None,
     ) -> None:
         self.requests.append(
             {
+                "transport": transport,
                 "method": method,
                 "path": path,
                 "query": query,
@@ -101,3 +103,13 @@ class FakeTimeline:
 
     def kinds(self) -> list[str]:
         return [k for k, _, _ in self.connections]
+
+
+def record_of(core: Any, handle: Any) -> Any:
+    """The registry record behind a handle."""
+    return handle.registry_record
+
+
+def accept(core: Any, handle: Any, body: Any) -> None:
+    """The play request's 201 reply arrives (what the session does when it does)."""
+    core.registry.playback_accepted(record_of(core, handle), body)

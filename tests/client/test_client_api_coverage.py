@@ -8,7 +8,7 @@ import json
 import pytest
 from testkit.data import API_DOCS, NO_API_DOCS, NO_API_DOCS_REASON
 
-from arinb.client import resources, session, transport
+from arinb.client import handles, resources, session, transport
 
 
 def declared_operations() -> set[str]:
@@ -23,7 +23,7 @@ def declared_operations() -> set[str]:
 
 def implemented_operations() -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
-    for module in (resources, session, transport):
+    for module in (handles, resources, session, transport):
         for cls_name, cls in inspect.getmembers(module, inspect.isclass):
             if cls.__module__ != module.__name__:
                 continue
@@ -50,6 +50,7 @@ def test_marked_methods_are_public_and_documented() -> None:
             cls_name, name = qualname.split(".")
             member = getattr(
                 getattr(resources, cls_name, None)
+                or getattr(handles, cls_name, None)
                 or getattr(session, cls_name, None)
                 or getattr(transport, cls_name),
                 name,

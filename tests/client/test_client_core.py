@@ -8,9 +8,10 @@ import time
 from typing import Any
 
 import pytest
-from client_helpers import FakeTimeline, ev, eventually, pb_ev
+from client_helpers import FakeTimeline, accept, ev, eventually, pb_ev, record_of
 
 from arinb.client.core import SessionCore
+from arinb.client.dispatch import is_async_callable
 from arinb.client.events import MALFORMED, Event
 from arinb.errors import ApplicationReplaced, AriTimeoutError, PlaybackLost, SessionClosed
 
@@ -188,13 +189,13 @@ async def test_wait_for_matches_type_and_predicate_and_times_out() -> None:
     assert got.channel is not None and got.channel.id == "2.2"
     with pytest.raises(AriTimeoutError, match="StasisEnd"):
         await core.wait_for("StasisEnd", timeout=0.01)
-    assert core._waiters == []
+    assert core.dispatch.pending_waits() == 0
 
 
 async def test_wait_for_on_an_object_and_a_raising_predicate() -> None:
     core = SessionCore()
     ch = core.channel("1.1")
-    waiting = asyncio.ensure_future(core.wait_for("*", None, None, obj=ch))
+    waiting = asyncio.ensure_future(ch.wait_for("*"))
     await asyncio.sleep(0)
     feed(core, ev("ChannelStateChange", channel="9.9"), ev("ChannelDtmfReceived", channel="1.1", digit="5"))
     assert (await waiting)["digit"] == "5"
@@ -230,7 +231,7 @@ async def test_a_stream_nobody_holds_is_dropped() -> None:
     core = SessionCore()
     core.events(["StasisStart"])  # not kept
     feed(core, ev("StasisStart", channel="1.1"))
-    assert core._streams == ()
+    assert core.dispatch.stream_count() == 0
 
 
 async def test_playback_finished_gives_done_or_failed_even_when_events_beat_the_reply() -> None:
@@ -239,8 +240,10 @@ async def test_playback_finished_gives_done_or_failed_even_when_events_beat_the_
     feed(
         core, pb_ev("PlaybackStarted", "pb-race", "1.1"), pb_ev("PlaybackFinished", "pb-race", "1.1", "done")
     )
-    pb._created(
-        {"id": "pb-race", "media_uri": "sound:tt-weasels", "target_uri": "channel:1.1", "state": "queued"}
+    accept(
+        core,
+        pb,
+        {"id": "pb-race", "media_uri": "sound:tt-weasels", "target_uri": "channel:1.1", "state": "queued"},
     )
     assert pb.state == "done"  # the late 201 ("queued") does not roll the state back
     assert await pb.finished(timeout=1) == "done"
@@ -272,7 +275,7 @@ async def test_playback_accepted_then_channel_left_before_the_reply_is_lost_when
     pb = core.register_playback("pb-late", "recording:x", "channel:1.1")
     feed(core, ev("StasisEnd", channel="1.1"))
     assert pb.outcome is None  # the request is still out: its answer decides
-    pb._created({"id": "pb-late", "state": "queued"})
+    accept(core, pb, {"id": "pb-late", "state": "queued"})
     with pytest.raises(PlaybackLost):
         await pb.finished()
     assert "pb-late" not in core.playbacks  # no PlaybackFinished will ever remove it: not kept forever
@@ -384,9 +387,9 @@ async def test_async_detection_covers_methods_partials_and_async_call_objects() 
     h = Handlers()
     for cb in (h.method, h, functools.partial(with_tag, "partial")):
         core.on("StasisStart", cb)
-    assert all(x.is_async for x in core._handlers["StasisStart"])
+    assert all(is_async_callable(cb) for cb in (h.method, h, functools.partial(with_tag, "partial")))
     core.on("StasisStart", print)  # a builtin is sync
-    assert not core._handlers["StasisStart"][-1].is_async
+    assert not is_async_callable(print)
     core.off("StasisStart", print)
     feed(core, ev("StasisStart", channel="1.1"))
     await eventually(lambda: sorted(seen) == ["call", "method", "partial"])
@@ -444,10 +447,10 @@ async def test_a_second_play_with_a_playback_id_still_playing_waits_its_turn() -
     # the second. Each Playback must get its own outcome; the first must not wait forever.
     core = SessionCore()
     first = core.register_playback("dup", "sound:a", "channel:1.1")
-    first._created({"id": "dup", "state": "queued"})
+    accept(core, first, {"id": "dup", "state": "queued"})
     feed(core, pb_ev("PlaybackStarted", "dup", "1.1"))
     second = core.register_playback("dup", "sound:b", "channel:1.1")
-    second._created({"id": "dup", "state": "queued"})
+    accept(core, second, {"id": "dup", "state": "queued"})
     feed(core, pb_ev("PlaybackFinished", "dup", "1.1", state="done"))
     assert await asyncio.wait_for(first.finished(), 1) == "done"
     assert second.outcome is None and not second.is_started
@@ -462,7 +465,7 @@ async def test_a_queued_duplicate_play_that_fails_is_not_kept() -> None:
     core = SessionCore()
     first = core.register_playback("dup2", "sound:a", "channel:1.1")
     second = core.register_playback("dup2", "sound:b", "channel:1.1")
-    second._request_failed(RuntimeError("refused"))
+    core.registry.playback_refused(record_of(core, second), RuntimeError("refused"))
     feed(core, pb_ev("PlaybackFinished", "dup2", "1.1", state="done"))
     assert first.outcome == "done" and "dup2" not in core.playbacks
 
@@ -470,15 +473,15 @@ async def test_a_queued_duplicate_play_that_fails_is_not_kept() -> None:
 async def test_queued_duplicate_plays_are_lost_with_their_channel() -> None:
     core = SessionCore()
     first = core.register_playback("dup3", "recording:missing", "channel:1.1")
-    first._created({"id": "dup3", "state": "queued", "target_uri": "channel:1.1"})
+    accept(core, first, {"id": "dup3", "state": "queued", "target_uri": "channel:1.1"})
     feed(core, pb_ev("PlaybackStarted", "dup3", "1.1", media="recording:missing"))
     second = core.register_playback("dup3", "sound:b", "channel:1.1")
-    second._created({"id": "dup3", "state": "queued", "target_uri": "channel:1.1"})
+    accept(core, second, {"id": "dup3", "state": "queued", "target_uri": "channel:1.1"})
     feed(core, ev("StasisEnd", channel="1.1"))
     for pb in (first, second):
         with pytest.raises(PlaybackLost):
             await asyncio.wait_for(pb.finished(), 1)
-    assert "dup3" not in core.playbacks and not core._queued_playbacks
+    assert "dup3" not in core.playbacks and not core.registry.queued_playbacks
 
 
 async def test_a_wait_started_after_the_events_are_gone_for_good_fails_at_once() -> None:
@@ -487,7 +490,7 @@ async def test_a_wait_started_after_the_events_are_gone_for_good_fails_at_once()
 
     core = SessionCore()
     pb = core.register_playback("gone-pb", "sound:a", "channel:1.1")
-    core._fail_all(AriWebSocketError("lost the events WebSocket and reconnect is off"))
+    core.events_gone(AriWebSocketError("lost the events WebSocket and reconnect is off"))
     with pytest.raises(AriWebSocketError, match="reconnect is off"):
         await asyncio.wait_for(core.wait_for("StasisStart"), 1)
     with pytest.raises(AriWebSocketError):

@@ -11,13 +11,15 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from client_helpers import FakeTimeline, eventually
 from fakeari import FakeAri, FakeRequest, Reply, channel_json, playback_json
 
 import arinb
-from arinb.client.session import AriSession, connect
+from arinb.client.session import AriSession
+from arinb.client.session import connect as _connect
 from arinb.errors import (
     ApplicationReplaced,
     AriAuthError,
@@ -39,9 +41,21 @@ def timeline() -> FakeTimeline:
     return FakeTimeline()
 
 
-@pytest.fixture
-def ari() -> Iterator[FakeAri]:
+# Every test here runs on both REST transports: HTTP, and REST over the events WebSocket (Asterisk 22).
+_REST: dict[int, str] = {}  # FakeAri port -> the rest= of the running parametrization
+
+
+def connect(url: str, *args: Any, **kwargs: Any) -> AriSession:
+    """``arinb.connect`` with the transport of the test's parametrization."""
+    kwargs.setdefault("rest", _REST.get(urlsplit(url).port or 0, "auto"))
+    return _connect(url, *args, **kwargs)
+
+
+@pytest.fixture(params=["http", "websocket"])
+def ari(request: pytest.FixtureRequest) -> Iterator[FakeAri]:
     with FakeAri(password=SECRET) as server:
+        server.ws_rest = request.param == "websocket"
+        _REST[server.port] = request.param
         yield server
 
 
@@ -387,8 +401,9 @@ async def test_reconnect_resubscribes_reports_the_gap_and_loses_nothing(
     assert ari.ws_connects == [{"app": "test", "subscribeAll": "false"}] * 2
     subs = [r for r in ari.requests if r.path == "/applications/test/subscription"]
     assert [r.params["eventSource"] for r in subs] == ["channel:9.9", "channel:9.9"]  # renewed
+    await eventually(lambda: len(timeline.kinds()) == 4, what="the reconciled row")
     kinds = timeline.kinds()
-    assert kinds == ["connect", "loss", "reconnect"]
+    assert kinds == ["connect", "loss", "reconnect", "reconciled"]
     loss_at, back_at = timeline.connections[1][1], timeline.connections[2][1]
     assert back_at >= loss_at and "gap" in timeline.connections[2][2]
     await eventually(lambda: engine_tasks() == base_tasks, what="no task left behind by the reconnect")

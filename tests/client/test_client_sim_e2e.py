@@ -10,8 +10,6 @@ import pytest
 
 import arinb
 
-sim_module = pytest.importorskip("arinb.sim")
-
 SPEED = 50.0
 
 
@@ -67,16 +65,29 @@ async def test_monkeys_play_to_the_end_in_simulated_time(sim: Any) -> None:
         await ch.hangup()
 
 
-async def test_an_unsupported_scheme_is_reported_lost_at_hangup(sim: Any) -> None:
+async def test_a_missing_recording_is_reported_lost_at_hangup(sim: Any) -> None:
+    # Asterisk starts recording:does-not-exist and never finishes it (README, probe-recording-missing).
     async with arinb.connect(sim.url, sim.username, sim.password, apps="channel-tones") as s:
         ch = await inbound(s, sim, "1000")
         await ch.answer()
-        pb = ch.play("foo:bar")
+        pb = ch.play("recording:does-not-exist")
         await pb.started(timeout=5)
         waiting = pb.finished(timeout=10)
         await ch.hangup()
-        with pytest.raises(arinb.PlaybackLost, match="foo:bar"):
+        with pytest.raises(arinb.PlaybackLost, match="recording:does-not-exist"):
             await waiting
+
+
+async def test_an_unknown_scheme_or_no_scheme_is_refused_before_it_is_sent(sim: Any) -> None:
+    # Asterisk answers 201 to foo:bar and tt-monkeys and never finishes them (probe-bad-scheme).
+    async with arinb.connect(sim.url, sim.username, sim.password, apps="channel-tones") as s:
+        ch = await inbound(s, sim, "1000")
+        sent = len(s.timeline.requests())
+        with pytest.raises(arinb.AriUsageError, match=r"no 'foo' scheme.*schemes: sound, recording"):
+            ch.play("foo:bar")
+        with pytest.raises(arinb.AriUsageError, match="has no scheme: write 'sound:tt-monkeys'"):
+            ch.play("tt-monkeys")
+        assert len(s.timeline.requests()) == sent and not s.core.playbacks
 
 
 async def test_media_lists_and_simulator_errors_are_typed(sim: Any) -> None:

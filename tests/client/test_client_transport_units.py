@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from arinb.client.resources import _seg, join_media
+from arinb.client.params import join_media
+from arinb.client.params import seg as _seg
 from arinb.client.transport import encode_params, parse_base_url
 from arinb.errors import AriUsageError
 
