@@ -94,7 +94,7 @@ def test_requests_lists_the_rest_calls_with_their_latency(tl: Timeline) -> None:
     table = tl.requests()
     assert list(table.columns) == [
         "seq", "sent_at", "replied_at", "method", "path", "query", "status", "reason", "elapsed",
-        "latency_ms", "error", "channel_id", "playback_id", "bridge_id", "body",
+        "latency_ms", "error", "channel_id", "playback_id", "bridge_id", "body", "transport",
     ]  # fmt: skip
     assert list(table.index) == [0, 1]
     assert list(table["method"]) == ["POST", "GET"]
