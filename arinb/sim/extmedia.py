@@ -41,7 +41,6 @@ import importlib.util
 import json
 import logging
 import sys
-import threading
 import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -259,6 +258,7 @@ class ExternalMedia:
         k = self.k
         if fmt not in FORMATS:
             return error(500, "An internal error prevented this request from being handled")
+        _load_renderer()
         channel_id = req.get("channelId")
         if channel_id and channel_id in k.channels:
             return error(409, "Channel with given unique ID already exists")
@@ -329,7 +329,6 @@ class ExternalMedia:
             return None
         session = self.sessions[connection_id]
         session.sink = sink
-        _warm_renderer()
         ch = session.channel
         size, _rate = FORMATS[session.fmt]
         start: dict[str, Any] = {
@@ -651,19 +650,14 @@ def _host_port(text: str) -> bool:
     return bool(host and sep and port.isdigit())
 
 
-def _warm_renderer() -> None:
-    """Import the audio renderer (numpy) in the background once a media socket connects.
+def _load_renderer() -> None:
+    """Import the audio renderer (numpy) when a media channel is made, not at its first frame.
 
-    Importing it at the first frame would hold the simulator's loop for a few hundred milliseconds, just
-    when the frames should start.
+    The import takes a few hundred milliseconds once: paid by the externalMedia request, it does not hold
+    the first frames back. (A background import would let other code see a half-imported numpy.)
     """
-    if "arinb.audio" in sys.modules:
-        return
-    threading.Thread(
-        target=lambda: importlib.util.find_spec("numpy") and importlib.import_module("arinb.audio"),
-        name="arinb-sim-audio-import",
-        daemon=True,
-    ).start()
+    if "arinb.audio" not in sys.modules and importlib.util.find_spec("numpy") is not None:
+        importlib.import_module("arinb.audio")
 
 
 def _render(segments: list[MediaSegment], start: float, end: float, rate: int) -> bytes:
