@@ -51,6 +51,7 @@ from arinb.sim.dialplan import Dialplan
 from arinb.sim.extmedia import ExternalMedia
 from arinb.sim.faults import Faults
 from arinb.sim.mailboxes import Mailboxes
+from arinb.sim.modules import Modules
 from arinb.sim.moh import MusicOnHold
 from arinb.sim.objects import Channel, ChannelKind, Command, ControlQueue
 from arinb.sim.originate import PHONE_ANSWER_AFTER, Originate
@@ -124,6 +125,7 @@ class SimEngine:
         self.bridge_variables = BridgeVariables(self)
         self.mailboxes = Mailboxes(self)
         self.absent = Absent(self)
+        self.modules = Modules(self)
         self.redirect = Redirect(self)
         self.broadcast = Broadcast(self)
         self.faults = Faults(self)
@@ -148,6 +150,7 @@ class SimEngine:
             self.bridge_variables,
             self.mailboxes,
             self.absent,
+            self.modules,
             self.redirect,
             self.broadcast,
         ):
@@ -354,8 +357,9 @@ class SimEngine:
         if len(self._soon) > 1:
             return  # the triggers are already set for the earlier pending work
         if self.clock.is_manual:
+            # The next tick runs it, and so does the loop a moment after the reply: a client that waits for
+            # what Asterisk does at once (a snoop entering the app) must not need someone to move the clock.
             self.clock.call_later(REACTION, self._flush_soon)
-            return
         try:
             asyncio.get_running_loop().call_later(AFTER_REPLY_WALL, self._flush_soon)
         except RuntimeError:
