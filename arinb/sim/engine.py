@@ -51,6 +51,7 @@ from arinb.sim.dialplan import Dialplan
 from arinb.sim.extmedia import ExternalMedia
 from arinb.sim.faults import Faults
 from arinb.sim.mailboxes import Mailboxes
+from arinb.sim.modules import Modules
 from arinb.sim.moh import MusicOnHold
 from arinb.sim.objects import Channel, ChannelKind, Command, ControlQueue
 from arinb.sim.originate import PHONE_ANSWER_AFTER, Originate
@@ -124,6 +125,7 @@ class SimEngine:
         self.bridge_variables = BridgeVariables(self)
         self.mailboxes = Mailboxes(self)
         self.absent = Absent(self)
+        self.modules = Modules(self)
         self.redirect = Redirect(self)
         self.broadcast = Broadcast(self)
         self.faults = Faults(self)
@@ -148,6 +150,7 @@ class SimEngine:
             self.bridge_variables,
             self.mailboxes,
             self.absent,
+            self.modules,
             self.redirect,
             self.broadcast,
         ):
