@@ -238,6 +238,26 @@ class SimEngine:
         if ch is not None and not ch.hungup:
             self.lifecycle.hangup(ch, cause=cause, soft=None)
 
+    def seed_counters(
+        self, *, uid: int | None = None, unreal: int | None = None, tech: dict[str, int] | None = None
+    ) -> None:
+        """Start the id and name counters where a real server had them (replaying a capture).
+
+        ``uid``: the next unique id's sequence; ``unreal``: the next Local/Announcer number; ``tech``: the
+        next number per technology (``{"Snoop": 11}``).
+
+        >>> from arinb.sim.clock import Clock
+        >>> engine = SimEngine(clock=Clock.manual(start=0.0))
+        >>> engine.seed_counters(uid=7, tech={"Snoop": 11})
+        >>> engine.new_uid(), engine.next_tech("Snoop")
+        ('0.7', 11)
+        """
+        if uid is not None:
+            self._uid_seq = uid
+        if unreal is not None:
+            self._unreal_seq = unreal
+        self._tech_seq.update(tech or {})
+
     def set_phone(self, name: str, *, answer_after: float | None = PHONE_ANSWER_AFTER) -> None:
         """How the simulated phone ``PJSIP/<name>`` answers a call arinb originates to it.
 
