@@ -38,9 +38,11 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from arinb.media_log import MediaSegment
+from arinb.sim.absent import Absent
 from arinb.sim.apps import AppConnection, EventBus
 from arinb.sim.bridgerec import BridgeRecording
 from arinb.sim.bridges import Bridges
+from arinb.sim.bridgevars import BridgeVariables
 from arinb.sim.broadcast import Broadcast
 from arinb.sim.catalog import SoundLibrary
 from arinb.sim.channels import DTMF_OK, Lifecycle
@@ -48,6 +50,8 @@ from arinb.sim.clock import Clock
 from arinb.sim.dialplan import Dialplan
 from arinb.sim.extmedia import ExternalMedia
 from arinb.sim.faults import Faults
+from arinb.sim.mailboxes import Mailboxes
+from arinb.sim.modules import Modules
 from arinb.sim.moh import MusicOnHold
 from arinb.sim.objects import Channel, ChannelKind, Command, ControlQueue
 from arinb.sim.originate import PHONE_ANSWER_AFTER, Originate
@@ -118,6 +122,10 @@ class SimEngine:
         self.external_media = ExternalMedia(self)
         self.moh = MusicOnHold(self)
         self.bridge_recording = BridgeRecording(self)
+        self.bridge_variables = BridgeVariables(self)
+        self.mailboxes = Mailboxes(self)
+        self.absent = Absent(self)
+        self.modules = Modules(self)
         self.redirect = Redirect(self)
         self.broadcast = Broadcast(self)
         self.faults = Faults(self)
@@ -139,6 +147,10 @@ class SimEngine:
             self.external_media,
             self.moh,
             self.bridge_recording,
+            self.bridge_variables,
+            self.mailboxes,
+            self.absent,
+            self.modules,
             self.redirect,
             self.broadcast,
         ):
@@ -225,6 +237,26 @@ class SimEngine:
         ch = self.channels.get(channel_id)
         if ch is not None and not ch.hungup:
             self.lifecycle.hangup(ch, cause=cause, soft=None)
+
+    def seed_counters(
+        self, *, uid: int | None = None, unreal: int | None = None, tech: dict[str, int] | None = None
+    ) -> None:
+        """Start the id and name counters where a real server had them (replaying a capture).
+
+        ``uid``: the next unique id's sequence; ``unreal``: the next Local/Announcer number; ``tech``: the
+        next number per technology (``{"Snoop": 11}``).
+
+        >>> from arinb.sim.clock import Clock
+        >>> engine = SimEngine(clock=Clock.manual(start=0.0))
+        >>> engine.seed_counters(uid=7, tech={"Snoop": 11})
+        >>> engine.new_uid(), engine.next_tech("Snoop")
+        ('0.7', 11)
+        """
+        if uid is not None:
+            self._uid_seq = uid
+        if unreal is not None:
+            self._unreal_seq = unreal
+        self._tech_seq.update(tech or {})
 
     def set_phone(self, name: str, *, answer_after: float | None = PHONE_ANSWER_AFTER) -> None:
         """How the simulated phone ``PJSIP/<name>`` answers a call arinb originates to it.
@@ -345,8 +377,9 @@ class SimEngine:
         if len(self._soon) > 1:
             return  # the triggers are already set for the earlier pending work
         if self.clock.is_manual:
+            # The next tick runs it, and so does the loop a moment after the reply: a client that waits for
+            # what Asterisk does at once (a snoop entering the app) must not need someone to move the clock.
             self.clock.call_later(REACTION, self._flush_soon)
-            return
         try:
             asyncio.get_running_loop().call_later(AFTER_REPLY_WALL, self._flush_soon)
         except RuntimeError:

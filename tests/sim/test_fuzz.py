@@ -73,6 +73,7 @@ ASTERISK_500 = {
     "bridges.playWithId",
     "bridges.record",
     "bridges.getBridgeVar",
+    "bridges.getBridgeVars",
     "bridges.setBridgeVar",
     "asterisk.getGlobalVar",
     "asterisk.setGlobalVar",
@@ -108,8 +109,8 @@ HOT = {
     "events.claimChannel",
 }
 # Implemented operations that answer 501 for some input, as Asterisk does without the module it needs:
-# externalMedia over RTP (chan_rtp) or AudioSocket (chan_audiosocket).
-PARTIAL_501 = {"channels.externalMedia"}
+# externalMedia over RTP (chan_rtp) or AudioSocket (chan_audiosocket); RTP statistics of a phone's channel.
+PARTIAL_501 = {"channels.externalMedia", "channels.rtpstatistics"}
 TIMEOUT = 2.5
 MAX_CALLS = 120
 
