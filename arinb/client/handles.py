@@ -552,7 +552,8 @@ class Channel(_Handle):
         return self._io("POST", path, params, convert=self._snoop_from, label=f"snoop {self.id}")
 
     def _snoop_from(self, body: Any) -> Channel:
-        snoop = self._ctx.channel(body["id"], body)
+        self._ctx.registry.channel_created(body["id"], body)  # its StasisStart may have come first
+        snoop = self._ctx.channel(body["id"])
         self._ctx.registry.mark_snoop(snoop._rec, self.id)
         return snoop
 
