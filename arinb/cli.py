@@ -1,4 +1,4 @@
-"""The ``arinb`` command: ``arinb sim``, ``arinb demo``, ``arinb lab``.
+"""The ``arinb`` command: ``arinb sim``, ``arinb demo``, ``arinb lab``, ``arinb grade``.
 
 Each subcommand lives with the code it drives; this module only wires them up, importing lazily so that
 ``arinb --help`` stays fast.
@@ -16,6 +16,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "sim": ("arinb.sim.cli", "run the ARI simulator as a standalone server"),
     "demo": ("arinb.scenarios.demo", "run the tones, answer and monkeys scenarios and print what happened"),
     "lab": ("arinb.scenarios.lab", "serve a scenario notebook as an app with its code hidden"),
+    "grade": ("arinb.scenarios.grade", "grade a folder of executed student notebooks (the exercises)"),
 }
 
 

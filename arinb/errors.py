@@ -29,6 +29,14 @@ Example::
         print(e.status, e.message)      # 404 Channel not found
 
 No error message ever holds a password: URLs in messages have their credentials stripped.
+
+In a notebook an arinb error shows as one or two lines, the message and what to do, instead of a traceback
+through arinb's internals (IPython's ``_render_traceback_`` hook); the exception keeps every detail
+(``status``, ``message``, ``method``, ``path``), ``%debug`` still works, and
+``arinb.errors.FULL_TRACEBACKS = True`` brings the full traceback back::
+
+    AriAuthError: 401 Authentication required: ARI refused the user name or password (GET /ari/events)
+    Check the user name and password given to arinb.connect() (on Asterisk: a user section in ari.conf).
 """
 
 from __future__ import annotations
@@ -58,8 +66,55 @@ __all__ = [
 ]
 
 
+#: Show arinb errors in a notebook with IPython's full traceback instead of one or two lines.
+FULL_TRACEBACKS = False
+
+
 class AriError(Exception):
-    """Root of every error arinb raises."""
+    """Root of every error arinb raises.
+
+    ``hint`` is one line saying what to do, shown under the message in a notebook (empty when the message
+    already says it).
+
+    >>> for line in AriAuthError(401, "Authentication required")._render_traceback_():
+    ...     print(line)
+    AriAuthError: 401 Authentication required
+    Check the user name and password given to arinb.connect() (on Asterisk: a user section in ari.conf).
+    """
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        if self.hint:  # a note: Python prints it under the message in a script's traceback (PEP 678)
+            self.add_note(self.hint)
+
+    @property
+    def hint(self) -> str:
+        """What to do about it, in one line ("" when the message says it)."""
+        return ""
+
+    def _render_traceback_(self) -> list[str]:
+        # IPython's documented hook (InteractiveShell.showtraceback): the lines shown instead of a traceback.
+        # The frames would run through arinb's loop thread and transport, which says nothing to the caller.
+        if FULL_TRACEBACKS:
+            return _ipython_traceback(self)
+        lines = [f"{type(self).__name__}: {self}"]
+        if self.hint:
+            lines.append(self.hint)
+        return lines
+
+
+def _ipython_traceback(error: BaseException) -> list[str]:
+    try:
+        from IPython.core.getipython import get_ipython
+
+        shell = get_ipython()
+        if shell is not None:
+            return list(shell.InteractiveTB.structured_traceback(type(error), error, error.__traceback__))
+    except Exception:  # no IPython: the plain traceback below is as good
+        pass
+    import traceback
+
+    return traceback.format_exception(error)
 
 
 class AriUsageError(AriError, ValueError):
@@ -72,6 +127,15 @@ class AriConnectionError(AriError):
     The message says which URL was tried and what to check on a real Asterisk
     (``http.conf``: ``enabled=yes``, ``bindaddr``, ``bindport``; ``ari.conf``: ``enabled=yes`` and a user).
     """
+
+    @property
+    def hint(self) -> str:
+        if "ConnectionRefusedError" in str(self):
+            return (
+                "Nothing listens there: check the URL and port, or use the simulator "
+                "(sim = arinb.simulate(); arinb.connect(sim.url, ...))."
+            )
+        return ""
 
 
 class AriWebSocketError(AriConnectionError):
@@ -127,9 +191,29 @@ class AriBadRequest(AriHttpError):
 class AriAuthError(AriHttpError):
     """401: the user name or password was refused (the password itself is never shown)."""
 
+    @property
+    def hint(self) -> str:
+        return (
+            "Check the user name and password given to arinb.connect() "
+            "(on Asterisk: a user section in ari.conf)."
+        )
+
 
 class AriNotFound(AriHttpError):
-    """404: the channel, playback, bridge, recording, sound or resource does not exist."""
+    """404: the channel, playback, bridge, recording, sound or resource does not exist.
+
+    >>> print(http_error(404, {"message": "Channel not found"}, path="/ari/channels/x").hint)
+    The channel is gone or never existed (a channel leaves when it hangs up): session.channels.list() ...
+    """
+
+    @property
+    def hint(self) -> str:
+        if self.message == "Resource not found":
+            return "ARI has no such URL: check the path (session.request() paths are relative to /ari)."
+        resource = _resource_of(self.path)
+        if resource in _GONE:
+            return _GONE[resource]
+        return ""
 
 
 class AriMethodNotAllowed(AriHttpError):
@@ -143,9 +227,22 @@ class AriConflict(AriHttpError):
 class AriInvalidState(AriHttpError):
     """412: the channel is in an invalid state for this operation (e.g. play on a Down channel)."""
 
+    @property
+    def hint(self) -> str:
+        return "The channel is not in a state that allows this yet (or any more): check channel.state first."
+
 
 class AriUnprocessable(AriHttpError):
     """422: the request is well formed but refers to something unusable (e.g. a channel not in Stasis)."""
+
+    @property
+    def hint(self) -> str:
+        if "Stasis" in self.message:
+            return (
+                "Only channels in one of this session's apps can be controlled: "
+                "send the call to Stasis(<app>) in the dialplan, or originate it with app=<app>."
+            )
+        return ""
 
 
 class AriServerError(AriHttpError):
@@ -180,6 +277,27 @@ class ApplicationReplaced(AriError):
 
 class SessionClosed(AriError):
     """The session was closed while the call was waiting."""
+
+
+#: What a 404 on each resource means and what to do about it.
+_GONE: dict[str, str] = {
+    "channels": (
+        "The channel is gone or never existed (a channel leaves when it hangs up): "
+        "session.channels.list() shows the live ones."
+    ),
+    "playbacks": "The playback is gone or never existed: a playback is forgotten once it finished.",
+    "bridges": "The bridge is gone or never existed: session.bridges.list() shows the live ones.",
+    "recordings": "No such recording: session.recordings.list() shows the stored ones.",
+    "sounds": "No such sound: session.sounds.list() shows the sounds Asterisk has.",
+}
+
+
+def _resource_of(path: str) -> str:
+    """``"/ari/channels/x/play"`` -> ``"channels"``."""
+    parts = [p for p in path.split("/") if p]
+    if parts and parts[0] == "ari":
+        parts = parts[1:]
+    return parts[0] if parts else ""
 
 
 _BY_STATUS: dict[int, type[AriHttpError]] = {

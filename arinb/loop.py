@@ -25,7 +25,7 @@ import threading
 from collections.abc import Awaitable, Callable, Coroutine, Generator
 from typing import Any, ClassVar, Generic, TypeVar
 
-from arinb.errors import AriTimeoutError, AriUsageError
+from arinb.errors import AriError, AriTimeoutError, AriUsageError
 
 __all__ = ["Call", "EngineLoop", "enable_nested_loops", "in_running_loop"]
 
@@ -192,7 +192,11 @@ class Call(Generic[T], Awaitable[T]):
     def _wait(self) -> None:
         # Script mode: block until done, so errors surface at the call site and calls keep their order.
         self._retrieved = True
-        self._future.result()
+        try:
+            self._future.result()
+        except AriError as exc:
+            # The typed error says what to do; the engine thread's frames (transport, core) do not.
+            raise exc.with_traceback(None) from None
 
     def __await__(self) -> Generator[Any, None, T]:
         self._retrieved = True
@@ -210,6 +214,8 @@ class Call(Generic[T], Awaitable[T]):
             )
         try:
             return self._future.result(timeout)
+        except AriError as exc:  # before TimeoutError: AriTimeoutError is one, and is the call's own outcome
+            raise exc.with_traceback(None) from None
         except concurrent.futures.TimeoutError:
             raise AriTimeoutError(f"{self._label or 'call'} did not finish within {timeout} s") from None
 

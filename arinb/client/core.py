@@ -66,6 +66,7 @@ class TimelineLike(Protocol):
         reason: str | None = None,
         error: str | None = None,
         body: Any = None,
+        transport: str | None = None,
     ) -> None: ...
 
     def add_connection(self, kind: str, at: float, detail: str = "") -> None: ...
@@ -522,10 +523,27 @@ class SessionCore:
         reason: str | None = None,
         error: str | None = None,
         body: Any = None,
+        transport: str | None = None,
     ) -> None:
         if self.timeline is not None:
             try:
-                self.timeline.add_request(method, path, query, status, sent_at, elapsed, reason, error, body)
+                if transport is None:
+                    self.timeline.add_request(
+                        method, path, query, status, sent_at, elapsed, reason, error, body
+                    )
+                else:
+                    self.timeline.add_request(
+                        method,
+                        path,
+                        query,
+                        status,
+                        sent_at,
+                        elapsed,
+                        reason,
+                        error,
+                        body,
+                        transport=transport,
+                    )
             except Exception:
                 log.exception("arinb: timeline refused a request row")
 

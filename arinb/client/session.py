@@ -148,6 +148,7 @@ class AriSession:
         backoff: tuple[float, float] = (0.5, 30.0),
         heartbeat: float | None = 20.0,
         engine: EngineLoop | None = None,
+        rest: str = "auto",
     ) -> None:
         urls = parse_base_url(url)
         user = username if username is not None else (urls.username or "asterisk")
@@ -187,6 +188,7 @@ class AriSession:
             heartbeat=heartbeat,
             on_reconnected=self._after_reconnect,
             on_gone=self._on_gone,
+            rest=rest,
         )
         self._closing: Call[None] | None = None
         # Last: in a script this blocks until connected and raises if the connection is refused.
@@ -434,6 +436,12 @@ class AriSession:
         return self._credentials.username
 
     @property
+    def rest(self) -> str:
+        """Where REST requests go now: ``"websocket"`` (Asterisk 22's REST over the events WebSocket, for
+        the requests that cannot wait on media) or ``"http"``."""
+        return self._transport.rest_transport
+
+    @property
     def connected(self) -> bool:
         """True while the events WebSocket is up."""
         return self._transport.connected
@@ -506,6 +514,7 @@ def connect(
     backoff: tuple[float, float] = (0.5, 30.0),
     heartbeat: float | None = 20.0,
     engine: EngineLoop | None = None,
+    rest: str = "auto",
 ) -> AriSession:
     """Connect to ARI and return the :class:`AriSession`.
 
@@ -513,6 +522,10 @@ def connect(
     name, a comma-separated string or a list. ``subscribe_all``: receive every event of the system.
     ``timeline``: keep an :class:`arinb.timeline.Timeline` (True), none (False), or use the one given.
     ``reconnect``: re-establish a lost events WebSocket with backoff ``(initial, max)`` seconds.
+    ``rest``: ``"auto"`` sends REST requests over the events WebSocket once the server answered a probe
+    (Asterisk 22 does; until then, and on older servers, HTTP), ``"websocket"`` requires it (connect fails
+    otherwise), ``"http"`` never uses it. Either way every call behaves the same; a request whose reply
+    can wait on the channel's media (answer behind a tone) never holds the others up.
 
     In a notebook or coroutine it returns at once (``await`` it, or ``async with``); in a script it blocks
     until connected and raises :class:`AriConnectionError` / :class:`AriAuthError` if refused.
@@ -538,4 +551,5 @@ def connect(
         backoff=backoff,
         heartbeat=heartbeat,
         engine=engine,
+        rest=rest,
     )

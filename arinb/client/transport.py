@@ -29,6 +29,7 @@ import aiohttp
 from yarl import URL
 
 from arinb.client.params import ari_operation
+from arinb.client.wsrest import RESPONSE_PREFIX, WsRequestDropped, WsRequests
 from arinb.credentials import Credentials, strip_url_credentials, url_credentials
 from arinb.errors import (
     AriAuthError,
@@ -45,9 +46,15 @@ from arinb.models import dumps, loads
 if TYPE_CHECKING:
     from arinb.client.core import SessionCore
 
-__all__ = ["AriUrls", "Transport", "encode_params", "parse_base_url"]
+__all__ = ["REST_MODES", "AriUrls", "Transport", "encode_params", "parse_base_url"]
 
 log = logging.getLogger("arinb.client")
+
+#: ``connect(rest=...)``: REST over the events WebSocket when the server answers it ("auto"), always
+#: ("websocket": connect fails if the server does not), or never ("http").
+REST_MODES: Final = ("auto", "websocket", "http")
+#: How long connect() waits for the answer to its RESTRequest probe.
+PROBE_TIMEOUT: Final = 2.0
 
 CONFIG_HINT: Final = (
     "On a real Asterisk check http.conf ([general] enabled=yes, bindaddr, bindport; the default is 8088) "
@@ -160,7 +167,14 @@ class Transport:
         heartbeat: float | None = 20.0,
         on_reconnected: Callable[[], Any] | None = None,
         on_gone: Callable[[BaseException | None], Any] | None = None,
+        rest: str = "auto",
     ) -> None:
+        if rest not in REST_MODES:
+            raise AriUsageError(f"rest must be one of {', '.join(REST_MODES)}, not {rest!r}")
+        self.rest = rest
+        # The WebSocket request lane once the probe succeeded (None: every request goes over HTTP).
+        self.lane: WsRequests | None = None
+        self._probe_task: asyncio.Task[None] | None = None
         self.urls = urls
         self._credentials = credentials
         self.apps = apps
@@ -203,17 +217,64 @@ class Transport:
             self.http = None
             raise
         self.core.record_connection("connect", self._display_ws())
+        lane = WsRequests(self.request_timeout) if self.rest != "http" else None
+        if lane is not None:
+            lane.attach(ws)
+            self.lane = lane  # the reader hands RESTResponse frames to it from the first frame on
         # An empty context: the reader (and every handler it runs) must not inherit the context of the
         # notebook cell that connected, or ipykernel would route a handler's print() to that old cell.
         self._reader = asyncio.get_running_loop().create_task(
             self._read_loop(ws), name="arinb-events-reader", context=contextvars.Context()
         )
+        if lane is not None:
+            if self.rest == "websocket":
+                await self._probe(lane)
+            else:
+                # "auto": HTTP until the answer comes, so that connect() never waits on an older server.
+                self._probe_task = asyncio.get_running_loop().create_task(
+                    self._probe(lane), name="arinb-rest-probe", context=contextvars.Context()
+                )
+
+    async def _probe(self, lane: WsRequests) -> None:
+        """Ask once whether the server answers REST over the WebSocket (Asterisk 22 does)."""
+        error: AriError | None = None
+        try:
+            status, _reason, _ctype, _body = await asyncio.wait_for(
+                lane.request("GET", "/asterisk/ping", {}, None, probe=True),
+                min(PROBE_TIMEOUT, self.connect_timeout),
+            )
+        except (TimeoutError, AriError) as exc:
+            why = "no answer" if isinstance(exc, TimeoutError) else str(exc)
+            status = None
+            if self.rest == "websocket":
+                error = AriWebSocketError(
+                    f"rest='websocket': {self.urls.rest} does not answer REST over the events WebSocket "
+                    f"({why}; Asterisk 22 or later does). Use rest='auto' or rest='http'."
+                )
+        if status is not None and status < 500:
+            lane.confirmed = True
+            log.debug("arinb: REST goes over the events WebSocket (probe answered %s)", status)
+            return
+        self.lane = None
+        if error is not None:
+            await self.close()
+            raise error
+        log.info("arinb: %s does not answer REST over the events WebSocket; REST uses HTTP", self.urls.rest)
+
+    @property
+    def rest_transport(self) -> str:
+        """``"websocket"`` when REST requests may go over the events WebSocket, else ``"http"``."""
+        return "websocket" if self.lane is not None and self.lane.confirmed else "http"
 
     async def close(self) -> None:
         """Close the WebSocket and the HTTP session; the reader task ends; nothing is left running."""
         if self._closing:
             return
         self._closing = True
+        if self._probe_task is not None:
+            self._probe_task.cancel()
+        if self.lane is not None:
+            self.lane.detach("session closed")
         ws = self.ws
         if ws is not None and not ws.closed:
             await ws.close()
@@ -318,6 +379,8 @@ class Transport:
             while True:
                 why = await self._pump(ws)
                 self.connected = False
+                if self.lane is not None:
+                    self.lane.detach(why)
                 if self._closing:
                     return
                 if self._stop_reading or self.core.replaced:
@@ -334,12 +397,16 @@ class Transport:
                 if next_ws is None:
                     return
                 ws = next_ws
+                if self.lane is not None:
+                    self.lane.attach(ws)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # a bug here must not pass silently
             log.exception("arinb: the events reader stopped")
             error = exc
         finally:
+            if self.lane is not None:
+                self.lane.detach("the events reader stopped")
             if not self._closing and self.on_gone is not None:
                 self.on_gone(error)
 
@@ -355,6 +422,7 @@ class Transport:
         direct = queued is not None
         buffer, read_queued = queued if queued is not None else ((), receive)
         feed = self.core.feed_frame
+        lane = self.lane
         now = time.time
         text_type = aiohttp.WSMsgType.TEXT
         binary_type = aiohttp.WSMsgType.BINARY
@@ -371,8 +439,12 @@ class Transport:
                 received_at = now()
                 kind = msg.type
                 if kind is text_type or kind is binary_type:
+                    data = msg.data
+                    if lane is not None and kind is text_type and data.startswith(RESPONSE_PREFIX):
+                        lane.feed(data)  # a reply to one of our RESTRequests, not an event
+                        continue
                     try:
-                        feed(msg.data, received_at)
+                        feed(data, received_at)
                     except Exception:
                         log.exception("arinb: event intake failed on a frame (kept reading)")
                     if self._stop_reading:
@@ -463,6 +535,14 @@ class Transport:
         http = self.http
         if http is None or http.closed or self._closing:
             raise SessionClosed(f"{method} {path}: the session is closed")
+        lane = self.lane
+        if lane is not None and not accept_bytes and lane.takes(method, path):
+            try:
+                return await self._request_ws(lane, method, path, params, json)
+            except WsRequestDropped:
+                if method != "GET":
+                    raise
+                # An idempotent GET caught by a dropped socket: once more, over HTTP.
         query = encode_params(params)
         shown_path = self.urls.path_prefix + path
         url = URL(self.urls.rest + path, encoded=True)
@@ -477,12 +557,16 @@ class Transport:
                 content_type = resp.content_type
         except TimeoutError:
             elapsed = time.perf_counter() - started
-            self.core.record_request(method, shown_path, query, None, sent_at, elapsed, error="timeout")
+            self.core.record_request(
+                method, shown_path, query, None, sent_at, elapsed, error="timeout", transport="http"
+            )
             error = AriTimeoutError(f"{method} {shown_path} got no answer within {self.request_timeout} s")
         except (aiohttp.ClientError, OSError) as exc:
             elapsed = time.perf_counter() - started
             why = self._describe(exc)
-            self.core.record_request(method, shown_path, query, None, sent_at, elapsed, error=why)
+            self.core.record_request(
+                method, shown_path, query, None, sent_at, elapsed, error=why, transport="http"
+            )
             error = AriConnectionError(
                 f"{method} {shown_path}: cannot reach ARI at {self.urls.rest} ({why}). {CONFIG_HINT}"
             )
@@ -505,7 +589,64 @@ class Transport:
             else:
                 body = row_body = data.decode("utf-8", "replace")
         self.core.record_request(
-            method, shown_path, query, status, sent_at, elapsed, reason=reason, body=row_body
+            method,
+            shown_path,
+            query,
+            status,
+            sent_at,
+            elapsed,
+            reason=reason,
+            body=row_body,
+            transport="http",
+        )
+        if status >= 400:
+            raise http_error(status, body, method=method, path=shown_path, reason=reason)
+        return body
+
+    async def _request_ws(
+        self, lane: WsRequests, method: str, path: str, params: dict[str, Any] | None, json: Any
+    ) -> Any:
+        """One REST call as a RESTRequest on the events WebSocket: same result, errors and row as HTTP."""
+        query = encode_params(params)
+        shown_path = self.urls.path_prefix + path
+        sent_at = time.time()
+        started = time.perf_counter()
+        try:
+            status, reason, content_type, text = await lane.request(method, path, query, json)
+        except AriTimeoutError:
+            elapsed = time.perf_counter() - started
+            self.core.record_request(
+                method, shown_path, query, None, sent_at, elapsed, error="timeout", transport="websocket"
+            )
+            raise AriTimeoutError(
+                f"{method} {shown_path} got no answer within {self.request_timeout} s"
+            ) from None
+        except WsRequestDropped as exc:
+            elapsed = time.perf_counter() - started
+            self.core.record_request(
+                method, shown_path, query, None, sent_at, elapsed, error=str(exc), transport="websocket"
+            )
+            raise WsRequestDropped(f"{method} {shown_path}: {exc}") from None
+        elapsed = time.perf_counter() - started
+        body: Any = None
+        if text:
+            if content_type == "application/json":
+                try:
+                    body = loads(text)
+                except ValueError:
+                    body = text
+            else:
+                body = text
+        self.core.record_request(
+            method,
+            shown_path,
+            query,
+            status,
+            sent_at,
+            elapsed,
+            reason=reason,
+            body=text,
+            transport="websocket",
         )
         if status >= 400:
             raise http_error(status, body, method=method, path=shown_path, reason=reason)

@@ -13,6 +13,7 @@ Observed on Asterisk 22.10.1 (MORE.md), and reproduced here:
 
 from __future__ import annotations
 
+import functools
 import uuid
 from typing import TYPE_CHECKING
 
@@ -35,6 +36,8 @@ class Bridges:
         self.k = k
         self.bridges: dict[str, Bridge] = {}
         self._order: dict[str, list[str]] = {}  # join order, announcer included
+        # Media channels in a bridge that it never lists (MOH, recorder): (bridge id, token) -> name.
+        self._media: dict[tuple[str, str], str] = {}
 
     def ops(self) -> dict[str, Handler]:
         """Operation handlers this module answers."""
@@ -103,7 +106,7 @@ class Bridges:
             return error(400, "Missing parameter channel")
         return [c for c in raw.split(",") if c]
 
-    def _op_add(self, req: Request) -> Reply:
+    async def _op_add(self, req: Request) -> Reply:
         bridge = self.bridges.get(req.path.get("bridgeId", ""))
         if bridge is None:
             return error(404, "Bridge not found", "Not found")
@@ -118,6 +121,25 @@ class Bridges:
             if ch.stasis_app is None:
                 return error(422, "Channel not in Stasis application")
             chans.append(ch)
+        # Joining is a command in each channel's control queue: a channel that is busy (an endless tone)
+        # joins only when its current command ends, and the reply waits for it (external-media-websocket).
+        busy = [ch for ch in chans if ch.queue is not None and not ch.queue.idle]
+        self._add(bridge, [ch for ch in chans if ch not in busy])
+        for ch in busy:
+            reply = await self.k.run_queued(ch, "addChannel", functools.partial(self._add_queued, bridge, ch))
+            if reply.status != 204:
+                return reply
+        return Reply(204)
+
+    def _add_queued(self, bridge: Bridge, ch: Channel) -> Reply:
+        if bridge.id not in self.bridges:
+            return error(404, "Bridge not found", "Not found")
+        self._add(bridge, [ch])
+        return Reply(204)
+
+    def _add(self, bridge: Bridge, chans: list[Channel]) -> None:
+        if not chans:
+            return
         touched = []
         for ch in chans:
             if ch.bridge_id is not None and ch.bridge_id in self.bridges:
@@ -129,7 +151,6 @@ class Bridges:
         for old in touched:
             self._update_peers(old)
         self._update_peers(bridge)
-        return Reply(204)
 
     def _op_remove(self, req: Request) -> Reply:
         bridge = self.bridges.get(req.path.get("bridgeId", ""))
@@ -190,7 +211,7 @@ class Bridges:
         order = self._order.get(bridge.id, [])
         names = {cid: self._name(bridge, cid) for cid in order}
         for cid in order:
-            if cid == _ANNOUNCER:
+            if cid == _ANNOUNCER or (bridge.id, cid) in self._media:
                 continue
             ch = self.k.channels.get(cid)
             others = [names[o] for o in order if o != cid]
@@ -204,6 +225,9 @@ class Bridges:
     def _name(self, bridge: Bridge, cid: str) -> str:
         if cid == _ANNOUNCER:
             return bridge.announcer.name if bridge.announcer is not None else "Announcer/ARI"
+        media = self._media.get((bridge.id, cid))
+        if media is not None:
+            return media
         ch = self.k.channels.get(cid)
         return ch.name if ch is not None else cid
 
@@ -232,10 +256,34 @@ class Bridges:
                 if cmd.cancel is not None:
                     cmd.cancel()
         bridge.announcer = None
+        # Its music and recorder channels go with it (the recording ends; nobody sees the bridge now).
+        self.k.moh.bridge_gone(bridge.id)
+        self.k.bridge_recording.bridge_gone(bridge.id)
+        for key in [key for key in self._media if key[0] == bridge.id]:
+            del self._media[key]
         self.k.emit("BridgeDestroyed", {"bridge": bridge.to_json()}, bridges=[bridge.id])
         del self.bridges[bridge.id]
         self._order.pop(bridge.id, None)
         self.k.bus.forget_bridge(bridge.id)
+
+    # -- media channels: music on hold, recorders ----------------------------------------------------------
+    def media_channel_join(self, bridge: Bridge, token: str, name: str) -> None:
+        """An unlisted media channel (``Announcer/ARI_MOH-...``, ``Recorder/ARI-...``) enters the bridge.
+
+        Like the playback announcer, it is never in ``channels`` but changes everybody's BRIDGEPEER.
+        """
+        self._media[(bridge.id, token)] = name
+        self._order.setdefault(bridge.id, []).append(token)
+        self._update_peers(bridge)
+
+    def media_channel_leave(self, bridge: Bridge, token: str) -> None:
+        """That media channel leaves (a member left alone keeps its BRIDGEPEER, as Asterisk does)."""
+        if self._media.pop((bridge.id, token), None) is None:
+            return
+        order = self._order.get(bridge.id, [])
+        if token in order:
+            order.remove(token)
+        self._update_peers(bridge)
 
     # -- the announcer -------------------------------------------------------------------------------------
     def announcer_join(self, bridge: Bridge) -> None:

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 __all__ = ["DTMF_LATENCY", "DTMF_OK", "Lifecycle"]
 
+#: ``dtmf_stream`` waits this long before the first digit ("a quiet time before sending digits").
+DTMF_QUIET = 0.1
 #: Events a Local pair shows for a DTMF digit arrive this long after the digit's end.
 DTMF_LATENCY = 0.1
 #: The digits ``sendDTMF`` and the caller's keypad send; others are skipped.
@@ -58,8 +60,6 @@ class Lifecycle:
             "channels.unhold": self._op_simple,
             "channels.mute": self._op_simple,
             "channels.unmute": self._op_simple,
-            "channels.startMoh": self._op_simple,
-            "channels.stopMoh": self._op_simple,
         }
 
     # -- operations ----------------------------------------------------------------------------------------
@@ -152,10 +152,15 @@ class Lifecycle:
             self.indicate_progress(sender)
             peer = sender.peer if sender.peer is not None and not sender.peer.hungup else None
             step = duration_ms / 1000.0 + between
+            media = k.external_media.session_of(sender)
             for n, digit in enumerate(valid):
                 if peer is not None:
                     at = before + n * step + duration_ms / 1000.0 + DTMF_LATENCY
                     k.later(peer, at, self.dtmf_event, peer, digit, duration_ms)
+                if media is not None:
+                    # chan_websocket has no digit begin: each digit's end goes out at once, after
+                    # dtmf_stream's 100 ms of quiet and the pauses between digits.
+                    k.later(sender, before + DTMF_QUIET + n * between, k.external_media.dtmf, sender, digit)
             total = before + len(valid) * step - (between if valid else 0.0) + after
             k.later(sender, max(0.0, total), done)
 
@@ -313,18 +318,30 @@ class Lifecycle:
         self.k.emit("Dial", fields, channels=[one.id])
 
     # -- hangup --------------------------------------------------------------------------------------------
-    def hangup(self, ch: Channel, cause: int = 32, soft: bool | None = True, quiet: bool = False) -> None:
+    def hangup(
+        self,
+        ch: Channel,
+        cause: int = 32,
+        soft: bool | None = True,
+        quiet: bool = False,
+        *,
+        tech_cause: int | None = None,
+        destroy_cause: int = 16,
+    ) -> None:
         """Hang ``ch`` up (and its Local peer), with Asterisk's event sequence.
 
         ``DELETE /channels/{id}``: ChannelHangupRequest(32, soft) -> playbacks fail -> leave bridge ->
         StasisEnd -> STASISSTATUS -> (dialplan channels) ChannelHangupRequest(16, soft) -> the peer gets
         ChannelHangupRequest(16) and the same teardown -> ChannelDestroyed for both. ``quiet``: no first
         hangup request (the dialplan's Hangup(), an orphan channel, a snoop whose target left).
+        ``tech_cause``: the driver's own cause, in the hangup request and ChannelDestroyed (a media
+        WebSocket's close code); ``destroy_cause``: ChannelDestroyed's cause for ``ch``.
         """
         if ch.hungup:
             return
         k = self.k
         ch.hungup = True
+        ch.tech_cause = tech_cause
         if not quiet:
             self._emit_hangup_request(ch, cause, soft)
         self._teardown(ch)
@@ -337,7 +354,7 @@ class Lifecycle:
         gone.sort(key=lambda c: 0 if c.kind == "local2" else 1)
         was_up = any(c.state == "Up" for c in gone)
         for c in gone:
-            self._destroy(c)
+            self._destroy(c, destroy_cause if c is ch else 16)
         if ch.device and was_up:
             k.system.device_changed(ch.device)
         for c in gone:
@@ -345,6 +362,8 @@ class Lifecycle:
 
     def _emit_hangup_request(self, ch: Channel, cause: int, soft: bool | None) -> None:
         pre: dict[str, Any] = {"cause": cause}
+        if ch.tech_cause is not None:
+            pre["tech_cause"] = ch.tech_cause
         if soft:
             pre["soft"] = True
         self.k.emit_channel("ChannelHangupRequest", ch, pre=pre)
@@ -357,6 +376,9 @@ class Lifecycle:
         for handle in ch.timers:
             handle.cancel()
         ch.timers.clear()
+        # A media WebSocket closes first (1000), as chan_websocket hangs up; channel music stops.
+        k.external_media.channel_gone(ch)
+        k.moh.channel_gone(ch)
         # The current playback fails first, then every queued command (queued playbacks fail too).
         pending = ch.queue.close() if ch.queue is not None else []
         k.playbacks.channel_hungup(ch)
@@ -375,13 +397,14 @@ class Lifecycle:
 
     def _destroy(self, ch: Channel, cause: int = 16) -> None:
         k = self.k
-        if ch.kind == "local1" and ch.outgoing in ("exten", "app"):
+        if ch.kind in ("local1", "websocket") and ch.outgoing in ("exten", "app"):
             ch.app_name, ch.app_data = "AppDial2", "(Outgoing Line)"
         else:
             ch.app_name, ch.app_data = "", ""
-        k.emit_channel(
-            "ChannelDestroyed", ch, {"cause": cause, "cause_txt": CAUSE_TEXT.get(cause, "Unknown")}
-        )
+        fields: dict[str, Any] = {"cause": cause, "cause_txt": CAUSE_TEXT.get(cause, "Unknown")}
+        if ch.tech_cause is not None:
+            fields["tech_cause"] = ch.tech_cause
+        k.emit_channel("ChannelDestroyed", ch, fields)
         k.channels.pop(ch.id, None)
         k.bus.forget_channel(ch.id)
         k.system.channel_gone(ch.id)

@@ -39,18 +39,23 @@ from typing import TYPE_CHECKING, Any
 
 from arinb.media_log import MediaSegment
 from arinb.sim.apps import AppConnection, EventBus
+from arinb.sim.bridgerec import BridgeRecording
 from arinb.sim.bridges import Bridges
+from arinb.sim.broadcast import Broadcast
 from arinb.sim.catalog import SoundLibrary
 from arinb.sim.channels import DTMF_OK, Lifecycle
 from arinb.sim.clock import Clock
 from arinb.sim.dialplan import Dialplan
+from arinb.sim.extmedia import ExternalMedia
 from arinb.sim.faults import Faults
+from arinb.sim.moh import MusicOnHold
 from arinb.sim.objects import Channel, ChannelKind, Command, ControlQueue
 from arinb.sim.originate import PHONE_ANSWER_AFTER, Originate
 from arinb.sim.pbx import Pbx
 from arinb.sim.playbacks import Playbacks
 from arinb.sim.protocol import Handler, Reply, Request, error
 from arinb.sim.recordings import Recordings
+from arinb.sim.redirect import Redirect
 from arinb.sim.snoop import Snoop
 from arinb.sim.system import ASTERISK_VERSION, System
 from arinb.sim.variables import Variables
@@ -110,7 +115,17 @@ class SimEngine:
         self.playbacks = Playbacks(self)
         self.bridges = Bridges(self)
         self.recordings = Recordings(self)
+        self.external_media = ExternalMedia(self)
+        self.moh = MusicOnHold(self)
+        self.bridge_recording = BridgeRecording(self)
+        self.redirect = Redirect(self)
+        self.broadcast = Broadcast(self)
         self.faults = Faults(self)
+        # Who hears of each segment logged (an externalMedia socket starts its frames, channel MOH stops).
+        self._segment_listeners: tuple[Callable[[str, MediaSegment], None], ...] = (
+            self.external_media.segment_logged,
+            self.moh.segment_logged,
+        )
         self._ops: dict[str, Handler] = {}
         for feature in (
             self.lifecycle,
@@ -121,6 +136,11 @@ class SimEngine:
             self.playbacks,
             self.bridges,
             self.recordings,
+            self.external_media,
+            self.moh,
+            self.bridge_recording,
+            self.redirect,
+            self.broadcast,
         ):
             self.add_operations(feature.ops())
 
@@ -270,6 +290,8 @@ class SimEngine:
     def log_segment(self, channel_id: str, segment: MediaSegment) -> MediaSegment:
         """Append to a channel's media log."""
         self._media_logs.setdefault(channel_id, []).append(segment)
+        for listener in self._segment_listeners:
+            listener(channel_id, segment)
         return segment
 
     def drop_segment(self, segment: MediaSegment) -> None:

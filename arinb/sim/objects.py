@@ -31,7 +31,7 @@ __all__ = [
     "StoredRecording",
 ]
 
-ChannelKind = Literal["local1", "local2", "pjsip", "announcer", "snoop"]
+ChannelKind = Literal["local1", "local2", "pjsip", "announcer", "snoop", "websocket"]
 #: How a Local ``;1`` half came to be: originate to an extension, originate to an app, or channels/create.
 OutgoingMode = Literal["exten", "app", "create", "dial"]
 
@@ -153,6 +153,7 @@ class Channel:
     runs_pbx: bool = False
     progress_sent: bool = False
     hungup: bool = False
+    tech_cause: int | None = None  # the driver's own hangup cause (chan_websocket: the close code)
     bridge_id: str | None = None
     bridgepeer: str = ""
     queue: ControlQueue | None = None
@@ -295,6 +296,8 @@ class LiveRecording:
     timer: TimerHandle | None = None
     done: Callable[[], None] | None = None
     stored: StoredRecording | None = None
+    bridge_id: str | None = None  # a bridge recording (its channel_id is the recorder's)
+    on_end: Callable[[], None] | None = None  # after RecordingFinished (the recorder leaves its bridge)
 
     def to_json(self, *, duration: int | None = None) -> dict[str, Any]:
         """The ARI ``LiveRecording`` object (``duration`` in RecordingFinished)."""

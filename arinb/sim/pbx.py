@@ -44,6 +44,11 @@ class Pbx:
         ch.runs_pbx = True
         self.k.clock.call_later(0.0, self._run, ch)
 
+    def resume(self, ch: Channel) -> None:
+        """An application that waited (StasisBroadcast) is done: go on at the next priority."""
+        if not ch.hungup:
+            self._next(ch)
+
     def _next(self, ch: Channel) -> None:
         ch.pbx_timer = None
         if ch.hungup:
@@ -92,6 +97,9 @@ class Pbx:
             if k.lifecycle.enter_stasis(ch, parts[0], parts[1:]):
                 return "stasis"
             return "next"
+        if app == "stasisbroadcast":
+            k.broadcast.run(ch, data)  # the dialplan waits for a claim (broadcast.py resumes it)
+            return "wait"
         if app == "hangup":
             self._hangup(ch)
             return "stop"

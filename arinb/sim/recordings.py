@@ -45,6 +45,11 @@ _FORMATS = {"wav", "wav16", "gsm", "ulaw", "alaw", "sln", "slin", "sln16", "g722
 _CONTENT_TYPES = {"wav": "audio/wav", "wav16": "audio/wav", "gsm": "audio/x-gsm", "ulaw": "audio/basic"}
 
 
+def _audience(rec: LiveRecording) -> dict[str, list[str]]:
+    """Who sees a recording's events: the apps of its channel, or of its bridge."""
+    return {"bridges": [rec.bridge_id]} if rec.bridge_id is not None else {"channels": [rec.channel_id]}
+
+
 def wav_bytes(samples: bytes, rate: int = 8000) -> bytes:
     """A mono 16-bit PCM RIFF/WAVE file around ``samples`` (little-endian int16)."""
     buf = io.BytesIO()
@@ -159,23 +164,38 @@ class Recordings:
             return peer.id, sending
         return None, True  # an inbound call: the phone keeps sending audio
 
+    def known_format(self, fmt: str) -> bool:
+        """True for a file format recordings can be written in (``ast_get_format_for_file_ext``)."""
+        return fmt in _FORMATS
+
     def _start(self, rec: LiveRecording, ch: Channel, done: Callable[[], None]) -> None:
-        k = self.k
         if self.live.get(rec.name) is not rec:  # stopped or cancelled before its turn
             done()
             return
+        source, has_audio = self._source_of(ch)
+        self.begin(rec, source, has_audio, done)
+
+    def begin(
+        self, rec: LiveRecording, source: str | None, has_audio: bool, done: Callable[[], None] | None
+    ) -> None:
+        """Start ``rec`` (already in ``live``): ``source`` is the channel whose media log it hears.
+
+        Channel recordings start from their control queue; a bridge recording (``rec.bridge_id``) from
+        its recorder channel, and its events go to the bridge's apps.
+        """
+        k = self.k
         now = k.now()
         rec.state = "recording"
         rec.started = now
         rec.done = done
-        source, rec.has_audio = self._source_of(ch)
+        rec.has_audio = has_audio
         previous = self.stored.get(rec.name)
         stored = StoredRecording(rec.name, rec.format, 0.0, source, now)
         if previous is not None and rec.if_exists == "append":
             stored.duration = previous.duration
         self.stored[rec.name] = stored
         rec.stored = stored
-        k.emit("RecordingStarted", {"recording": rec.to_json()}, channels=[ch.id])
+        k.emit("RecordingStarted", {"recording": rec.to_json()}, **_audience(rec))
         if not rec.has_audio:
             rec.timer = k.clock.call_later(NO_AUDIO_TIMEOUT, self._finish, rec, "done")
         elif rec.max_duration > 0:
@@ -210,10 +230,23 @@ class Recordings:
         if rec.max_duration > 0:
             reported = min(reported, int(rec.max_duration))
         del self.live[rec.name]
-        k.emit("RecordingFinished", {"recording": rec.to_json(duration=reported)}, channels=[rec.channel_id])
+        k.emit("RecordingFinished", {"recording": rec.to_json(duration=reported)}, **_audience(rec))
         done, rec.done = rec.done, None
         if done is not None:
             done()
+        on_end, rec.on_end = rec.on_end, None
+        if on_end is not None:
+            on_end()
+
+    def end(self, name: str, state: str) -> None:
+        """End the live recording ``name`` now (``done`` or ``canceled``), e.g. when its bridge goes."""
+        rec = self.live.get(name)
+        if rec is None:
+            return
+        if rec.state == "queued":
+            del self.live[name]
+            return
+        self._finish(rec, state)
 
     def dtmf(self, ch: Channel, digit: str) -> None:
         """A digit arrived on ``ch``: a recording with a matching ``terminateOn`` stops."""

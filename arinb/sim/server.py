@@ -36,7 +36,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 
 from arinb.credentials import Credentials
 from arinb.models import dumps, format_timestamp, loads
-from arinb.sim import apidocs
+from arinb.sim import apidocs, mediasocket
 from arinb.sim.routes import ROUTER, MethodNotAllowed, Operation, ResourceNotFound
 
 __all__ = ["DEFAULT_PASSWORD", "SERVER_HEADER", "AppConnection", "Engine", "SimServer", "is_loopback"]
@@ -69,7 +69,6 @@ EVENTS_AFTER_REPLY = frozenset(
         "channels.play",
         "channels.playWithId",
         "channels.record",
-        "bridges.record",
         "channels.dial",
         "channels.originate",
         "channels.originateWithId",
@@ -336,8 +335,13 @@ class SimServer:
         self.app = web.Application(client_max_size=MAX_BODY)
         self.app.router.add_route("*", "/ari", self._handle)
         self.app.router.add_route("*", "/ari/{tail:.*}", self._handle)
+        self._add_media_route()
         self.app.router.add_route("*", "/{tail:.*}", self._outside_ari)
         self.app.on_response_prepare.append(self._server_header)
+
+    def _add_media_route(self) -> None:
+        """externalMedia's ``/media/<connection id>`` WebSocket (outside /ari, no auth, as chan_websocket)."""
+        mediasocket.install(self.app, lambda: getattr(self.engine, "external_media", None))
 
     @property
     def url(self) -> str:

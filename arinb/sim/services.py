@@ -21,11 +21,15 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from arinb.media_log import MediaSegment
     from arinb.sim.apps import EventBus
+    from arinb.sim.bridgerec import BridgeRecording
     from arinb.sim.bridges import Bridges
+    from arinb.sim.broadcast import Broadcast
     from arinb.sim.catalog import SoundLibrary
     from arinb.sim.channels import Lifecycle
     from arinb.sim.clock import Clock
     from arinb.sim.dialplan import Dialplan
+    from arinb.sim.extmedia import ExternalMedia
+    from arinb.sim.moh import MusicOnHold
     from arinb.sim.objects import Channel, ChannelKind, ControlQueue
     from arinb.sim.originate import Originate
     from arinb.sim.pbx import Pbx
@@ -56,6 +60,10 @@ class Services(Protocol):
     bridges: Bridges
     recordings: Recordings
     system: System
+    external_media: ExternalMedia
+    moh: MusicOnHold
+    bridge_recording: BridgeRecording
+    broadcast: Broadcast
     snoop: Snoop
 
     def now(self) -> float:
@@ -94,6 +102,14 @@ class Services(Protocol):
 
     def media_log(self, channel_id: str) -> list[MediaSegment]:
         """A copy of a channel's media log."""
+        ...
+
+    def remote_hangup(self, channel_id: str, cause: int = 16) -> None:
+        """The far end hangs the channel up (ChannelHangupRequest with ``cause``, no ``soft``)."""
+        ...
+
+    def indicate_progress(self, ch: Channel) -> None:
+        """Early media on a channel that is not up (Dial PROGRESS for its dialer once)."""
         ...
 
     def drop_segment(self, segment: MediaSegment) -> None:

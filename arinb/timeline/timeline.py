@@ -255,8 +255,11 @@ class Timeline:
         reason: str | None = None,
         error: str | None = None,
         body: Any = None,
+        transport: str | None = None,
     ) -> None:
         """Append one REST call: sent at ``sent_at`` (epoch s), answered ``elapsed`` s later with ``status``.
+
+        ``transport`` (``"http"`` or ``"websocket"``: REST over the events WebSocket) goes to ``detail``.
 
         ``status`` is None when no response came (``error`` says why). ``query`` is a mapping, a list of pairs
         or a query string; ``api_key`` and any credentials in ``path`` are dropped. ``body`` is the response
@@ -299,6 +302,8 @@ class Timeline:
             "reason": None if reason is None else _scrub(str(reason)),
             "error": None if error is None else _scrub(str(error)),
         }
+        if transport:
+            fields["detail"] = str(transport)
         self._append_row(KIND_REQUEST, done_at, None, ids, raw, fields)
 
     def add_connection(self, kind: str, at: float, detail: str = "") -> None:

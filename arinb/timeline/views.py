@@ -59,7 +59,8 @@ def for_playback(frame: pd.DataFrame, playback_id: str) -> pd.DataFrame:
 
 
 def requests(frame: pd.DataFrame) -> pd.DataFrame:
-    """REST calls: when sent, how long until the reply (``elapsed`` s and ``latency_ms``), status."""
+    """REST calls: when sent, how long until the reply (``elapsed`` s and ``latency_ms``), status, and
+    ``transport`` (``http``, or ``websocket`` for REST over the events WebSocket)."""
     rows = frame[frame["kind"] == "request"]
     out = rows[
         [
@@ -77,8 +78,9 @@ def requests(frame: pd.DataFrame) -> pd.DataFrame:
             "playback_id",
             "bridge_id",
             "raw",
+            "detail",
         ]
-    ].rename(columns={"received_at": "replied_at", "raw": "body"})
+    ].rename(columns={"received_at": "replied_at", "raw": "body", "detail": "transport"})
     out.insert(list(out.columns).index("elapsed") + 1, "latency_ms", out["elapsed"] * 1000.0)
     return out.reset_index(drop=True)
 

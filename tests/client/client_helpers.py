@@ -81,9 +81,11 @@ class FakeTimeline:
         reason: str | None = None,
         error: str | None = None,
         body: Any = None,
+        transport: str | None = None,
     ) -> None:
         self.requests.append(
             {
+                "transport": transport,
                 "method": method,
                 "path": path,
                 "query": query,

@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
+import json
 import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import Any
+from urllib.parse import unquote
 
-from aiohttp import WSCloseCode, web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 from arinb.loop import EngineLoop
 from arinb.models import dumps, format_timestamp
@@ -100,6 +104,11 @@ class FakeAri:
         self.port = 0
         self.url = ""
         self.ws_refuse: int | None = None  # answer the next handshakes with this status
+        # Answer RESTRequest frames on the events socket, one at a time per socket (Asterisk 22); when
+        # False the socket ignores what the client says (older Asterisk).
+        self.ws_rest = False
+        self.rest_mode = "http"  # what a parametrized test passes as connect(rest=...)
+        self.ws_requests = 0  # how many RESTRequests the sockets answered
         self.on_connect: list[dict[str, Any]] = []  # sent once, right after the next WebSocket connects
 
     # ------------------------------------------------------------------ lifecycle
@@ -245,16 +254,65 @@ class FakeAri:
         await ws.prepare(request)
         self.ws_connects.append({k: v for k, v in request.query.items() if k != "api_key"})
         self.sockets.append(ws)
+        # RESTRequests run in order, one at a time, as on Asterisk 22 (a worker, so reading goes on).
+        inbox: asyncio.Queue[str] = asyncio.Queue()
+
+        async def work() -> None:
+            while True:
+                await self._ws_request(ws, await inbox.get())
+
+        worker = asyncio.ensure_future(work())
         pending, self.on_connect = self.on_connect, []
         for ev in pending:
             await ws.send_str(dumps(ev))
         try:
-            async for _msg in ws:
-                pass
+            async for msg in ws:
+                if self.ws_rest and msg.type == WSMsgType.TEXT:
+                    inbox.put_nowait(msg.data)
         finally:
+            worker.cancel()
             if ws in self.sockets:
                 self.sockets.remove(ws)
         return ws
+
+    async def _ws_request(self, ws: web.WebSocketResponse, text: str) -> None:
+        msg = json.loads(text)
+        uri, _, raw_query = str(msg.get("uri", "")).partition("?")
+        query = [(q["name"], q["value"]) for q in msg.get("query_strings") or []]
+        body = json.loads(msg["message_body"]) if msg.get("message_body") else None
+        req = FakeRequest(msg.get("method", ""), "/" + unquote(uri), query, body, raw_query=raw_query)
+        probe = str(msg.get("transaction_id", "")).endswith("-probe")  # arinb's connect-time probe
+        self.ws_requests += not probe
+        reply = await self._answer(req, record=not probe)
+        out: dict[str, Any] = {
+            "type": "RESTResponse",
+            "transaction_id": msg.get("transaction_id", ""),
+            "request_id": msg.get("request_id", ""),
+            "status_code": reply.status,
+            "reason_phrase": reply.reason or HTTPStatus(reply.status).phrase,
+            "uri": uri,
+        }
+        if isinstance(reply.body, bytes):
+            out["status_code"], out["reason_phrase"] = 406, "Not Acceptable.  Use HTTP GET"
+        elif reply.status != 204 and reply.body is not None:
+            out["content_type"] = "application/json"
+            out["message_body"] = dumps(reply.body)
+        out.update(application=self.app_name, timestamp=format_timestamp(time.time()), asterisk_id="fake")
+        with contextlib.suppress(ConnectionError, RuntimeError):
+            await ws.send_str(dumps(out))
+
+    async def _answer(self, req: FakeRequest, record: bool = True) -> Reply:
+        if record:
+            self.requests.append(req)
+        for method, pattern, handler in self._routes:
+            m = pattern.match(req.path)
+            if m and method in (req.method, "*"):
+                req.match = m.groupdict()
+                result = handler(req)
+                reply = await result if asyncio.iscoroutine(result) else result
+                assert isinstance(reply, Reply)
+                return reply
+        return Reply(404, {"message": "Resource not found"})
 
     async def _rest(self, request: web.Request) -> web.StreamResponse:
         if not self._authorized(request):
@@ -268,28 +326,20 @@ class FakeAri:
         if request.can_read_body:
             text = await request.text()
             if text:
-                body = __import__("json").loads(text)
+                body = json.loads(text)
         req = FakeRequest(
             request.method, path, list(request.query.items()), body, raw_query=request.query_string
         )
-        self.requests.append(req)
-        for method, pattern, handler in self._routes:
-            m = pattern.match(path)
-            if m and method in (request.method, "*"):
-                req.match = m.groupdict()
-                result = handler(req)
-                reply = await result if asyncio.iscoroutine(result) else result
-                assert isinstance(reply, Reply)
-                if reply.status == 204:
-                    return web.Response(status=204)
-                if isinstance(reply.body, bytes):
-                    return web.Response(
-                        status=reply.status,
-                        body=reply.body,
-                        content_type=reply.content_type or "application/octet-stream",
-                    )
-                return self._json(reply.status, reply.body, reply.reason)
-        return self._json(404, {"message": "Resource not found"})
+        reply = await self._answer(req)
+        if reply.status == 204:
+            return web.Response(status=204)
+        if isinstance(reply.body, bytes):
+            return web.Response(
+                status=reply.status,
+                body=reply.body,
+                content_type=reply.content_type or "application/octet-stream",
+            )
+        return self._json(reply.status, reply.body, reply.reason)
 
     async def hang(self, _req: FakeRequest) -> Reply:
         """A handler that never answers (until the server stops)."""

@@ -69,9 +69,12 @@ def reply_for(req: FakeRequest) -> Reply:
     return Reply(200, [obj] if response.startswith("List[") else obj)
 
 
-@pytest.fixture
-def ari() -> Iterator[FakeAri]:
+@pytest.fixture(params=["http", "websocket"])
+def ari(request: pytest.FixtureRequest) -> Iterator[FakeAri]:
+    # Both REST transports: HTTP, and REST over the events WebSocket (Asterisk 22's RESTRequest).
     with FakeAri() as server:
+        server.ws_rest = request.param == "websocket"
+        server.rest_mode = request.param
         for method in ("GET", "POST", "PUT", "DELETE"):
             server.route(method, "*", reply_for)
         yield server
@@ -79,7 +82,7 @@ def ari() -> Iterator[FakeAri]:
 
 @pytest.fixture
 async def session(ari: FakeAri) -> AsyncIterator[AriSession]:
-    s = await connect(ari.url, apps="test", timeline=False)
+    s = await connect(ari.url, apps="test", timeline=False, rest=ari.rest_mode)
     try:
         yield s
     finally:

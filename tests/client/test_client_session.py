@@ -11,13 +11,15 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from client_helpers import FakeTimeline, eventually
 from fakeari import FakeAri, FakeRequest, Reply, channel_json, playback_json
 
 import arinb
-from arinb.client.session import AriSession, connect
+from arinb.client.session import AriSession
+from arinb.client.session import connect as _connect
 from arinb.errors import (
     ApplicationReplaced,
     AriAuthError,
@@ -39,9 +41,21 @@ def timeline() -> FakeTimeline:
     return FakeTimeline()
 
 
-@pytest.fixture
-def ari() -> Iterator[FakeAri]:
+# Every test here runs on both REST transports: HTTP, and REST over the events WebSocket (Asterisk 22).
+_REST: dict[int, str] = {}  # FakeAri port -> the rest= of the running parametrization
+
+
+def connect(url: str, *args: Any, **kwargs: Any) -> AriSession:
+    """``arinb.connect`` with the transport of the test's parametrization."""
+    kwargs.setdefault("rest", _REST.get(urlsplit(url).port or 0, "auto"))
+    return _connect(url, *args, **kwargs)
+
+
+@pytest.fixture(params=["http", "websocket"])
+def ari(request: pytest.FixtureRequest) -> Iterator[FakeAri]:
     with FakeAri(password=SECRET) as server:
+        server.ws_rest = request.param == "websocket"
+        _REST[server.port] = request.param
         yield server
 
 

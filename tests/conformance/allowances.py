@@ -22,14 +22,18 @@ from .trace import Step, Trace
 __all__ = [
     "CAPTURE_LATENCIES",
     "ORDER_ALLOWANCES",
+    "REAL_SERVER_RACE",
     "VALUE_ALTERNATIVES",
     "CaptureLatency",
+    "CrossSocketRace",
+    "CrossThreadRace",
     "DeviceStateRace",
     "LocalHalvesRace",
     "ResponseEventRace",
     "ValueAlternative",
     "capture_latency",
     "order_allowance",
+    "real_server_race",
     "value_alternatives",
 ]
 
@@ -48,7 +52,9 @@ class ResponseEventRace:
     method: str
     path: re.Pattern[str]
     events: frozenset[str]
-    relation: str  # "channel" | "channel-or-peer" | "originated" | "bridge" | "created-bridge"
+    relation: (
+        str  # "channel" | "channel-or-peer" | "originated" | "bridge" | "bridge-playback" | "created-bridge"
+    )
     cite: str
     reach: str = "own"
     evidence: tuple[tuple[str, int, int], ...] = ()
@@ -75,6 +81,13 @@ class ResponseEventRace:
             return base is not None and _pair_base((ev.get("channel") or {}).get("name")) == base
         if self.relation == "bridge":
             return (ev.get("bridge") or {}).get("id") == m.group("br")
+        if self.relation == "created-channel":
+            body = response.data.get("body") or {}
+            ident = body.get("id") if isinstance(body, dict) else None
+            objects = [o for o in (ev.get("channel"), ev.get("peer")) if isinstance(o, dict)]
+            return ident is not None and any(o.get("id") == ident for o in objects)
+        if self.relation == "bridge-playback":
+            return (ev.get("playback") or {}).get("target_uri") == f"bridge:{m.group('br')}"
         if self.relation == "created-bridge":
             body = response.data.get("body") or {}
             return isinstance(body, dict) and (ev.get("bridge") or {}).get("id") == body.get("id")
@@ -117,6 +130,24 @@ def _objects(step: Step) -> list[dict[str, Any]]:
         return [o for o in (step.event.get("channel"), step.event.get("peer")) if isinstance(o, dict)]
     body = step.data.get("body") if step.kind == "response" else None
     return [body] if isinstance(body, dict) else []
+
+
+@dataclass(frozen=True)
+class CrossSocketRace:
+    """A media-socket message and what the other connections carry, caused by the same client action.
+
+    An externalMedia channel's ``/media`` socket is its own TCP connection: Asterisk writes its messages
+    (MEDIA_START, the close) from chan_websocket's thread and the ARI events from Stasis, so no order holds
+    between the two connections within one action (ASTERISK22.md: "within 0.5 ms").
+    """
+
+    name: str
+    cite: str
+    evidence: tuple[tuple[str, int, int], ...] = ()
+
+    def allows(self, trace: Trace, a: Step, b: Step) -> bool:
+        media = a.kind.startswith("media_ws") or b.kind.startswith("media_ws")
+        return media and a.socket != b.socket and trace.anchor_action(a.index) == trace.anchor_action(b.index)
 
 
 @dataclass(frozen=True)
@@ -188,7 +219,7 @@ class DeviceStateRace:
 _CH = r"(?P<ch>[^/]+)"
 _BR = r"(?P<br>[^/]+)"
 
-ORDER_ALLOWANCES: tuple[ResponseEventRace | LocalHalvesRace | DeviceStateRace, ...] = (
+ORDER_ALLOWANCES: tuple[ResponseEventRace | CrossSocketRace | LocalHalvesRace | DeviceStateRace, ...] = (
     ResponseEventRace(
         "play-201-vs-PlaybackStarted",
         "POST",
@@ -196,6 +227,15 @@ ORDER_ALLOWANCES: tuple[ResponseEventRace | LocalHalvesRace | DeviceStateRace, .
         frozenset({"PlaybackStarted"}),
         "channel",
         'README "Playback facts": "Also, the PlaybackStarted event can arrive before the 201 response."',
+    ),
+    ResponseEventRace(
+        "bridge-play-201-vs-PlaybackStarted",
+        "POST",
+        re.compile(rf"^/ari/bridges/{_BR}/play(/[^/]+)?$"),
+        frozenset({"PlaybackStarted"}),
+        "bridge-playback",
+        'README "Playback facts" (the same stasis playback code serves bridges): "Also, the PlaybackStarted '
+        'event can arrive before the 201 response."',
     ),
     ResponseEventRace(
         "bridge-membership-204-vs-event",
@@ -273,6 +313,28 @@ ORDER_ALLOWANCES: tuple[ResponseEventRace | LocalHalvesRace | DeviceStateRace, .
             ("bridge-basic-subscribe-all", 2, 4),
         ),
     ),
+    ResponseEventRace(
+        "externalMedia-vs-Dial",
+        "POST",
+        re.compile(r"^/ari/channels/externalMedia$"),
+        frozenset({"Dial"}),
+        "created-channel",
+        'ASTERISK22.md (external-media-websocket): "Event Dial(dialstatus "", dialstring "INCOMING") '
+        "follows\" the 200; the dialing thread sends it, so it may pass the responses to the client's next "
+        "requests (in the capture it came after the next GET's 200, #26/#28)",
+        reach="until-event",
+    ),
+    CrossSocketRace(
+        "media-socket-vs-events",
+        'ASTERISK22.md: on connect "the first text frame is MEDIA_START ... Then, within 0.5 ms: '
+        'ChannelStateChange(Up) ..."; the captures show both orders (ext1: MEDIA_START #38 first; ext2: '
+        "ChannelStateChange #117 before MEDIA_START #118), and the client close's media_ws_closed #100 "
+        "before ChannelHangupRequest #101",
+        evidence=(
+            ("external-media-websocket", 38, 39),
+            ("external-media-websocket", 117, 118),
+        ),
+    ),
     DeviceStateRace(
         "device-state",
         "traces (not in README/MORE): after an answer, Dial comes before the two DeviceStateChanged in "
@@ -326,12 +388,54 @@ def capture_latency(trace: Trace, index: int) -> CaptureLatency | None:
 
 def order_allowance(
     trace: Trace, a: Step, b: Step
-) -> ResponseEventRace | LocalHalvesRace | DeviceStateRace | None:
+) -> ResponseEventRace | CrossSocketRace | LocalHalvesRace | DeviceStateRace | None:
     """The allowance that lets trace steps ``a`` and ``b`` arrive in either order, if any."""
     for allowance in ORDER_ALLOWANCES:
         if allowance.allows(trace, a, b):
             return allowance
     return None
+
+
+@dataclass(frozen=True)
+class CrossThreadRace:
+    """On a real Asterisk only: a response and an event sent within ``window`` s of each other may swap.
+
+    Asterisk writes a REST response from the HTTP request's thread and events from the Stasis threads, each on
+    its own socket (or, for REST over the WebSocket, through the same socket from different threads). Two of
+    them sent a fraction of a millisecond apart reach the client in either order: replaying the captures on
+    Asterisk 22.10.1 (the build of ``../shared/tools/real-asterisk.sh``) swapped such pairs in 18 of 45
+    traces, each pair less than 2 ms apart in the capture. The simulator is deterministic and keeps the
+    captures' order, so this applies to real targets alone, and only where *both* the capture and the replay
+    put the two within their windows: a response that comes tens of milliseconds late is still an order
+    divergence.
+    """
+
+    name: str
+    cite: str
+    window: float = 0.0025  # capture: the two were sent this close together
+    replay_window: float = 0.010  # replay: and they arrived this close together (a loaded client is slower)
+
+    def allows(self, trace: Trace, a: Step, b: Step, replay_gap: float) -> bool:
+        kinds = {a.kind, b.kind}
+        # Sent by different threads: a response (HTTP thread) and an event; a RESTResponse (the socket's
+        # request thread) and an event; a DeviceStateChanged (the device-state thread) and another event.
+        other_thread = kinds == {"response", "event"} or (
+            kinds == {"event"} and any(s.event_type in ("RESTResponse", "DeviceStateChanged") for s in (a, b))
+        )
+        if not other_thread:
+            return False
+        return abs(b.t - a.t) <= self.window and abs(replay_gap) <= self.replay_window
+
+
+REAL_SERVER_RACE = CrossThreadRace(
+    "response-vs-event-across-threads",
+    "not in README/MORE: replaying the captures on a real Asterisk 22.10.1 (CrossThreadRace's docstring)",
+)
+
+
+def real_server_race(trace: Trace, a: Step, b: Step, replay_gap: float) -> CrossThreadRace | None:
+    """The race that lets ``a`` and ``b`` swap on a real Asterisk beyond :data:`ORDER_ALLOWANCES`, if any."""
+    return REAL_SERVER_RACE if REAL_SERVER_RACE.allows(trace, a, b, replay_gap) else None
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,12 @@ class TraceServer:
         self.problems: list[str] = []
         self._runner: web.AppRunner | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        # externalMedia's /media sockets: their handshakes in order, and the binary frames the summaries
+        # count, each due like an output ``frame t - anchor t`` after the client action before it.
+        self._media_handshakes = [s for s in trace.steps if s.kind == "media_ws_connect"]
+        self._media_count = 0
+        self._media_boxes: dict[str, asyncio.Queue[tuple[str, Any] | None]] = {}
+        self._frames = _frame_schedule(trace)
 
     # -- the ReplayClock protocol ----------------------------------------------------------------------
     def now(self) -> float:
@@ -92,6 +98,7 @@ class TraceServer:
         app = web.Application()
         app.router.add_route("GET", "/ari/events", self._events)
         app.router.add_route("*", "/ari/{tail:.*}", self._rest)
+        app.router.add_route("GET", "/media/{connection_id}", self._media)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -125,6 +132,15 @@ class TraceServer:
 
     def _pump(self) -> None:
         """Send every output that is due, in trace order."""
+        while self._frames:
+            anchor, offset, socket = self._frames[0]
+            seen = self._seen.get(anchor)
+            if seen is None or seen + offset > self._now + 1e-6:
+                break
+            self._frames.pop(0)
+            box = self._media_boxes.get(socket)
+            if box is not None:
+                box.put_nowait(("bytes", bytes(320)))
         while self._next < len(self._outputs):
             step = self._outputs[self._next]
             due = self._due(step)
@@ -137,6 +153,15 @@ class TraceServer:
                 box = self._outboxes.get(step.socket)
                 if box is not None:
                     box.put_nowait(step.data["raw"])
+            elif step.kind == "media_ws" or (
+                step.kind == "media_ws_closed" and step.data.get("close_code") is not None
+            ):
+                media = self._media_boxes.get(step.socket)
+                if media is not None:
+                    if step.kind == "media_ws":
+                        media.put_nowait(("text", step.data["raw"]))
+                    else:
+                        media.put_nowait(("close", int(step.data["close_code"])))
             elif step.index in self._waiters:
                 fut = self._waiters.pop(step.index)
                 if not fut.done():
@@ -253,6 +278,72 @@ class TraceServer:
             await asyncio.wait_for(writer, 1.0)
         return ws
 
+    # -- externalMedia's media WebSockets ---------------------------------------------------------------
+    async def _media(self, request: web.Request) -> web.StreamResponse:
+        k = self._media_count
+        self._media_count += 1
+        if k >= len(self._media_handshakes):
+            return self._mismatch("media WebSocket handshake beyond the trace")
+        step = self._media_handshakes[k]
+        self._saw(step.index)
+        if step.data.get("result") != "connected":
+            reply = step.data.get("http_replay") or {}
+            return web.Response(
+                status=int(step.data.get("status") or 404),
+                reason=reply.get("reason"),
+                text=reply.get("body", ""),
+                content_type="text/html",
+            )
+        protocols = ("media",) if step.data.get("negotiated_protocol") == "media" else ()
+        ws = web.WebSocketResponse(protocols=protocols, autoping=True, autoclose=False)
+        await ws.prepare(request)
+        box: asyncio.Queue[tuple[str, Any] | None] = asyncio.Queue()
+        self._media_boxes[step.socket] = box
+        writer = asyncio.create_task(self._write_media(ws, box))
+        self._tasks.add(writer)
+        self._pump()
+        sends = [
+            s.index
+            for s in self.trace.steps
+            if s.kind == "media_ws" and s.is_action and s.socket == step.socket
+        ]
+        closes = [
+            s for s in self.trace.steps if s.kind == "media_ws_client_close" and s.socket == step.socket
+        ]
+        done = [
+            s for s in self.trace.steps if s.kind == "media_ws_client_close_done" and s.socket == step.socket
+        ]
+        while True:  # not ``async for``: it stops before handing over the client's CLOSE
+            msg = await ws.receive()
+            if msg.type == WSMsgType.TEXT and sends:
+                self._saw(sends.pop(0))
+            elif msg.type in (WSMsgType.CLOSING, WSMsgType.CLOSED, WSMsgType.ERROR):
+                break
+            elif msg.type == WSMsgType.CLOSE:
+                if closes:
+                    self._saw(closes[0].index)
+                code = int(done[0].data.get("close_code_from_server") or 1000) if done else 1000
+                box.put_nowait(("close", code))
+                break
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(writer, 1.0)
+        return ws
+
+    @staticmethod
+    async def _write_media(ws: web.WebSocketResponse, box: asyncio.Queue[tuple[str, Any] | None]) -> None:
+        while (item := await box.get()) is not None:
+            kind, value = item
+            if ws.closed:
+                return
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                if kind == "text":
+                    await ws.send_str(value)
+                elif kind == "bytes":
+                    await ws.send_bytes(value)
+                else:
+                    await ws.close(code=value)
+                    return
+
     @staticmethod
     async def _write(ws: web.WebSocketResponse, box: asyncio.Queue[str | None]) -> None:
         while (text := await box.get()) is not None:
@@ -260,6 +351,32 @@ class TraceServer:
                 return
             with contextlib.suppress(ConnectionError, RuntimeError):
                 await ws.send_str(text)
+
+
+def _frame_schedule(trace: Trace) -> list[tuple[int, float, str]]:
+    """``(anchor action index, seconds after it, socket)`` of every binary frame the summaries count."""
+    frames: list[tuple[float, int, float, str]] = []
+    for step in trace.steps:
+        summary = step.data.get("summary") if step.kind == "note" else None
+        if not isinstance(summary, dict) or not summary.get("frames"):
+            continue
+        n, first, last = int(summary["frames"]), summary.get("first_frame_t"), summary.get("last_frame_t")
+        if first is None or last is None:
+            continue
+        for i in range(n):
+            t = first + (last - first) * i / max(1, n - 1)
+            anchor = next(
+                (
+                    a
+                    for a in reversed(trace.steps[: step.index])
+                    if a.is_action and a.kind != "note" and a.t <= t
+                ),
+                None,
+            )
+            if anchor is not None:
+                frames.append((t, anchor.index, t - anchor.t, f"media:{summary.get('connection')}"))
+    frames.sort()
+    return [(a, off, sock) for _, a, off, sock in frames]
 
 
 def _summary_body(summary: dict[str, Any]) -> str:

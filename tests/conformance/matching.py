@@ -38,6 +38,11 @@ IDENTITY_PATHS: tuple[tuple[str, ...], ...] = (
 
 _seq = itertools.count()
 
+#: Observations that pair with the next unpaired trace step of the same kind on the same socket.
+_BY_SOCKET = frozenset(
+    {"ws_connected", "ws_closed", "media_ws", "media_ws_closed", "media_ws_client_close_done"}
+)
+
 
 def next_seq() -> int:
     """Arrival order across every socket and HTTP response of a replay."""
@@ -132,7 +137,7 @@ class Matcher:
         if obs.kind == "response" and obs.request_index is not None:
             index = self.trace.response_of.get(obs.request_index)
             return index if index is not None and index not in self.paired else None
-        if obs.kind in ("ws_connected", "ws_closed"):
+        if obs.kind in _BY_SOCKET:
             for s in steps:
                 if (
                     s.kind == obs.kind
@@ -171,7 +176,9 @@ class Matcher:
         return True
 
     def _learn(self, step: Step, obs: Observation) -> None:
-        if step.kind == "event":
+        if step.kind == "media_ws":
+            self.ids.bind_text(str(step.data.get("raw", "")), str(obs.data.get("raw", "")))
+        elif step.kind == "event":
             ev = obs.data.get("event") or {}
             # Identity fields first: they decide which channel is which when both halves appear at once.
             for path in IDENTITY_PATHS:

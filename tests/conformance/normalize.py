@@ -51,6 +51,7 @@ _TOKEN_RE = re.compile(
     r"|(?P<eid>(?<![0-9a-f:])[0-9a-f]{2}(?::[0-9a-f]{2}){5}(?![0-9a-f:]))"
     r"|(?P<uid>(?<![\w.])\d{9,11}\.\d+(?![\w.]))"
     r"|(?P<seq>(?<=-)[0-9a-f]{8}(?![0-9a-f]))"
+    r"|(?P<ptr>(?<=/)0x[0-9a-f]{4,16}(?![0-9a-f]))"  # chan_websocket's names: WebSocket/INCOMING/0x7f..
 )
 
 #: Asterisk's ``%FT%T.%q%z`` timestamps.

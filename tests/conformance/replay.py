@@ -34,6 +34,7 @@ import aiohttp
 from yarl import URL
 
 from .matching import Matcher, Observation, next_seq
+from .media import FrameCheck, MediaReplay
 from .normalize import IdMap
 from .targets import Target
 from .trace import Step, Trace, decode_rest_response
@@ -67,7 +68,9 @@ class Recording:
     notes: list[NoteCheck] = field(default_factory=list)
     aborted: str | None = None
     barrier: str = "ping/pong"
+    real: bool = False  # replayed on a real Asterisk (allowances.CrossThreadRace applies)
     blocked: list[int] = field(default_factory=list)  # requests still unanswered when time had to move on
+    frame_checks: list[FrameCheck] = field(default_factory=list)  # media binary-frame summaries (media.py)
 
     @property
     def ids(self) -> IdMap:
@@ -93,7 +96,7 @@ class _Socket:
     rest_waiters: deque[asyncio.Future[None]] = field(default_factory=deque)
 
 
-class Replayer:
+class Replayer(MediaReplay):
     """Replays one trace against one target; :meth:`run` returns the :class:`Recording`."""
 
     def __init__(
@@ -116,7 +119,7 @@ class Replayer:
             real_timeout = 20.0 if target.clock.manual else 30.0 + 2.0 * trace.duration / _speed(target.clock)
         self.real_timeout = real_timeout
         self.matcher = Matcher.for_trace(trace)
-        self.rec = Recording(trace, target.name, 0.0, self.matcher)
+        self.rec = Recording(trace, target.name, 0.0, self.matcher, real=target.real)
         self.sockets: dict[str, _Socket] = {}
         self.inflight: dict[asyncio.Task[None], int] = {}
         self.blocked: set[asyncio.Task[None]] = set()
@@ -125,6 +128,7 @@ class Replayer:
         self._http: aiohttp.ClientSession | None = None
         self._t0 = 0.0
         self._pings = 0
+        self._init_media()
 
     # -- time ------------------------------------------------------------------------------------------
     def now(self) -> float:
@@ -262,6 +266,7 @@ class Replayer:
                 self.rec.barrier = "sleep (no pong)"
             finally:
                 sock.pongs.pop(payload, None)
+        await self._media_barrier(self.barrier_timeout)
         if not waits or any(not s.pong_ok for s in self.sockets.values()):
             await asyncio.sleep(0.005)
         for _ in range(3):
@@ -289,12 +294,15 @@ class Replayer:
             if sock is not None:
                 sock.client_closing = True
                 await sock.ws.close()
+        elif kind.startswith("media_ws"):
+            await self._perform_media(step)
         elif kind == "ws_send":
             sock = self.sockets.get(step.socket)
             if sock is not None:
                 self._spawn(self._ws_send(sock, step), step.index)
         elif kind == "note":
             self._check_note(step)
+            self._check_frames(step)
 
     def _spawn(self, coro: Any, index: int) -> None:
         task = asyncio.ensure_future(coro)
@@ -517,6 +525,7 @@ class Replayer:
     async def _shutdown(self) -> None:
         if self.target.real:
             await self._cleanup_real()
+        await self._close_media()
         for sock in self.sockets.values():
             sock.client_closing = True
             with contextlib.suppress(Exception):

@@ -136,13 +136,18 @@ class Trace:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], name: str | None = None) -> Trace:
+        from .media import media_role  # media.py builds on matching.py, which needs this module
+
         raw_steps = _with_cleanup_requests(data["steps"])
         steps: list[Step] = []
         client_closing: set[str] = set()
         for i, s in enumerate(raw_steps):
             kind = s["kind"]
             socket = str(s.get("socket", MAIN_SOCKET))
-            if kind == "ws_closed":
+            media = media_role(s)
+            if media is not None:
+                socket, is_action = media  # externalMedia's /media sockets (media.py)
+            elif kind == "ws_closed":
                 # After ws_client_close it is the server's acknowledgement (an observation); otherwise the
                 # capturing client simply closed its socket at the end of the scenario (an action).
                 is_action = socket not in client_closing

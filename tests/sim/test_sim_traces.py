@@ -19,9 +19,10 @@ from sim_replay import TRACES, Replay, paired_responses, replay
 
 from arinb.models import parse_timestamp
 
-# rest-over-ws is about the server's WebSocket layer (RESTRequest/RESTResponse frames), which this
-# socket-free replay does not have: tests/conformance replays it against the whole simulator.
-SERVER_ONLY = {"rest-over-ws"}
+# rest-over-ws is about the server's WebSocket layer (RESTRequest/RESTResponse frames), and
+# external-media-websocket about externalMedia's /media sockets, which this socket-free replay does not
+# have: tests/conformance replays them against the whole simulator.
+SERVER_ONLY = {"rest-over-ws", "external-media-websocket"}
 NAMES = sorted(p.stem for p in TRACES.glob("*.json") if p.stem not in SERVER_ONLY)
 
 # Captures where two events of the same millisecond came in an order the real server does not keep from
