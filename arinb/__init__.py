@@ -1,10 +1,13 @@
 """arinb: a Jupyter kit for the Asterisk REST Interface (ARI).
 
->>> import arinb
->>> sim = await arinb.simulate(speed=10)                   # an embedded Asterisk 22 stand-in
->>> result = await arinb.scenarios.monkeys(sim).run()      # the ARI docs' monkeys app, step by step
->>> session = await arinb.connect(sim.url, "asterisk", "asterisk", apps="hello")
->>> session.timeline.df                                    # every event and request, as a DataFrame
+In a notebook (top-level ``await``): an embedded Asterisk 22 stand-in, the ARI docs' monkeys app run step
+by step, a session of your own, and every event and request as a DataFrame::
+
+    import arinb
+    sim = await arinb.simulate(speed=10)
+    result = await arinb.scenarios.monkeys(sim).run()
+    session = await arinb.connect(sim.url, "asterisk", "asterisk", apps="hello")
+    session.timeline.df
 
 Names are imported lazily, so ``import arinb`` stays fast (pandas and aiohttp load on first use).
 """

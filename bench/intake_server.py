@@ -6,7 +6,8 @@ It answers just what ARI clients do at start-up and in the REST benchmark, and s
   with ``basePath`` rewritten to this server as Asterisk does (from ``arinb.sim.apidocs`` when the
   simulator provides it, else from Asterisk 22's own declarations in ``shared/ari/api-docs``);
 * ``GET /ari/applications[/{app}]``, ``GET /ari/asterisk/info``: application registration and info bodies;
-* ``POST /ari/channels/{id}/answer``: 204, the REST round-trip under test;
+* ``POST /ari/channels/{id}/answer``: 204, the REST round-trip under test; the same as a RESTRequest
+  frame on the events WebSocket (Asterisk 22's REST over WebSocket), answered one at a time;
 * ``GET /ari/events`` (WebSocket): in ``--mode intake``, ``--events`` pre-serialized real-shaped events
   then the marker, written as pre-encoded frames straight to the transport so the server is never the
   bottleneck; in ``--mode rest`` the socket stays open and quiet.
@@ -29,6 +30,21 @@ from aiohttp import WSMsgType, web
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _events
+
+try:
+    import orjson
+
+    _loads: Callable[[str], Any] = orjson.loads
+
+    def _dumps(obj: Any) -> str:
+        return orjson.dumps(obj).decode()
+
+except ImportError:  # pragma: no cover - the project depends on orjson
+    _loads = json.loads
+
+    def _dumps(obj: Any) -> str:
+        return json.dumps(obj, separators=(",", ":"))
+
 
 _NOT_FOUND = {"message": "Resource not found"}
 #: Streaming starts this long after the handshake, so that a client that registers its handlers right
@@ -130,10 +146,43 @@ class BenchServer:
                     await asyncio.sleep(0.0005)
                     if transport.is_closing():
                         return ws
-        async for msg in ws:  # hold the socket until the client leaves
+        async for msg in ws:  # hold the socket until the client leaves; answer RESTRequests on it
             if msg.type == WSMsgType.CLOSE:
                 break
+            if msg.type == WSMsgType.TEXT:
+                await ws.send_str(self.rest_over_ws(msg.data))
         return ws
+
+    def rest_over_ws(self, text: str) -> str:
+        """A RESTResponse as Asterisk 22 writes it (key order, 204 without a body), one at a time."""
+        req = _loads(text)
+        method, uri = req.get("method"), str(req.get("uri", ""))
+        body: str | None = None
+        if method == "POST" and uri.startswith("channels/") and uri.endswith("/answer"):
+            status, reason = 204, "No Content"
+        elif method == "GET" and uri == "asterisk/ping":
+            status, reason = 200, "OK"
+            body = (
+                '{"ping":"pong","timestamp":"2026-12-06T06:33:09.511+0000","asterisk_id":"02:fc:00:00:00:01"}'
+            )
+        else:
+            status, reason, body = 404, "Not Found", '{"message":"Resource not found"}'
+            self.unknown.append(f"{method} {uri} (websocket)")
+        reply: dict[str, Any] = {
+            "type": "RESTResponse",
+            "transaction_id": req.get("transaction_id", ""),
+            "request_id": req.get("request_id", ""),
+            "status_code": status,
+            "reason_phrase": reason,
+            "uri": uri.partition("?")[0],
+        }
+        if body is not None:
+            reply["content_type"] = "application/json"
+            reply["message_body"] = body
+        reply.update(
+            application=_events.APP, timestamp="2026-12-06T06:33:09.511+0000", asterisk_id="02:fc:00:00:00:01"
+        )
+        return _dumps(reply)
 
 
 def _app_body(name: str) -> dict[str, Any]:

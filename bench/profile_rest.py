@@ -1,7 +1,8 @@
 """Where arinb's REST overhead goes, without a server (CPU µs per call, both threads counted).
 
 * the :class:`arinb.loop.Call` round trip for a coroutine that does nothing: awaited on the engine loop
-  itself (an async handler), from another thread's loop (a notebook cell), and blocking in a script;
+  itself (an async handler), from another thread's loop (a notebook cell; one at a time, and ten in flight,
+  which share their wake-ups), and blocking in a script;
   compared with a plain task on the same loop (what awaiting would cost without the cross-thread machinery);
 * ``Timeline.add_request``: the row every REST call writes.
 
@@ -51,6 +52,11 @@ def main() -> None:
         for _ in range(n):
             await engine.call(_noop())
 
+    async def calls_in_flight_from_other_loop() -> None:
+        # Ten at a time, as a cell that gathers requests: submissions and replies share wake-ups.
+        for _ in range(n // 10):
+            await asyncio.gather(*(engine.call(_noop()) for _ in range(10)))
+
     def call_blocking() -> None:
         for _ in range(n):
             engine.call(_noop())
@@ -65,6 +71,10 @@ def main() -> None:
         ("plain task on the same loop (reference)", lambda: engine.submit(plain_task()).result()),
         ("Call awaited on the engine loop (async handler)", lambda: engine.submit(call_on_engine()).result()),
         ("Call awaited from another loop (notebook cell)", lambda: asyncio.run(call_from_other_loop())),
+        (
+            "10 Calls in flight from another loop (gather)",
+            lambda: asyncio.run(calls_in_flight_from_other_loop()),
+        ),
         ("Call in a plain script (blocks until done)", call_blocking),
         ("Timeline.add_request", add_request),
     ]

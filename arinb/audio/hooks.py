@@ -38,7 +38,7 @@ def audio_for_channel(
     when sounds had no files.
 
     >>> clip = audio_for_channel(sim.engine, channel.id)     # doctest: +SKIP
-    >>> clip                                                 # a player in the notebook
+    >>> clip                                                 # a player  # doctest: +SKIP
     """
     segments = list(sim_engine.media_log(channel_id))
     first, last = segments_span(segments)

@@ -618,10 +618,10 @@ class Channel(_Handle):
         :func:`arinb.audio.record_channel_audio`): silence is exact zeros, the last ``total mod 160``
         samples of a playback never reach the snoop.
 
-        >>> clip = await ch.audio(5)              # doctest: +SKIP   (5 s of what the caller hears)
+        >>> clip = await ch.audio(5)              # 5 s of what the caller hears  # doctest: +SKIP
         >>> clip.dominant_frequency(0.6, 1.9)     # doctest: +SKIP
         440.0
-        >>> whole = ch.audio()                    # doctest: +SKIP   (records until the hangup)
+        >>> whole = ch.audio()                    # records until the hangup  # doctest: +SKIP
         >>> await ch.hangup(); clip = await whole  # doctest: +SKIP
         """
         if spy not in ("out", "in", "both"):

@@ -357,12 +357,12 @@ class AriSession:
         >>> mine = lambda e: e.channel.id == ch.id                          # doctest: +SKIP
         >>> ev = await session.wait_for("StasisEnd", mine, timeout=5)      # doctest: +SKIP
         """
-        hint = ""
+        hint = self._stasis_hint(event_type)
         if not in_running_loop():
             hint = (
                 ": in a script wait_for() blocks until the event comes, so what follows it has not run yet; "
                 "start the wait with session.expect(...), act, then take .result()"
-            )
+            ) + hint.replace(": ", "; ", 1)
         wait = self._core.wait_for(event_type, predicate, timeout, hint=hint)
         return self._run(wait, f"wait_for {event_type}")
 
@@ -380,7 +380,18 @@ class AriSession:
         >>> up.result().channel.state                                # doctest: +SKIP
         'Up'
         """
-        return self._expect(self._core.wait_for(event_type, predicate, timeout), f"expect {event_type}")
+        wait = self._core.wait_for(event_type, predicate, timeout, hint=self._stasis_hint(event_type))
+        return self._expect(wait, f"expect {event_type}")
+
+    def _stasis_hint(self, event_type: str | Iterable[str]) -> str:
+        # The usual cause of a StasisStart that never comes: the dialplan sends calls to another app's name.
+        kinds = {event_type} if isinstance(event_type, str) else set(event_type)
+        if "StasisStart" not in kinds:
+            return ""
+        return (
+            f": StasisStart comes only for this session's apps ({', '.join(self.apps)}); "
+            "check that the dialplan's Stasis() or the originate's app= names one of them"
+        )
 
     def events(self, *event_types: str) -> EventStream:
         """An async iterator of events (all, or only these types), starting now.

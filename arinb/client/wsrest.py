@@ -13,7 +13,8 @@ A request in flight when the socket drops fails with :class:`WsRequestDropped` (
 :class:`~arinb.errors.AriConnectionError`); the transport retries an idempotent GET once over HTTP.
 
 >>> lane = WsRequests(timeout=30.0)                       # doctest: +SKIP
->>> lane.attach(ws); status, reason, ctype, body = await lane.request("GET", "/asterisk/ping", {}, None)
+>>> lane.attach(ws)                                         # doctest: +SKIP
+>>> status, reason, ctype, body = await lane.request("GET", "/asterisk/ping", {}, None)  # doctest: +SKIP
 """
 
 from __future__ import annotations

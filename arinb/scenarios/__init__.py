@@ -7,11 +7,11 @@ Asterisk. The same apps in the docs' handler style are :func:`channel_tones`, :f
 
 >>> sim = await arinb.simulate(speed=10)        # doctest: +SKIP
 >>> sc = arinb.scenarios.tones(sim)             # doctest: +SKIP
->>> await sc.next()                             # doctest: +SKIP   (call in)
->>> result = await sc.run()                     # doctest: +SKIP   (the rest)
+>>> await sc.next()                             # call in  # doctest: +SKIP
+>>> result = await sc.run()                     # the rest  # doctest: +SKIP
 >>> result.check                                # doctest: +SKIP
 <Check ok: StasisStart → PlaybackStarted → PlaybackFinished → ChannelStateChange → ...>
->>> result.audio()                              # doctest: +SKIP   (what the caller heard: a player)
+>>> result.audio()                              # what the caller heard: a player  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -85,6 +85,6 @@ def sleeper(sim: Any = None) -> Callable[[float], Awaitable[None]]:
     """``await sleep(seconds)`` on the simulator's clock (else the wall clock), for handler-style apps.
 
     >>> sleep = arinb.scenarios.sleeper(sim)        # doctest: +SKIP
-    >>> await sleep(8)                              # 8 simulated seconds: 0.4 s at speed=20
+    >>> await sleep(8)          # 8 simulated seconds: 0.4 s at speed=20  # doctest: +SKIP
     """
     return ScenarioClock(getattr(sim, "clock", None) if sim is not None else None).sleep

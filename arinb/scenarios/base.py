@@ -12,8 +12,8 @@ and a check that the run ended as the docs say. It cleans up (hangs up, closes) 
 is reset, and when a cell that builds the same scenario again is re-run.
 
 >>> sc = arinb.scenarios.tones(sim)          # doctest: +SKIP
->>> await sc.next()                          # doctest: +SKIP   (one step; its events show under the cell)
->>> result = await sc.run()                  # doctest: +SKIP   (the remaining steps)
+>>> await sc.next()                          # one step; its events show under the cell  # doctest: +SKIP
+>>> result = await sc.run()                  # the remaining steps  # doctest: +SKIP
 >>> result.check.ok                          # doctest: +SKIP
 True
 """
@@ -243,7 +243,7 @@ class StepResult:
         On the simulator it is rendered from the media log at any time; with ``record_audio=True`` it is
         the call's snoop recording, which arrives when the call ends (see :meth:`AppScenario.audio`).
 
-        >>> (await sc.next()).audio()          # doctest: +SKIP   (a player in the notebook)
+        >>> (await sc.next()).audio()          # a player in the notebook  # doctest: +SKIP
         """
         if self._audio is None:
             raise AriUsageError(f"{self.scenario}: this step has no call audio")
@@ -408,7 +408,7 @@ class Scenario:
     def audio(self, until: float | None = None) -> AudioClip:
         """What the caller heard up to ``until`` (scenario clock; None: so far / the whole call).
 
-        >>> sc.audio()          # doctest: +SKIP   (a player in the notebook)
+        >>> sc.audio()          # a player in the notebook  # doctest: +SKIP
         """
         source = self.audio_source()
         if source is None:

@@ -22,6 +22,16 @@ __all__ = ["add_arguments", "run"]
 
 _PLAYBACK_COLUMNS = ("playback_id", "media", "duration", "state")
 
+#: Printed after a successful demo: where a newcomer goes from here.
+NEXT_STEPS = """
+What to try next:
+  arinb demo --speed 1 --only tones    the same call in real time: 8 s of ringing takes 8 s
+  jupyter lab notebooks/               01-start-here, then 02-04 cell by cell, 07-exercises to write the apps
+                                       (pip install -e ".[lab]" first)
+  arinb lab tones                      the tones app with Step / Run / Reset buttons and the call's audio
+  arinb sim --port 8088                a simulator for your own ARI code (arinb sim --help)
+  arinb demo --url http://HOST:8088    the same apps against a real ARI server (see the README)"""
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from arinb.scenarios import SCENARIOS
@@ -90,6 +100,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
         print(f"NOT as the docs say: {', '.join(failed)}", file=out)
         return 1
     print(f"All {len(names)} scenarios ended as the docs say.", file=out)
+    print(NEXT_STEPS, file=out)
     return 0
 
 

@@ -5,8 +5,8 @@ time, retrospectively, from the call's ``StasisStart``); on any server with ``re
 the snoop recording that ``channel.audio()`` makes from ``StasisStart`` until the hangup, which arrives when
 the call ends. A step result keeps the :class:`CallAudio` of its own run, so a reset does not change it.
 
->>> clip = sc.audio()                    # doctest: +SKIP   (the call so far)
->>> (await sc.next()).audio()            # doctest: +SKIP   (the call up to the end of that step)
+>>> clip = sc.audio()                    # the call so far  # doctest: +SKIP
+>>> (await sc.next()).audio()            # the call up to the end of that step  # doctest: +SKIP
 """
 
 from __future__ import annotations

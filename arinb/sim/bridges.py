@@ -198,6 +198,7 @@ class Bridges:
         if ch.id in order:
             order.remove(ch.id)
         ch.bridge_id = None
+        self.k.bridge_variables.channel_left(bridge, ch)
         self.k.emit(
             "ChannelLeftBridge",
             {"bridge": bridge.to_json(), "channel": ch.to_json()},
@@ -251,10 +252,13 @@ class Bridges:
             ch = self.k.channels.get(cid)
             if ch is not None:
                 self._leave(bridge, ch, keep_subscription=False)
-        if bridge.queue is not None:
-            for cmd in bridge.queue.close():
-                if cmd.cancel is not None:
-                    cmd.cancel()
+        # The announcer is kicked out and hung up: its playback fails as on any hangup (res_stasis_playback's
+        # playback_final_update), then the plays still queued behind it fail too.
+        pending = bridge.queue.close() if bridge.queue is not None else []
+        self.k.playbacks.bridge_destroyed(bridge.id)
+        for cmd in pending:
+            if cmd.cancel is not None:
+                cmd.cancel()
         bridge.announcer = None
         # Its music and recorder channels go with it (the recording ends; nobody sees the bridge now).
         self.k.moh.bridge_gone(bridge.id)

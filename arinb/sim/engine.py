@@ -38,9 +38,11 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from arinb.media_log import MediaSegment
+from arinb.sim.absent import Absent
 from arinb.sim.apps import AppConnection, EventBus
 from arinb.sim.bridgerec import BridgeRecording
 from arinb.sim.bridges import Bridges
+from arinb.sim.bridgevars import BridgeVariables
 from arinb.sim.broadcast import Broadcast
 from arinb.sim.catalog import SoundLibrary
 from arinb.sim.channels import DTMF_OK, Lifecycle
@@ -48,6 +50,7 @@ from arinb.sim.clock import Clock
 from arinb.sim.dialplan import Dialplan
 from arinb.sim.extmedia import ExternalMedia
 from arinb.sim.faults import Faults
+from arinb.sim.mailboxes import Mailboxes
 from arinb.sim.moh import MusicOnHold
 from arinb.sim.objects import Channel, ChannelKind, Command, ControlQueue
 from arinb.sim.originate import PHONE_ANSWER_AFTER, Originate
@@ -118,6 +121,9 @@ class SimEngine:
         self.external_media = ExternalMedia(self)
         self.moh = MusicOnHold(self)
         self.bridge_recording = BridgeRecording(self)
+        self.bridge_variables = BridgeVariables(self)
+        self.mailboxes = Mailboxes(self)
+        self.absent = Absent(self)
         self.redirect = Redirect(self)
         self.broadcast = Broadcast(self)
         self.faults = Faults(self)
@@ -139,6 +145,9 @@ class SimEngine:
             self.external_media,
             self.moh,
             self.bridge_recording,
+            self.bridge_variables,
+            self.mailboxes,
+            self.absent,
             self.redirect,
             self.broadcast,
         ):

@@ -198,13 +198,16 @@ class Bridge:
     name: str
     created: float
     video_mode: str = "talker"
+    video_source_id: str | None = None  # set by POST videoSource ("single" video mode)
+    vars: dict[str, str] = field(default_factory=dict)  # bridge variables
+    reported_vars: set[str] = field(default_factory=set)  # set with report_events: shown as bridgevars
     channels: list[str] = field(default_factory=list)
     announcer: Channel | None = None
     queue: ControlQueue | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The ARI ``Bridge`` object (the announcer is never listed)."""
-        return {
+        out: dict[str, Any] = {
             "id": self.id,
             "technology": self.technology,
             "bridge_type": self.bridge_type,
@@ -215,6 +218,12 @@ class Bridge:
             "creationtime": format_timestamp(self.created),
             "video_mode": self.video_mode,
         }
+        if self.video_source_id is not None:
+            out["video_source_id"] = self.video_source_id
+        reported = {n: v for n, v in self.vars.items() if n in self.reported_vars}
+        if reported:
+            out["bridgevars"] = reported
+        return out
 
 
 @dataclass(eq=False)

@@ -5,8 +5,8 @@ Playback, Stasis, Set, Goto, Hangup, ...), one priority after the other on the s
 >>> from arinb.sim.clock import Clock
 >>> from arinb.sim.engine import SimEngine
 >>> engine = SimEngine(clock=Clock.manual(start=0.0))
->>> cid = asyncio.run(engine.call_in("1000"))
->>> engine.channels[cid].app_name       # extension 1000 answers first
+>>> cid = asyncio.run(engine.call_in("wait"))
+>>> engine.channels[cid].app_name       # extension "wait" answers first
 'Answer'
 """
 

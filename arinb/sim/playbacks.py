@@ -431,6 +431,12 @@ class Playbacks:
         if pb is not None:
             self._finish(pb, "failed")
 
+    def bridge_destroyed(self, bridge_id: str) -> None:
+        """The bridge is going: the playback playing on it fails (its announcer is hung up)."""
+        pb = self._current.get(f"bridge:{bridge_id}")
+        if pb is not None:
+            self._finish(pb, "failed")
+
     def play_files_for_pbx(self, ch: Channel, files: list[str]) -> float:
         """Dialplan ``Playback(a&b)``: log the audio, return how long it takes (missing files are skipped)."""
         k = self.k

@@ -116,10 +116,10 @@ class Recordings:
             return error(422, "specified format is unknown on this system")
         max_duration = req.int("maxDurationSeconds", 0)
         if max_duration < 0:
-            return error(400, "maxDurationSeconds cannot be negative")
+            return error(400, "max_duration_seconds cannot be negative")
         max_silence = req.int("maxSilenceSeconds", 0)
         if max_silence < 0:
-            return error(400, "maxSilenceSeconds cannot be negative")
+            return error(400, "max_silence_seconds cannot be negative")
         terminate_on = req.get("terminateOn") or "none"
         if terminate_on not in ("none", "any", "*", "#"):
             return error(400, "terminateOn invalid")

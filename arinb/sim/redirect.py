@@ -1,4 +1,6 @@
-"""``POST /channels/{channelId}/redirect``: hand the call to another endpoint, as Asterisk 22.10.1 does it.
+"""Transfers: ``POST /channels/{id}/redirect`` and ``/transfer_progress``, and ``GET .../rtp_statistics``.
+
+``redirect`` hands the call to another endpoint, as Asterisk 22.10.1 does it.
 
 ``ast_ari_channels_redirect`` checks, in order: 404/409 (channel unknown / not in Stasis), 412 (Down,
 Rsrvd, Ringing), 400 "Required parameter 'endpoint' not provided." (with the reason phrase "Not Found", as
@@ -11,6 +13,14 @@ What the transfer does depends on the channel driver. Local, WebSocket, Snoop an
 no transfer: Asterisk logs "Unsupported transfer requested" and nothing else happens (observed on a real
 Asterisk 22.10.1 with a Local channel). A simulated phone (``PJSIP/<name>``) accepts it: the SIP dialog
 ends (a 302 before answer, a REFER then BYE after), so the channel is hung up from the far end.
+
+``transfer_progress`` (observed): 404/409 as for any channel operation, 400 "states must not be empty",
+400 "Invalid states value" (one of channel_progress, channel_answered, channel_unavailable,
+channel_declined), else 204 with no event (an indication to the channel's driver).
+
+``rtp_statistics`` (observed): 404 "Channel not found"; 403 "Unsupported channel type" for a channel
+without RTP (Local, WebSocket, Snoop...). A simulated phone's channel would have RTP on Asterisk; the
+simulator has no RTP stack, so that one answers 501 (README).
 """
 
 from __future__ import annotations
@@ -30,6 +40,7 @@ __all__ = ["Redirect", "channel_technology"]
 
 log = logging.getLogger("arinb.sim")
 
+_TRANSFER_STATES = ("channel_progress", "channel_answered", "channel_unavailable", "channel_declined")
 #: How long the simulated phone takes to end the dialog after accepting the transfer.
 PHONE_TRANSFER_DELAY = 0.05
 _TECH = {
@@ -55,7 +66,11 @@ class Redirect:
 
     def ops(self) -> dict[str, Handler]:
         """Operation handlers this module answers."""
-        return {"channels.redirect": self._op_redirect}
+        return {
+            "channels.redirect": self._op_redirect,
+            "channels.transfer_progress": self._op_transfer_progress,
+            "channels.rtpstatistics": self._op_rtp_statistics,
+        }
 
     def _op_redirect(self, req: Request) -> Reply:
         ch = self.k.checked(req)
@@ -77,6 +92,29 @@ class Redirect:
         target = ch
         self.k.queue_of(ch).submit(Command("redirect", lambda done: self._transfer(target, resource, done)))
         return Reply(204)
+
+    def _op_transfer_progress(self, req: Request) -> Reply:
+        ch = self.k.find_control(req.path.get("channelId"))
+        if isinstance(ch, Reply):
+            return ch
+        states = req.get("states")
+        if not states:
+            return error(400, "states must not be empty")
+        if states.lower() not in _TRANSFER_STATES:
+            return error(400, "Invalid states value")
+        return Reply(204)
+
+    def _op_rtp_statistics(self, req: Request) -> Reply:
+        ch = self.k.channels.get(req.path.get("channelId", ""))
+        if ch is None:
+            return error(404, "Channel not found")
+        if ch.kind != "pjsip":
+            return error(403, "Unsupported channel type")
+        return error(
+            501,
+            "The arinb simulator has no RTP stack (res_rtp_asterisk): no RTP statistics for this channel",
+            "Not Implemented",
+        )
 
     def _transfer(self, ch: Channel, resource: str, done: Callable[[], None]) -> None:
         if ch.kind == "pjsip" and not ch.hungup:

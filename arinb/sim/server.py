@@ -26,6 +26,7 @@ import contextlib
 import contextvars
 import ipaddress
 import logging
+import re
 import warnings
 from collections.abc import Awaitable, Callable, Mapping
 from contextvars import ContextVar
@@ -52,6 +53,9 @@ MAX_BODY = 1 << 20
 WRITE_TIMEOUT = 0.1
 # The longest a socket's frames wait behind a reply that is being written (a safety net; normally < 1 ms).
 GATE_LIMIT = 2.0
+# What one events WebSocket may hold unsent before the server gives up on its client (which stopped reading):
+# Asterisk closes a socket whose write times out; the simulator closes one whose backlog passes this.
+MAX_UNSENT_BYTES = 32 << 20
 
 # Where the events that a request raises go relative to its HTTP reply. On Asterisk the answer to
 # `POST answer` comes after its ChannelStateChange (23 of 25 captures), and likewise for addChannel,
@@ -159,9 +163,37 @@ class _Outbox:
         self.gates_queued = 0
         self.replies: list[str] = []
         self.reply_ready = asyncio.Event()
+        self.unsent_bytes = 0
+        self.max_unsent_bytes = server.max_unsent_bytes
+        self.overflowed = False
+        self.on_overflow: Callable[[], None] | None = None
+
+    def _bounded(self, size: int) -> bool:
+        """Count ``size`` more bytes waiting; False (and the connection is closed) when past the limit.
+
+        A client that never reads would otherwise make the backlog grow without end; like Asterisk after a
+        write timeout, the server drops such a connection (the client sees it close and may reconnect).
+        """
+        if self.overflowed:
+            return False
+        self.unsent_bytes += size
+        if self.unsent_bytes <= self.max_unsent_bytes:
+            return True
+        self.overflowed = True
+        while not self.queue.empty():  # free the backlog now; the writer task ends on the None below
+            self.queue.get_nowait()
+            self.queue.task_done()
+        self.replies.clear()
+        self.unsent_bytes = 0
+        self.queue.put_nowait(None)
+        if self.on_overflow is not None:
+            self.on_overflow()
+        return False
 
     def send(self, text: str) -> None:
         """The engine's ``send``: queue one frame (never blocks, never raises)."""
+        if not self._bounded(len(text)):
+            return
         capture = _WS_CAPTURE.get()
         if capture is not None and capture.outbox is self and capture.active:
             capture.frames.append(text)  # a RESTRequest of this socket whose reply goes first
@@ -219,8 +251,10 @@ class _Outbox:
                 try:
                     if isinstance(item, _Gate):
                         await self._pass_gate(item)
-                    elif not self.ws.closed:
-                        await self.server._send_frame(self.ws, item)
+                    else:
+                        self.unsent_bytes -= len(item)
+                        if not self.ws.closed:
+                            await self.server._send_frame(self.ws, item)
                 except (ConnectionResetError, RuntimeError):
                     pass  # the client is gone; the reader side closes the connection
                 finally:
@@ -332,6 +366,7 @@ class SimServer:
         self._sockets: set[web.WebSocketResponse] = set()
         self._unsent: set[_Outbox] = set()  # outboxes holding frames not yet written
         self._runner: web.AppRunner | None = None
+        self.max_unsent_bytes = MAX_UNSENT_BYTES
         self.app = web.Application(client_max_size=MAX_BODY)
         self.app.router.add_route("*", "/ari", self._handle)
         self.app.router.add_route("*", "/ari/{tail:.*}", self._handle)
@@ -369,7 +404,13 @@ class SimServer:
     async def start(self) -> None:
         self.warn_if_exposed()
         # access_log=None: an access log line would carry ?api_key=user:password.
-        self._runner = web.AppRunner(self.app, access_log=None, handle_signals=False, shutdown_timeout=2.0)
+        self._runner = web.AppRunner(
+            self.app,
+            access_log=None,
+            handle_signals=False,
+            shutdown_timeout=2.0,
+            logger=_redacting_logger(self.credentials),
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True)
         await site.start()
@@ -467,9 +508,12 @@ class SimServer:
         if not raw.strip():
             return None
         try:
-            return loads(raw)
+            body = loads(raw)
         except ValueError:
             return _error(400, "Error parsing request body")
+        if _has_huge_integer(raw):
+            return _error(400, "Error parsing request body")  # jansson: "too big integer"
+        return body
 
     async def _call_engine(
         self,
@@ -579,6 +623,7 @@ class SimServer:
         # Register before completing the handshake, and let the frames that causes go out first: Asterisk
         # sends ApplicationReplaced to the previous socket before the new one is connected.
         conn = self.engine.connect_app(apps, subscribe_all, outbox.send, drop)
+        outbox.on_overflow = _overflow_closer(request, ",".join(apps), outbox.max_unsent_bytes, drop)
         writer: asyncio.Task[None] | None = None
         rest: _RestOverWebSocket | None = None
         try:
@@ -821,3 +866,85 @@ class _RestOverWebSocket:
         reply["timestamp"] = format_timestamp(engine.now())
         reply["asterisk_id"] = engine.asterisk_id
         self.outbox.send_reply(dumps(reply))
+
+
+_LONG_DIGITS = re.compile(rb"\d{19}")
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_JSON_INT = re.compile(rb"(?<![\d.eE+-])-?\d{19,}(?![\d.eE])")
+
+
+def _has_huge_integer(raw: bytes) -> bool:
+    """True if a JSON text holds an integer beyond ``long long`` (jansson refuses it; orjson reads a float).
+
+    >>> _has_huge_integer(b'{"timeout": 9223372036854775808}')
+    True
+    >>> _has_huge_integer(b'{"x": "9999999999999999999", "timeout": 9223372036854775807}')
+    False
+    """
+    if not _LONG_DIGITS.search(raw):
+        return False  # the common case: no run of 19 digits anywhere
+    for token in _JSON_INT.findall(_JSON_STRING.sub(b'""', raw)):
+        digits = token.lstrip(b"-")
+        if len(digits) > 19 or not -(2**63) <= int(token) < 2**63:  # int() only on short tokens
+            return True
+    return False
+
+
+# ---- what no output may show --------------------------------------------------------------------------
+
+
+_API_KEY = re.compile(r"(api_key=)[^&\s'\"\\]*")
+_BASIC = re.compile(r"(Basic )[A-Za-z0-9+/=]{4,}")
+
+
+class _RedactCredentials(logging.Filter):
+    """Masks credentials in a log record, its arguments and its traceback (aiohttp's own error lines quote
+    the raw request line, ``?api_key=user:password`` included, when it is too long to parse)."""
+
+    def __init__(self, credentials: Credentials) -> None:
+        super().__init__()
+        self.credentials = credentials
+
+    def _clean(self, text: str) -> str:
+        return self.credentials.redact(_BASIC.sub(r"\1***", _API_KEY.sub(r"\1***", text)))
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = self._clean(record.getMessage())
+        record.args = None
+        if record.exc_info:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+            record.exc_info = None
+        if record.exc_text:
+            record.exc_text = self._clean(record.exc_text)
+        return True
+
+
+def _redacting_logger(credentials: Credentials) -> logging.Logger:
+    """The logger aiohttp's request handler writes to, with credentials masked (one filter per logger)."""
+    logger = logging.getLogger("arinb.sim.http")
+    if not any(isinstance(f, _RedactCredentials) for f in logger.filters):
+        logger.addFilter(_RedactCredentials(credentials))
+    else:
+        for f in logger.filters:
+            if isinstance(f, _RedactCredentials):
+                f.credentials = credentials  # the latest server's password (every key is masked anyway)
+    return logger
+
+
+def _overflow_closer(
+    request: web.Request, apps: str, limit: int, drop: Callable[[], None]
+) -> Callable[[], None]:
+    """What an events socket does when its client cannot keep up: one log line (no query, so no
+    ``api_key``), then the connection is cut."""
+
+    def close() -> None:
+        log.warning(
+            "arinb simulator: events WebSocket of app %s from %s closed: its client is not reading "
+            "(more than %d bytes of events unsent)",
+            apps,
+            request.remote,
+            limit,
+        )
+        drop()
+
+    return close

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from arinb.sim.apps import EventBus
     from arinb.sim.bridgerec import BridgeRecording
     from arinb.sim.bridges import Bridges
+    from arinb.sim.bridgevars import BridgeVariables
     from arinb.sim.broadcast import Broadcast
     from arinb.sim.catalog import SoundLibrary
     from arinb.sim.channels import Lifecycle
@@ -63,6 +64,7 @@ class Services(Protocol):
     external_media: ExternalMedia
     moh: MusicOnHold
     bridge_recording: BridgeRecording
+    bridge_variables: BridgeVariables
     broadcast: Broadcast
     snoop: Snoop
 

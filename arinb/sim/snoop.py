@@ -5,8 +5,8 @@ when the channel it spies on leaves.
 >>> from arinb.sim.clock import Clock
 >>> from arinb.sim.engine import SimEngine
 >>> engine = SimEngine(clock=Clock.manual(start=0.0))
->>> asyncio.run(engine.handle("channels.snoopChannel", {"channelId": "x"}, {"app": "a", "spy": "in"})).status
-404
+>>> asyncio.run(engine.handle("channels.snoopChannel", {"channelId": "x"}, {"app": "a", "spy": "in"})).body
+{'message': 'Provided channel was not found'}
 """
 
 from __future__ import annotations
@@ -35,23 +35,28 @@ class Snoop:
         return {"channels.snoopChannel": self._op_snoop, "channels.snoopChannelWithId": self._op_snoop}
 
     def _op_snoop(self, req: Request) -> Reply:
+        # The checks in the order of ari_channels_handle_snoop_channel() (res/ari/resource_channels.c).
         k = self.k
-        ch = k.channels.get(req.path.get("channelId", ""))
-        if ch is None:
-            return error(404, "Channel not found")
-        app = req.get("app")
-        if not app:
-            return error(400, "Missing parameter app")
         spy, whisper = req.get("spy") or "none", req.get("whisper") or "none"
         for value, what in ((spy, "spy"), (whisper, "whisper")):
             if value not in _DIRECTIONS:
                 return error(400, f"Invalid direction specified for {what}")
         if spy == "none" and whisper == "none":
             return error(400, "Direction must be specified for at least spy or whisper")
+        app = req.get("app")
+        if not app:
+            return error(400, "Application name is required")
+        ch = k.channels.get(req.path.get("channelId", ""))
+        if ch is None:
+            return error(404, "Provided channel was not found", "Channel Not Found")
         snoop_id = req.path.get("snoopId") or req.get("snoopId")
+        if snoop_id and snoop_id in k.channels:
+            # ast_channel_alloc() refuses an id in use and the snoop is never made; unlike originate, this
+            # handler does not look at the reason (AST_CHANNEL_ERROR_ID_EXISTS): a plain 500.
+            return error(500, "Snoop channel could not be created", "Internal error")
         n = k.next_tech("Snoop")
         snoop = k.new_channel(
-            f"Snoop/{ch.id}-{n:08x}", "Up", "snoop", channel_id=snoop_id, context="default", exten=""
+            f"Snoop/{ch.id}-{n:08x}", "Up", "snoop", channel_id=snoop_id, context="default", exten="s"
         )
         snoop.peer = None
         snoop.vars["__SNOOP_TARGET"] = ch.id
@@ -59,12 +64,23 @@ class Snoop:
         k.emit_channel("ChannelCreated", snoop)
         args = req.get("appArgs")
         arglist = args.split(",") if args else []
+        reply = Reply(200, snoop.to_json())
+        # The snoop's thread puts it in Stasis a fraction of a millisecond after the 200 (snoop-and-record).
+        k.soon(self._enter, snoop, app, arglist)
+        return reply
+
+    def _enter(self, snoop: Channel, app: str, arglist: list[str]) -> None:
+        if snoop.hungup:
+            return
+        k = self.k
         snoop.app_name, snoop.app_data = "Stasis", ",".join([app, *arglist])
         if not k.lifecycle.enter_stasis(snoop, app, arglist):
             k.lifecycle.hangup(snoop, cause=16, soft=None, quiet=True)
-        return Reply(200, snoop.to_json())
 
     def target_gone(self, target: Channel) -> None:
-        """The spied channel left: its snoops go too."""
+        """The spied channel left: each snoop ends too, with no ChannelHangupRequest of its own
+        (snoop-and-record: its recording finishes, then StasisEnd). Asterisk's snoop thread notices about
+        10 ms later; here it is at once, so that a manual or paused clock cannot keep a snoop whose target
+        is gone (and a client waiting for the recording's end does not depend on the next tick)."""
         for snoop in [s for s in self.k.channels.values() if s.vars.get("__SNOOP_TARGET") == target.id]:
-            self.k.lifecycle.hangup(snoop, cause=16, soft=None)
+            self.k.lifecycle.hangup(snoop, cause=16, soft=None, quiet=True)

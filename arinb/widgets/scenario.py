@@ -7,7 +7,7 @@ Every view update sets traits (``value``, ``children``, ``disabled``) from a thr
 stays right after a cell re-runs.
 
 >>> sc = arinb.scenarios.tones(sim)      # doctest: +SKIP
->>> sc.widget()                          # doctest: +SKIP   (or ScenarioWidget(sc))
+>>> sc.widget()                          # or ScenarioWidget(sc)  # doctest: +SKIP
 """
 
 from __future__ import annotations

@@ -29,6 +29,37 @@ CHANNEL_TYPES = (
 PLAYBACK_TYPES = ("PlaybackStarted", "PlaybackFinished")
 
 
+async def intake_plain(url: str) -> dict[str, Any]:
+    """The plain workload: a per-type handler for each type (``client.on_event``, raw dicts), no objects."""
+    client = await aioari.connect(url, "asterisk", "asterisk")
+    n = 0
+    t0 = c0 = 0.0
+    done = asyncio.Event()
+
+    def on_event(ev: dict[str, Any]) -> None:
+        nonlocal n, t0, c0
+        if n == 0:
+            t0 = time.perf_counter()
+            c0 = time.process_time()
+        n += 1
+        if ev["type"] == "StasisEnd" and ev["channel"]["id"] == MARKER:
+            done.set()
+
+    for t in (*CHANNEL_TYPES, *PLAYBACK_TYPES):
+        client.on_event(t, on_event)
+    runner = asyncio.create_task(client.run(apps="bench"))
+    await done.wait()
+    elapsed = time.perf_counter() - t0
+    cpu = time.process_time() - c0
+    runner.cancel()
+    try:
+        await runner
+    except (asyncio.CancelledError, Exception):
+        pass
+    await client.close()
+    return {"events": n, "seconds": elapsed, "cpu_seconds": cpu, "per_object_calls": 0}
+
+
 async def intake(url: str) -> dict[str, Any]:
     client = await aioari.connect(url, "asterisk", "asterisk")
     n = 0
@@ -98,10 +129,15 @@ async def rest(url: str, requests: int) -> dict[str, Any]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--url", required=True)
-    ap.add_argument("--mode", choices=("intake", "rest"), default="intake")
+    ap.add_argument("--mode", choices=("intake", "intake-plain", "rest"), default="intake")
     ap.add_argument("--requests", type=int, default=2000)
     args = ap.parse_args()
-    out = asyncio.run(intake(args.url) if args.mode == "intake" else rest(args.url, args.requests))
+    if args.mode == "intake":
+        out = asyncio.run(intake(args.url))
+    elif args.mode == "intake-plain":
+        out = asyncio.run(intake_plain(args.url))
+    else:
+        out = asyncio.run(rest(args.url, args.requests))
     out["version"] = (
         f"aioari {version('aioari')} (aioswagger11 {version('aioswagger11')}, aiohttp {version('aiohttp')})"
     )

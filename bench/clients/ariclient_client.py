@@ -43,7 +43,8 @@ def _client(url: str) -> AriClient:
     )
 
 
-async def intake(url: str) -> dict[str, Any]:
+async def intake(url: str, plain: bool = False) -> dict[str, Any]:
+    """``plain``: per-type handlers only (the per-channel dict is never filled)."""
     client = _client(url)
     n = 0
     t0 = c0 = 0.0
@@ -64,7 +65,8 @@ async def intake(url: str) -> dict[str, Any]:
         t = ev.type if isinstance(ev.type, str) else ev.type.value
         ch = getattr(ev, "channel", None)
         if t == "StasisStart":
-            per_channel[ch.id] = on_state
+            if not plain:
+                per_channel[ch.id] = on_state
         elif t == "StasisEnd":
             per_channel.pop(ch.id, None)
             if ch.id == MARKER:
@@ -101,11 +103,14 @@ async def rest(url: str, requests: int) -> dict[str, Any]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--url", required=True)
-    ap.add_argument("--mode", choices=("intake", "rest"), default="intake")
+    ap.add_argument("--mode", choices=("intake", "intake-plain", "rest"), default="intake")
     ap.add_argument("--requests", type=int, default=2000)
     args = ap.parse_args()
     logging.disable(logging.INFO)  # the library logs at INFO on every connect/cancel
-    out = asyncio.run(intake(args.url) if args.mode == "intake" else rest(args.url, args.requests))
+    if args.mode == "rest":
+        out = asyncio.run(rest(args.url, args.requests))
+    else:
+        out = asyncio.run(intake(args.url, plain=args.mode == "intake-plain"))
     out["version"] = (
         f"ari-client {version('ari-client')} (pydantic {version('pydantic')}, websockets {version('websockets')}, httpx {version('httpx')})"
     )

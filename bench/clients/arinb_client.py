@@ -2,10 +2,11 @@
 
 Intake: ``arinb.connect`` (sync script form: the session runs on the ``arinb-engine`` thread), a sync
 per-type handler for every event type, and at StasisStart a per-channel handler
-(``event.channel.on("ChannelStateChange", ...)``). Each event is received, parsed, dispatched to both
+(``event.channel.on("ChannelStateChange", ...)``; not with ``--mode intake-plain``). Each event is received, parsed, dispatched to both
 and appended to the timeline; at the end the timeline must hold every event, in order, or the run fails.
 REST: ``await channel.answer()`` from the caller's loop (notebook form), ``channel.answer()`` blocking
-(script form, ``--form sync``), or awaited on the engine loop as an async handler does (``--form engine``). Prints one JSON line (see ``bench/run.py``).
+(script form, ``--form sync``), or awaited on the engine loop as an async handler does (``--form engine``);
+over HTTP or (``--rest websocket``) as RESTRequests on the events WebSocket. Prints one JSON line (see ``bench/run.py``).
 
     python3 bench/clients/arinb_client.py --url http://127.0.0.1:PORT --mode intake
 """
@@ -40,7 +41,7 @@ def _event_rows(timeline: Any) -> Any:
     return df[df["kind"] == "event"] if "kind" in df.columns else df
 
 
-def intake(url: str, expect: int) -> dict[str, Any]:
+def intake(url: str, expect: int, plain: bool = False) -> dict[str, Any]:
     n = 0
     t0 = t1 = c0 = c1 = 0.0  # wall and process CPU (both threads) at the first event and the marker
     per_object = 0
@@ -60,7 +61,8 @@ def intake(url: str, expect: int) -> dict[str, Any]:
         t = ev.type
         by_type[t] = by_type.get(t, 0) + 1
         if t == "StasisStart":
-            ev.channel.on("ChannelStateChange", on_state)
+            if not plain:
+                ev.channel.on("ChannelStateChange", on_state)
         elif t == "StasisEnd" and ev.channel.id == MARKER:
             len(session.timeline)  # the timeline's last queued rows are flushed inside the timed window
             t1 = time.perf_counter()
@@ -100,8 +102,8 @@ def intake(url: str, expect: int) -> dict[str, Any]:
     }
 
 
-def rest(url: str, requests: int, form: str) -> dict[str, Any]:
-    session = arinb.connect(url, "asterisk", "asterisk", apps="bench")
+def rest(url: str, requests: int, form: str, transport: str) -> dict[str, Any]:
+    session = arinb.connect(url, "asterisk", "asterisk", apps="bench", rest=transport)
     try:
         channels = [session.channels.channel(f"1795700000.{i}") for i in range(50)]
         session.channels.channel("warmup").answer()
@@ -133,7 +135,8 @@ def rest(url: str, requests: int, form: str) -> dict[str, Any]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--url", required=True)
-    ap.add_argument("--mode", choices=("intake", "rest"), default="intake")
+    ap.add_argument("--mode", choices=("intake", "intake-plain", "rest"), default="intake")
+    ap.add_argument("--rest", choices=("http", "websocket"), default="http", help="connect(rest=...)")
     ap.add_argument("--requests", type=int, default=2000)
     ap.add_argument(
         "--form",
@@ -143,7 +146,10 @@ def main() -> None:
     )
     ap.add_argument("--expect", type=int, default=0, help="events the timeline must hold at the end")
     args = ap.parse_args()
-    out = intake(args.url, args.expect) if args.mode == "intake" else rest(args.url, args.requests, args.form)
+    if args.mode.startswith("intake"):
+        out = intake(args.url, args.expect, plain=args.mode == "intake-plain")
+    else:
+        out = rest(args.url, args.requests, args.form, args.rest)
     out["version"] = f"arinb {version('arinb')} (aiohttp {version('aiohttp')}, orjson {version('orjson')})"
     print(json.dumps(out), flush=True)
 

@@ -1,7 +1,7 @@
 // Node's ari-client 2.2 (the Asterisk project's JavaScript client) driven the way its README does:
 // client.on(type, (event, channel) => ...) per type, channel.on('ChannelStateChange', ...) per channel
 // (registered at StasisStart, removed at StasisEnd). REST: client.channels.answer({channelId}).
-// Usage: node bench/node/ari_client.js --url http://127.0.0.1:PORT --mode intake|rest [--requests 2000]
+// Usage: node bench/node/ari_client.js --url http://127.0.0.1:PORT --mode intake|intake-plain|rest [--requests 2000]
 'use strict';
 const ari = require('ari-client');
 const args = require('./args');
@@ -12,6 +12,9 @@ const CHANNEL_TYPES = ['StasisStart', 'ChannelVarset', 'ChannelStateChange', 'Ch
 const PLAYBACK_TYPES = ['PlaybackStarted', 'PlaybackFinished'];
 const cpuSeconds = (since) => { const u = process.cpuUsage(since); return (u.user + u.system) / 1e6; };
 const version = () => `ari-client ${require('ari-client/package.json').version}, node ${process.version}`;
+
+// --mode intake-plain: per-type handlers only (no per-object handler).
+const PLAIN = args.mode === 'intake-plain';
 
 async function intake(client) {
   let n = 0;
@@ -27,7 +30,7 @@ async function intake(client) {
     first();
     const channel = objs && objs.id === undefined && objs.channel ? objs.channel : objs;
     if (event.type === 'StasisStart') {
-      channel.on('ChannelStateChange', onState);
+      if (!PLAIN) channel.on('ChannelStateChange', onState);
     } else if (event.type === 'StasisEnd') {
       channel.removeListener('ChannelStateChange', onState);
       if (channel.id === MARKER) {

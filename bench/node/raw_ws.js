@@ -5,6 +5,8 @@ const WebSocket = require('ws');
 const args = require('./args');
 
 const MARKER = 'bench-marker-end';
+// --mode intake-plain: per-type handlers only (no per-channel handler map).
+const PLAIN = args.mode === 'intake-plain';
 
 function intake(url) {
   const counts = {};
@@ -18,7 +20,7 @@ function intake(url) {
   const ws = new WebSocket(url.replace(/^http/, 'ws') + '/ari/events?app=bench&api_key=asterisk:asterisk',
     { perMessageDeflate: false });
   const handlers = {
-    StasisStart: (ev) => { count(ev); perChannel.set(ev.channel.id, onState); },
+    StasisStart: (ev) => { count(ev); if (!PLAIN) perChannel.set(ev.channel.id, onState); },
     StasisEnd: (ev) => {
       count(ev);
       perChannel.delete(ev.channel.id);

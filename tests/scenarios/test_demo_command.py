@@ -36,6 +36,11 @@ def test_demo_prints_the_docs_lines_playbacks_and_timeline() -> None:
         "All 3 scenarios ended as the docs say.",
     ):
         assert line in text, text
+    # It ends with what to try next, each a command that exists.
+    tail = text.rstrip().split("All 3 scenarios ended as the docs say.", 1)[1]
+    assert tail.lstrip().startswith("What to try next:")
+    for command in ("arinb demo --speed 1", "jupyter lab notebooks/", "arinb lab tones", "arinb sim --port"):
+        assert command in tail
     assert "tone:ring;tonezone=fr" in text and "PlaybackFinished" in text
     assert "asterisk" not in text.split("\n", 1)[1].lower().replace("asterisk 22", "")  # no credentials
 

@@ -73,6 +73,7 @@ ASTERISK_500 = {
     "bridges.playWithId",
     "bridges.record",
     "bridges.getBridgeVar",
+    "bridges.getBridgeVars",
     "bridges.setBridgeVar",
     "asterisk.getGlobalVar",
     "asterisk.setGlobalVar",
@@ -94,6 +95,9 @@ HOT = {
     "bridges.create",
     "bridges.addChannel",
     "bridges.play",
+    # new channels that may be given a live channel's id
+    "channels.snoopChannelWithId",
+    "channels.originateWithId",
     # externalMedia, redirect, music on hold, bridge recording, claim: drawn often too
     "channels.externalMedia",
     "channels.redirect",
@@ -105,8 +109,8 @@ HOT = {
     "events.claimChannel",
 }
 # Implemented operations that answer 501 for some input, as Asterisk does without the module it needs:
-# externalMedia over RTP (chan_rtp) or AudioSocket (chan_audiosocket).
-PARTIAL_501 = {"channels.externalMedia"}
+# externalMedia over RTP (chan_rtp) or AudioSocket (chan_audiosocket); RTP statistics of a phone's channel.
+PARTIAL_501 = {"channels.externalMedia", "channels.rtpstatistics"}
 TIMEOUT = 2.5
 MAX_CALLS = 120
 
@@ -241,7 +245,12 @@ def harness() -> Iterator[Harness]:
 # ---- strategies ---------------------------------------------------------------------------------------
 
 _word = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-_.;:/ %&+,#é", min_size=0, max_size=12)
-_int_like = st.one_of(st.integers(-5, 100_000).map(str), st.sampled_from(["", "abc", "1e3", "-1", "0"]))
+_int_like = st.one_of(
+    st.integers(-5, 100_000).map(str),
+    st.sampled_from(["", "abc", "1e3", "-1", "0", "2147483648", "4294967297", "-9223372036854775809"]),
+    # Hundreds of digits: Asterisk's atoi saturates them (-1 or 0 after the cast to int); never a 500.
+    st.builds(lambda sign, n: sign + "9" * n, st.sampled_from(["", "-", "+"]), st.integers(20, 600)),
+)
 _bool_like = st.sampled_from(["true", "false", "yes", "no", "1", "0", "maybe", ""])
 
 
@@ -258,7 +267,10 @@ def _value_for(
         return st.one_of(st.sampled_from(allowable), st.sampled_from(["bogus", ""]))
     if name == "media":
         return st.one_of(st.sampled_from(MEDIA), _word)
-    if name in ("channel", "channelId", "otherChannelId", "snoopId"):
+    if name in ("otherChannelId", "snoopId"):
+        # Ids for a new channel: often one that a live channel already has (409 or 500, never a replacement).
+        return st.one_of(_pick(h.live, "nope"), _pick(h.channels, "nope"), _word)
+    if name in ("channel", "channelId"):
         pair = st.integers(0, 1).map(lambda _: ",".join(h.live[-2:]))
         live = _pick(h.live, "nope")
         return st.one_of(live, live, live, live, _pick(h.channels, "nope"), _word, pair)
@@ -332,6 +344,10 @@ def requests(
         body, json_type = b'{"variables": {"X": "1", "CALLERID(name)": "fuzz"}}', True
     elif shape == 1:
         body, json_type = draw(st.sampled_from([b"{nope", b"[]", b"null", b'"x"', b'{"media": 3}'])), True
+    elif shape == 2:  # integers beyond long long in a JSON body (jansson refuses them: 400)
+        digits = "9" * draw(st.integers(19, 400))
+        field = draw(st.sampled_from(["timeout", "offsetms", "skipms", "priority", "between", "channelId"]))
+        body, json_type = f'{{"{field}": {digits}}}'.encode(), True
     return method, path, operation.key, query, body, json_type
 
 
@@ -339,11 +355,19 @@ def requests(
 
 
 def _check_event_invariants(events: list[dict[str, Any]]) -> None:
-    """No playback event for a channel after its StasisEnd (unless it came back with a new StasisStart)."""
+    """No playback event for a channel after its StasisEnd (unless it came back with a new StasisStart), and
+    no second StasisStart for a channel id still in the app (a new channel given a live channel's id would
+    replace it)."""
     ended: set[str] = set()
+    in_app: set[str] = set()
     for event in events:
         kind = event["type"]
         channel = event.get("channel", {}).get("id")
+        if kind == "StasisStart":
+            assert channel not in in_app, f"StasisStart for {channel}, which is already in the app"
+            in_app.add(channel)
+        elif kind == "StasisEnd":
+            in_app.discard(channel)
         if kind == "StasisStart":
             ended.discard(channel)
         elif kind == "StasisEnd":

@@ -436,6 +436,7 @@ async def test_a_client_that_does_not_read_cannot_hold_replies(
     stub_server: SimServer, http: aiohttp.ClientSession, stub_engine: StubEngine
 ) -> None:
     ws_url = stub_server.url.replace("http", "ws") + "/ari/events?app=x"
+    stub_server.max_unsent_bytes = 64 << 20  # below the limit that closes the socket (tested below)
     async with http.ws_connect(ws_url, headers=basic()) as ws:  # never read from here on
         conn = stub_engine.connections[-1]
         for _ in range(

@@ -84,3 +84,40 @@ async def test_media_socket_handshake_messages_and_close_codes() -> None:
             assert closing.type == aiohttp.WSMsgType.CLOSE and closing.data == 1000
             await ws2.close()
             await events.close()
+
+
+async def test_client_external_media_channel_hears_its_playback_as_binary_frames() -> None:
+    """The notebook path: the client's typed handle makes the channel, the socket gets 20 ms slin frames."""
+    import arinb
+
+    async with (
+        simulate(speed=1.0) as sim,
+        arinb.connect(sim.url, sim.username, sim.password, apps="em-client") as session,
+        aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as http,
+    ):
+        ch = await session.channels.external_media(
+            app="em-client",
+            format="slin",
+            transport="websocket",
+            encapsulation="none",
+            connection_type="server",
+        )
+        conn_id = ch.json["channelvars"]["MEDIA_WEBSOCKET_CONNECTION_ID"]
+        started = session.expect("StasisStart", lambda e: e.channel.id == ch.id, timeout=5)
+        ws = await http.ws_connect(
+            sim.url.replace("http", "ws", 1) + f"/media/{conn_id}", protocols=("media",)
+        )
+        assert (await asyncio.wait_for(ws.receive(), 5)).data.startswith("MEDIA_START ")
+        await started
+        await ch.play("tone:ring;tonezone=fr", playback_id="em-client-pb")
+        frames = []
+        while len(frames) < 10:
+            msg = await asyncio.wait_for(ws.receive(), 5)
+            assert msg.type == aiohttp.WSMsgType.BINARY, msg
+            frames.append(msg.data)
+        assert {len(f) for f in frames} == {320} and any(any(f) for f in frames)
+        await ch.hangup()
+        while (msg := await asyncio.wait_for(ws.receive(), 5)).type == aiohttp.WSMsgType.BINARY:
+            pass
+        assert msg.type == aiohttp.WSMsgType.CLOSE and msg.data == 1000
+        await ws.close()

@@ -385,13 +385,30 @@ async def test_faults_fail_delay_hangup_and_drop() -> None:
 async def test_snoop_channel_enters_the_app() -> None:
     h = Harness()
     cid = await h.channel()
+    before = len(h.types())
     reply = await h.op("channels.snoopChannel", {"channelId": cid}, spy="out", app="probe")
     assert reply.status == 200 and reply.body["name"].startswith(f"Snoop/{cid}-")
+    # The reply shows it before it enters Stasis (snoop-and-record): dialplan s, no app yet.
+    assert reply.body["dialplan"] == {
+        "context": "default",
+        "exten": "s",
+        "priority": 1,
+        "app_name": "",
+        "app_data": "",
+    }
+    assert "StasisStart" not in h.types()[before:]  # it enters the app just after its reply
+    h.advance(0.001)
     assert h.types()[-1] == "StasisStart"
     bad = await h.op("channels.snoopChannel", {"channelId": cid}, spy="sideways", app="probe")
     assert bad.status == 400
+    before = len(h.types())
     await h.op("channels.hangup", {"channelId": cid})
+    h.advance(0.02)
     assert (await h.op("channels.get", {"channelId": reply.body["id"]})).status == 404  # gone with it
+    snoop_events = [
+        e["type"] for e in h.events()[before:] if e.get("channel", {}).get("id") == reply.body["id"]
+    ]
+    assert snoop_events == ["StasisEnd"]  # no ChannelHangupRequest for the snoop (snoop-and-record)
 
 
 async def test_asterisk_info_ping_sounds_and_variables() -> None:
