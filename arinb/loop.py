@@ -122,7 +122,10 @@ class EngineLoop:
         loop = self.loop
         while inbox:
             coro, future, context = inbox.popleft()
-            if not future.set_running_or_notify_cancel():
+            # The future stays PENDING while the task runs (as with run_coroutine_threadsafe): a RUNNING
+            # concurrent future cannot be cancelled, so an awaiter elsewhere could no longer stop the task,
+            # and a task cancelled here could no longer say so (_mirror_task).
+            if future.cancelled():
                 coro.close()  # cancelled before it started
                 continue
             task = loop.create_task(coro, context=context)
@@ -255,11 +258,12 @@ def _cancel_task_with(
 
 def _mirror_task(mirror: concurrent.futures.Future[Any], task: asyncio.Task[Any]) -> None:
     """Copy a finished engine-loop task's outcome into the thread-safe future other threads wait on."""
-    if mirror.done():
-        return  # cancelled by an awaiter on another loop (a timeout there): nobody wants the outcome
     if task.cancelled():
         mirror.cancel()
-    elif (exc := task.exception()) is not None:
+        return
+    if not mirror.set_running_or_notify_cancel():
+        return  # cancelled by an awaiter on another loop (a timeout there): nobody wants the outcome
+    if (exc := task.exception()) is not None:
         mirror.set_exception(exc)
     else:
         mirror.set_result(task.result())

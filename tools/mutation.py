@@ -132,18 +132,29 @@ def prepare(workdir: Path, pyproject: str, fresh: bool) -> None:
     shutil.rmtree(workdir / "mutants" / "tests", ignore_errors=True)
 
 
-def _mutmut(workdir: Path, *args: str, capture: bool = True) -> subprocess.CompletedProcess[str]:
+def _env() -> dict[str, str]:
     env = dict(os.environ)
     # The mutated copy must be what the tests import: not the work tree (PYTHONPATH) nor an editable install.
     env.pop("PYTHONPATH", None)
-    return subprocess.run(
-        [sys.executable, "-m", "mutmut", *args],
-        cwd=workdir,
-        env=env,
-        text=True,
-        capture_output=capture,
-        check=False,
-    )
+    return env
+
+
+def _mutmut(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """A quick mutmut command whose output we read (results, show)."""
+    command = [sys.executable, "-m", "mutmut", *args]
+    return subprocess.run(command, cwd=workdir, env=_env(), text=True, capture_output=True, check=False)
+
+
+def _mutmut_run(workdir: Path, max_children: int, names: list[str]) -> int:
+    """``mutmut run``, its progress appended to ``run.log`` as it goes (tail -f it)."""
+    command = [sys.executable, "-m", "mutmut", "run", "--max-children", str(max_children), *names]
+    with (workdir / "run.log").open("a", encoding="utf-8") as log:
+        log.write(f"\n$ {' '.join(command[1:])}\n")
+        log.flush()
+        done = subprocess.run(
+            command, cwd=workdir, env=_env(), stdout=log, stderr=subprocess.STDOUT, check=False
+        )
+    return done.returncode
 
 
 def _statuses(g: Guarded) -> dict[str, str]:
@@ -154,22 +165,19 @@ def _statuses(g: Guarded) -> dict[str, str]:
 
 def run_module(g: Guarded, shared: dict[str, object], args: argparse.Namespace) -> Score:
     prepare(g.workdir, module_pyproject(shared, g.module, g.tests), args.fresh)
-    print(f"== {g.name}: {g.module}  (tests: {' '.join(g.tests)})", flush=True)
-    log = []
-    run = _mutmut(g.workdir, "run", "--max-children", str(args.max_children), *g.mutants)
-    log.append(run.stdout + run.stderr)
+    print(f"== {g.name}: {g.module}  (tests: {' '.join(g.tests)}; log: {g.workdir / 'run.log'})", flush=True)
+    (g.workdir / "run.log").write_text("", "utf-8")
+    code = _mutmut_run(g.workdir, args.max_children, g.mutants)
     statuses = _statuses(g)
     # mutmut keeps a mutant's verdict while its function is unchanged, even when the tests changed:
     # test the survivors (and any left unchecked) again with the current tests.
     again = [n for n, s in statuses.items() if s in ("survived", "not checked", "no tests")]
-    if again and run.returncode == 0:
-        rerun = _mutmut(g.workdir, "run", "--max-children", str(args.max_children), *again)
-        log.append(rerun.stdout + rerun.stderr)
+    if again and code == 0:
+        code = _mutmut_run(g.workdir, args.max_children, again)
         statuses = _statuses(g)
-    (g.workdir / "run.log").write_text("\n".join(log), "utf-8")
-    if run.returncode != 0:
-        tail = log[0].strip().splitlines()[-15:]
-        print(f"   mutmut failed (log: {g.workdir / 'run.log'}):\n   " + "\n   ".join(tail))
+    if code != 0:
+        tail = (g.workdir / "run.log").read_text("utf-8").strip().splitlines()[-15:]
+        print("   mutmut failed:\n   " + "\n   ".join(line[-200:] for line in tail))
     return Score(g.name, statuses)
 
 

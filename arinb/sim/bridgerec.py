@@ -13,8 +13,8 @@ Asterisk 22.10.1 (arinb simops probe, 2026-12-06) and read in ``ast_ari_bridges_
 * 201 with the LiveRecording (``state`` "queued", ``target_uri`` "bridge:<id>"); RecordingStarted follows.
   Recording events reach the apps subscribed to the bridge (through its members). The recording lives in
   ``/recordings/live`` and ``/recordings/stored`` like a channel's; when it ends, the recorder leaves.
-* Destroying the bridge ends the recording (the stored file stays); its apps no longer see the bridge by
-  then, so no RecordingFinished reaches them.
+* Destroying the bridge ends the recording (the stored file stays): its apps get RecordingFinished after
+  their channels' ChannelLeftBridge (in one of three probes it did not come at all).
 
 (Asterisk 22.10.1 crashes on a bridge record with no ``format``; the simulator answers 422 instead.)
 """

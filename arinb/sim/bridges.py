@@ -248,10 +248,15 @@ class Bridges:
 
     def destroy(self, bridge: Bridge) -> None:
         """DELETE /bridges/{id}: every channel leaves (still in Stasis), then BridgeDestroyed."""
-        for cid in list(bridge.channels):
-            ch = self.k.channels.get(cid)
-            if ch is not None:
-                self._leave(bridge, ch, keep_subscription=False)
+        members = [ch for cid in list(bridge.channels) if (ch := self.k.channels.get(cid)) is not None]
+        for ch in members:
+            self._leave(bridge, ch, keep_subscription=True)
+        # A bridge recording ends as its recorder is hung up: its apps still see that RecordingFinished
+        # (observed after ChannelLeftBridge), and then no longer see the bridge.
+        self.k.bridge_recording.bridge_gone(bridge.id)
+        for ch in members:
+            if ch.stasis_app is not None:
+                self.k.bus.unsubscribe_bridge(ch.stasis_app, bridge.id)
         # The announcer is kicked out and hung up: its playback fails as on any hangup (res_stasis_playback's
         # playback_final_update), then the plays still queued behind it fail too.
         pending = bridge.queue.close() if bridge.queue is not None else []
@@ -260,9 +265,8 @@ class Bridges:
             if cmd.cancel is not None:
                 cmd.cancel()
         bridge.announcer = None
-        # Its music and recorder channels go with it (the recording ends; nobody sees the bridge now).
+        # Its music channel goes with it.
         self.k.moh.bridge_gone(bridge.id)
-        self.k.bridge_recording.bridge_gone(bridge.id)
         for key in [key for key in self._media if key[0] == bridge.id]:
             del self._media[key]
         self.k.emit("BridgeDestroyed", {"bridge": bridge.to_json()}, bridges=[bridge.id])

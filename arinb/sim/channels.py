@@ -99,6 +99,7 @@ class Lifecycle:
             return ch
         if req.op == "channels.ring":
             self._indicate_ringing(ch)
+        self.k.external_media.indicate(ch, req.op == "channels.ring")
         return Reply(204)
 
     def _indicate_ringing(self, ch: Channel) -> None:

@@ -36,17 +36,21 @@ The WebSocket server mode (``connection_type=server``), as captured (shared/ari/
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import json
 import logging
+import sys
 import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from arinb.media_log import MediaSegment
+from arinb.sim.catalog import tone_zones
 from arinb.sim.objects import Channel
 from arinb.sim.protocol import Handler, Reply, Request, error
 
 if TYPE_CHECKING:
-    from arinb.media_log import MediaSegment
     from arinb.sim.clock import TimerHandle
     from arinb.sim.services import Services
 
@@ -124,6 +128,7 @@ class MediaSession:
     drain_timer: TimerHandle | None = None
     frame_timer: TimerHandle | None = None
     rendered: tuple[float, bytes, Any] | None = None  # (block start, pcm bytes, log signature)
+    ring: MediaSegment | None = None  # the ring indication tone Asterisk plays to it
 
     # -- the client's messages ---------------------------------------------------------------------------
     def receive_text(self, text: str) -> None:
@@ -253,6 +258,7 @@ class ExternalMedia:
         k = self.k
         if fmt not in FORMATS:
             return error(500, "An internal error prevented this request from being handled")
+        _load_renderer()
         channel_id = req.get("channelId")
         if channel_id and channel_id in k.channels:
             return error(409, "Channel with given unique ID already exists")
@@ -277,12 +283,14 @@ class ExternalMedia:
         size, _rate = FORMATS[fmt]
         ch.vars["MEDIA_WEBSOCKET_CONNECTION_ID"] = connection_id
         ch.vars["MEDIA_WEBSOCKET_OPTIMAL_FRAME_SIZE"] = str(size)
+        # ``data`` is the originate's appArgs (ari_channels_handle_originate_with_id): StasisStart's args.
+        data = req.get("data")
         session = MediaSession(
             self,
             ch,
             connection_id,
             app,
-            [],
+            data.split(",") if data else [],
             fmt,
             json_control="f(json)" in transport_data.replace(" ", ""),
             direction=direction or "both",
@@ -292,10 +300,7 @@ class ExternalMedia:
         k.emit_channel("ChannelCreated", ch)
         k.bus.subscribe_channel(app, ch.id)  # like originate with app=: for the channel's whole life
         body = ch.to_json()
-        body["channelvars"] = {
-            "MEDIA_WEBSOCKET_CONNECTION_ID": connection_id,
-            "MEDIA_WEBSOCKET_OPTIMAL_FRAME_SIZE": str(size),
-        }
+        body["channelvars"] = _sorted_vars(ch.vars)
         k.soon(self._dialed, session)
         k.later(ch, DIAL_TIMEOUT, self._never_connected, session)
         return Reply(200, body)
@@ -337,7 +342,7 @@ class ExternalMedia:
             "ptime": int(PTIME * 1000),
         }
         if session.json_control:
-            start["channel_variables"] = dict(reversed(list(ch.vars.items())))
+            start["channel_variables"] = _sorted_vars(ch.vars)
         session.event("MEDIA_START", **start)
         k = self.k
         ch.state = "Up"
@@ -381,8 +386,10 @@ class ExternalMedia:
                 media_paused=session.paused,
             )
         elif command == "HANGUP":
+            # Observed: ChannelHangupRequest (16, tech_cause 1000), ChannelDestroyed (0 "Unknown", 1000),
+            # and Asterisk closes the socket with 1000.
             session.closed = True
-            self._hangup(session, tech_cause=CLOSE_NORMAL, close_code=CLOSE_NORMAL)
+            self._hangup(session, tech_cause=CLOSE_NORMAL, close_code=CLOSE_NORMAL, destroy_cause=0)
         elif command == "ANSWER":
             pass  # the channel is already up once the socket is connected
         elif command == "START_MEDIA_BUFFERING":
@@ -479,9 +486,9 @@ class ExternalMedia:
     def _drain(self, session: MediaSession) -> None:
         """Play one queued frame to the channel (every 20 ms while frames are queued and not paused)."""
         session.drain_timer = None
-        if session.closed or session.channel.hungup:
-            return
-        if not session.paused and not session.bulk and session.queue:
+        if session.closed or session.channel.hungup or session.paused:
+            return  # CONTINUE_MEDIA starts the clock again
+        if session.queue:
             session.queue.pop(0)
             session.marks = [(n - 1, m) for n, m in session.marks]
         while session.marks and session.marks[0][0] <= 0:
@@ -499,6 +506,22 @@ class ExternalMedia:
         self._start_drain(session)
 
     # -- DTMF and hangup ---------------------------------------------------------------------------------
+    def indicate(self, ch: Channel, ringing: bool) -> None:
+        """``POST/DELETE /channels/{id}/ring`` on a media channel: chan_websocket has no indication of its
+        own, so Asterisk plays the ring tone (default country) to it; stopping ends it (observed: frames)."""
+        session = self.by_channel.get(ch.id)
+        if session is None:
+            return
+        now = self.k.now()
+        if session.ring is not None:
+            if session.ring.end is None or session.ring.end > now:
+                session.ring.end = now
+            session.ring = None
+        if ringing:
+            spec = tone_zones().tone(None, "ring") or ""
+            session.ring = MediaSegment(ch.id, now, None, "tone", spec, 0.0, None, "indication:ring")
+            self.k.log_segment(ch.id, session.ring)
+
     def session_of(self, ch: Channel) -> MediaSession | None:
         """The media session of a WebSocket channel, if ``ch`` is one."""
         return self.by_channel.get(ch.id)
@@ -512,11 +535,15 @@ class ExternalMedia:
     def hangup_from_client(self, session: MediaSession) -> None:
         self._hangup(session, tech_cause=CLOSE_GOING_AWAY, close_code=None)
 
-    def _hangup(self, session: MediaSession, *, tech_cause: int, close_code: int | None) -> None:
+    def _hangup(
+        self, session: MediaSession, *, tech_cause: int, close_code: int | None, destroy_cause: int = 16
+    ) -> None:
         ch = session.channel
         self._forget(session, close_code)
         if not ch.hungup:
-            self.k.lifecycle.hangup(ch, cause=16, soft=None, tech_cause=tech_cause)
+            self.k.lifecycle.hangup(
+                ch, cause=16, soft=None, tech_cause=tech_cause, destroy_cause=destroy_cause
+            )
 
     def channel_gone(self, ch: Channel) -> None:
         """The channel hung up (ARI DELETE, its bridge's end...): Asterisk closes the socket with 1000."""
@@ -540,6 +567,9 @@ class ExternalMedia:
     def segment_logged(self, channel_id: str, segment: MediaSegment) -> None:
         """The kernel logged audio for a channel: a connected media channel starts sending frames."""
         session = self.by_channel.get(channel_id)
+        if session is not None and session.ring is not None and segment is not session.ring:
+            session.ring.end = segment.start  # other audio replaces the ring tone generator
+            session.ring = None
         idle = session is not None and session.sink is not None and session.frame_timer is None
         if idle and session is not None and self._audible(session, self.k.now()):
             self._start_frames(session)
@@ -567,8 +597,30 @@ class ExternalMedia:
         if not self._audible(session, now):
             session.rendered = None
             return
-        session.sink.send_bytes(self._pcm(session, now))
+        frame = self._pcm(session, now)
+        last = self._sound_ends(session, now)
+        if last is not None and last < now + PTIME:
+            # A file's last, partial frame goes out short (observed: beep's 21 frames of 320 bytes + 44).
+            _size, rate = FORMATS[session.fmt]
+            width = 1 if session.fmt in ("ulaw", "alaw") else 2
+            frame = frame[: max(0, round((last - now) * rate)) * width]
+            if frame:
+                session.sink.send_bytes(frame)
+            session.rendered = None
+            return
+        session.sink.send_bytes(frame)
         session.frame_timer = self.k.clock.call_later(PTIME, self._frame, session)
+
+    def _sound_ends(self, session: MediaSession, t: float) -> float | None:
+        """When what the channel hears from ``t`` on ends (None: something sounds with no end yet)."""
+        last = t
+        for seg in self.k.media_log(session.channel.id):
+            if seg.end is not None and seg.end <= t:
+                continue
+            if seg.end is None:
+                return None
+            last = max(last, seg.end)
+        return last
 
     def _pcm(self, session: MediaSession, t: float) -> bytes:
         size, rate = FORMATS[session.fmt]
@@ -586,6 +638,11 @@ class ExternalMedia:
         return _encode(pcm[: samples_per_frame * 2], session.fmt, size)
 
 
+def _sorted_vars(values: dict[str, str]) -> dict[str, str]:
+    """The channel's variables as Asterisk lists them in ``channelvars`` and MEDIA_START: by name."""
+    return {name: values[name] for name in sorted(values)}
+
+
 def _host_port(text: str) -> bool:
     """``host:port`` with a port (``ast_sockaddr_split_hostport`` with PARSE_PORT_REQUIRE)."""
     if text.startswith("["):
@@ -593,6 +650,16 @@ def _host_port(text: str) -> bool:
     else:
         host, sep, port = text.rpartition(":")
     return bool(host and sep and port.isdigit())
+
+
+def _load_renderer() -> None:
+    """Import the audio renderer (numpy) when a media channel is made, not at its first frame.
+
+    The import takes a few hundred milliseconds once: paid by the externalMedia request, it does not hold
+    the first frames back. (A background import would let other code see a half-imported numpy.)
+    """
+    if "arinb.audio" not in sys.modules and importlib.util.find_spec("numpy") is not None:
+        importlib.import_module("arinb.audio")
 
 
 def _render(segments: list[MediaSegment], start: float, end: float, rate: int) -> bytes:

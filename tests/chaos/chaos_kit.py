@@ -24,11 +24,13 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import os
 import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import arinb
 import arinb.scenarios as scenarios
@@ -146,13 +148,31 @@ class Run:
         return f"run {self.index} {self.workload} + {self.fault} at +{self.at:.2f} s {self.detail}".strip()
 
 
-class Chaos:
-    """A simulator, one session on it, and the runs (see the module docstring)."""
+@dataclass
+class RealAsterisk:
+    """A real Asterisk and how to restart it (``ARINB_REAL_ARI_URL``, ``ARINB_REAL_ARI_RESTART``)."""
 
-    def __init__(self, seed: int) -> None:
+    url: str
+    username: str
+    password: str
+    restart: str  # a shell command that restarts it on the same port and returns once it answers again
+
+
+class Chaos:
+    """A target (the simulator, or a real Asterisk behind a proxy), one session on it, and the runs.
+
+    On the simulator faults come from its fault injection and ``restart()``, on a manual clock. On a real
+    Asterisk the clock is the wall clock, the client talks through :class:`tcp_proxy.Proxy` (which drops the
+    events socket and slows a request), and a restart runs the given command.
+    """
+
+    def __init__(self, seed: int, real: RealAsterisk | None = None) -> None:
         self.seed = seed
         self.rng = random.Random(seed)
+        self.real = real
         self.sim: Any = None
+        self.proxy: Any = None
+        self.app = APP if real is None else f"{APP}-{os.getpid()}"
         self.session: Any = None
         self.baseline: collections.Counter[str] = collections.Counter()
         self.runs: list[Run] = []
@@ -160,10 +180,20 @@ class Chaos:
         self.reported: set[str] = set()  # registry leftovers already reported by an earlier run
 
     async def start(self) -> None:
-        self.sim = await arinb.simulate(clock="manual")
-        apps = [APP, *(scenarios.SCENARIOS[name].app for name in ("tones", "answer", "monkeys"))]
+        apps = [self.app, *(scenarios.SCENARIOS[name].app for name in ("tones", "answer", "monkeys"))]
+        if self.real is None:
+            self.sim = await arinb.simulate(clock="manual")
+            url, user, password = self.sim.url, self.sim.username, self.sim.password
+        else:
+            from tcp_proxy import Proxy
+
+            target = urlsplit(self.real.url)
+            self.proxy = await Proxy.start(target.hostname or "127.0.0.1", target.port or 8088)
+            url, user, password = self.proxy.url, self.real.username, self.real.password
         self.session = await arinb.connect(
-            self.sim.url,
+            url,
+            user,
+            password,
             apps=apps,
             backoff=(0.02, 0.1),
             request_timeout=REQUEST_TIMEOUT,
@@ -177,14 +207,20 @@ class Chaos:
             await self.session.close()
         if self.sim is not None:
             await self.sim.close()
+        if self.proxy is not None:
+            await self.proxy.close()
 
     # -- the clock ---------------------------------------------------------------------------------
 
     def now(self) -> float:
-        return float(self.sim.clock.now())
+        return float(self.sim.clock.now()) if self.sim is not None else time.time()
 
     async def advance(self, seconds: float, step: float = 0.5) -> None:
-        """Move simulated time on in steps, yielding between them so that replies and events flow."""
+        """Move simulated time on in steps, yielding between them so that replies and events flow
+        (on a real Asterisk: just wait)."""
+        if self.sim is None:
+            await asyncio.sleep(seconds)
+            return
         left = seconds
         while left > 1e-9:
             dt = min(step, left)
@@ -196,34 +232,50 @@ class Chaos:
 
     async def run_one(self, index: int, workload: str, fault: str) -> Run:
         run = Run(index, workload, fault, at=self.rng.uniform(0.0, SPANS[workload]))
-        await self._connected(run, within=3.0)
+        await self._connected(run, within=3.0 if self.real is None else 30.0)
         rows_before = len(self.session.timeline)
         t0 = self.now()
         wall0 = time.time()
         restarting: list[Any] = []
         ticker: asyncio.Task[None] | None = None
-        fault_timer = None
+        fault_timer: Any = None
+        run_downtime = self.rng.uniform(0.0, 0.3)
+        slow_for = self.rng.uniform(0.2, 8.0)  # simulated: 0.02-0.8 wall s with the ticker
+        if self.real is not None:
+            slow_for /= 10.0  # wall seconds on a real Asterisk
 
-        def strike() -> None:  # on the simulator's loop, at the fault's simulated time
+        def strike() -> None:  # at the fault's (simulated) time
             run.struck = True
             if fault == "restart":
                 run.cuts += 1
-                restarting.append(self.sim.restart(downtime=run_downtime))
+                if self.sim is not None:
+                    restarting.append(self.sim.restart(downtime=run_downtime))
+                else:
+                    restarting.append(asyncio.ensure_future(self._restart_real()))
             elif fault == "slow":
-                self.sim.faults.delay("*", slow_for, times=1)
+                if self.sim is not None:
+                    self.sim.faults.delay("*", slow_for, times=1)
+                else:
+                    self.proxy.slow_next(slow_for)
+            elif fault == "drop":  # (real Asterisk: through the proxy)
+                run.cuts += int(self.proxy.drop_events() > 0)
 
-        run_downtime = self.rng.uniform(0.0, 0.3)
-        slow_for = self.rng.uniform(0.2, 8.0)  # simulated: 0.02-0.8 wall s with the ticker
-        if fault == "drop":
+        if self.sim is None:
+            fault_timer = asyncio.get_running_loop().call_later(run.at, strike)
+        elif fault == "drop":
             fault_timer = self.sim.faults.drop_connections_at(at=t0 + run.at)
         else:
             fault_timer = self.sim.clock.call_at(t0 + run.at, strike)
-            run.detail = f"(downtime {run_downtime:.2f} s)" if fault == "restart" else f"({slow_for:.1f} s)"
-        if fault == "slow":
+        if fault == "restart":
+            run.detail = f"(downtime {run_downtime:.2f} s)" if self.sim is not None else ""
+        elif fault == "slow":
+            run.detail = f"({slow_for:.1f} s)"
+        if fault == "slow" and self.sim is not None:
             ticker = asyncio.ensure_future(self._tick())
         try:
             body = getattr(self, f"_{workload}" if workload in ("bridge", "recording") else "_scenario")
-            await asyncio.wait_for(body(run), RUN_GUARD)
+            guard = RUN_GUARD if self.sim is not None else RUN_GUARD + SPANS[workload] + 10.0
+            await asyncio.wait_for(body(run), guard)
         except arinb.AriError as exc:  # (AriTimeoutError is a TimeoutError too: this comes first)
             run.body_error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
         except TimeoutError:
@@ -239,22 +291,33 @@ class Chaos:
             run.body_end = time.time()
             if ticker is not None:
                 ticker.cancel()
-            if fault == "drop":
+            if fault == "drop" and self.sim is not None:
                 run.struck = self.now() >= t0 + run.at
                 run.cuts += int(run.struck)
             with contextlib.suppress(Exception):
                 fault_timer.cancel()
-            with contextlib.suppress(Exception):
-                self.sim.faults.clear()
+            if self.sim is not None:
+                with contextlib.suppress(Exception):
+                    self.sim.faults.clear()
         for call in restarting:
             try:
-                await asyncio.wait_for(_awaited(call), 5.0)
+                await asyncio.wait_for(_awaited(call), 5.0 if self.sim is not None else 120.0)
             except Exception as exc:
                 run.issues.append(f"the restart failed: {exc!r}")
         await self._settle(run, rows_before, wall0)
         self.runs.append(run)
         self.outcomes[run.body_error.split(":")[0] or "ok"] += 1
         return run
+
+    async def _restart_real(self) -> None:
+        """Run the restart command (a real Asterisk), without blocking the loop."""
+        assert self.real is not None
+        proc = await asyncio.create_subprocess_shell(
+            self.real.restart, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
+        )
+        _, err = await proc.communicate()
+        if proc.returncode != 0:
+            raise RuntimeError(f"restart command failed ({proc.returncode}): {err.decode()[-300:]}")
 
     async def _tick(self) -> None:
         """During a slow-reply run: simulated time flows (about 10x wall) so that the delayed reply comes."""
@@ -295,11 +358,21 @@ class Chaos:
                 with contextlib.suppress(BaseException):
                     await w.task
                 continue
+            if w.ended is None:  # done, and its done-callback not run yet
+                w.finish(w.task)
             assert w.ended is not None
             if w.ended > deadline + 0.05:
                 run.issues.append(f"wait {w.name!r} ended {w.ended - deadline:.2f} s late ({w.outcome})")
             if w.outcome.startswith("UNTYPED"):
                 run.issues.append(f"wait {w.name!r} ended with an {w.outcome}")
+        if run.issues:  # say when the connection came and went, for the diagnosis
+            for _, row in conn.iterrows():
+                at = row["received_at"].timestamp() - wall0
+                run.issues.append(f"[{row['type']} at +{at:.3f} s: {str(row['detail'])[:160]}]")
+            run.issues.append(f"[workload ended at +{run.body_end - wall0:.3f} s]")
+            for w in run.waits:
+                if w.ended is not None:
+                    run.issues.append(f"[{w.name} ended at +{w.ended - wall0:.3f} s: {w.outcome[:80]}]")
         # No task of the run left on the engine loop (give finishing ones a moment).
         deadline = time.monotonic() + 1.5
         while True:
@@ -324,7 +397,7 @@ class Chaos:
     # -- workloads ---------------------------------------------------------------------------------
 
     async def _scenario(self, run: Run) -> None:
-        sc = scenarios.SCENARIOS[run.workload](self.session, sim=self.sim)
+        sc = scenarios.SCENARIOS[run.workload](self.session, sim=self.sim)  # sim None: a real Asterisk
         sc.timeout = 3.0  # simulated seconds allowed for a lost event before the step gives up
         try:
             result = run.track(f"{run.workload}.run()", sc.run(), RUN_GUARD - 1.0)
@@ -342,12 +415,24 @@ class Chaos:
     async def _call_in(self, run: Run) -> Any:
         """A Local channel originated into the chaos app (its other half answers and waits)."""
         entered = self.session.expect("StasisStart", timeout=3.0)
-        ch = await self.session.channels.originate("Local/wait@default", app=APP)
+        ch = await self.session.channels.originate("Local/wait@default", app=self.app)
         await self.advance(0.05)
         run.track("StasisStart", entered, 3.0)
         ev = await entered
         assert ev.channel.id == ch.id
         return ch
+
+    async def _hang_up(self, ch: Any) -> None:
+        """Hang the call up for sure: a request lost with the connection (or timed out) is sent again."""
+        for _ in range(4):
+            try:
+                await ch.hangup()
+                break
+            except arinb.AriNotFound:
+                break  # gone already (the earlier request did it, or the server restarted)
+            except arinb.AriError:
+                await self._connected(Run(-1, "", "", 0.0), within=2.0)
+        await self.advance(0.2)
 
     async def _bridge(self, run: Run) -> None:
         ch = await self._call_in(run)
@@ -361,24 +446,20 @@ class Chaos:
             await self.advance(self.rng.uniform(0.5, 5.0))
             await bridge.destroy()
         finally:
-            with contextlib.suppress(arinb.AriError):
-                await ch.hangup()
-            await self.advance(0.2)
+            await self._hang_up(ch)
 
     async def _recording(self, run: Run) -> None:
         ch = await self._call_in(run)
         run.track("channel StasisEnd (no timeout)", ch.wait_for("StasisEnd"), None)
         try:
             await ch.answer()
-            pb = ch.play("tone:440")
+            pb = ch.play("tone:ring;tonezone=fr")
             await pb
-            clip = ch.audio(app=APP)  # until the hangup, no timeout
+            clip = ch.audio(app=self.app)  # until the hangup, no timeout
             run.track("channel.audio() until the hangup (no timeout)", clip, None)
             await self.advance(self.rng.uniform(0.5, 3.5), step=0.25)
         finally:
-            with contextlib.suppress(arinb.AriError):
-                await ch.hangup()
-            await self.advance(0.2)
+            await self._hang_up(ch)
 
 
 async def _awaited(call: Any) -> Any:

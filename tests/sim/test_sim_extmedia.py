@@ -335,3 +335,127 @@ async def test_client_audio_queue_marks_and_flow_control() -> None:
     session.receive_text("FLUSH_MEDIA")
     session.receive_text("GET_STATUS")
     assert "queue_length:0" in sink.texts[-1] and "queue_full:true" in sink.texts[-1]
+
+
+async def test_json_control_hangup_command_variables_and_queue_as_observed() -> None:
+    # Probed on a real Asterisk 22.10.1 (arinb simops, 2026-12-06): f(json), ulaw, request variables.
+    h = Harness()
+    reply = await h.op(
+        "channels.externalMedia",
+        body={"variables": {"FOO": "bar", "BAZ": "1"}},
+        **{**SERVER, "format": "ulaw", "transport_data": "f(json)"},
+    )
+    conn_id = reply.body["channelvars"]["MEDIA_WEBSOCKET_CONNECTION_ID"]
+    assert list(reply.body["channelvars"]) == [
+        "BAZ",
+        "FOO",
+        "MEDIA_WEBSOCKET_CONNECTION_ID",
+        "MEDIA_WEBSOCKET_OPTIMAL_FRAME_SIZE",
+    ]
+    h.advance(0.001)
+    session, sink = connect(h, conn_id)
+    start = json.loads(sink.texts[0])
+    assert start["channel_variables"] == reply.body["channelvars"] and start["optimal_frame_size"] == 160
+    assert list(start["channel_variables"]) == list(reply.body["channelvars"])
+    cid = session.channel.id
+    for command in (
+        '{"command":"MARK_MEDIA","correlation_id":"m1"}',
+        '{"command":"SET_MEDIA_DIRECTION","direction":"sideways"}',
+        '{"command":"PAUSE_MEDIA"}',
+        '{"command":"NOPE"}',
+        '{"command":"REPORT_QUEUE_DRAINED"}',
+    ):
+        session.receive_text(command)
+    session.receive_bytes(b"\0" * 160 * 3)
+    session.receive_text('{"command":"GET_STATUS"}')
+    h.advance(0.1)
+    assert [json.loads(t) for t in sink.texts[1:]] == [
+        {"event": "MEDIA_MARK_PROCESSED", "channel_id": cid, "correlation_id": "m1"},
+        {
+            "event": "ERROR",
+            "channel_id": cid,
+            "error_text": "'sideways' is not a valid direction for SET_MEDIA_DIRECTION.\n",
+        },
+        {
+            "event": "STATUS",
+            "channel_id": cid,
+            "queue_length": 3,
+            "xon_level": 800,
+            "xoff_level": 900,
+            "queue_full": False,
+            "bulk_media": False,
+            "media_paused": True,
+        },
+    ]
+    session.receive_text('{"command":"CONTINUE_MEDIA"}')
+    h.advance(0.1)
+    assert json.loads(sink.texts[-1]) == {"event": "QUEUE_DRAINED", "channel_id": cid}
+    h.frames.clear()
+    session.receive_text('{"command":"HANGUP"}')
+    assert sink.closed == 1000
+    events = h.events()
+    assert [e["type"] for e in events] == [
+        "ChannelHangupRequest",
+        "StasisEnd",
+        "ChannelVarset",
+        "ChannelDestroyed",
+    ]
+    assert (events[0]["cause"], events[0]["tech_cause"]) == (16, 1000)
+    assert (events[-1]["cause"], events[-1]["cause_txt"], events[-1]["tech_cause"]) == (0, "Unknown", 1000)
+
+
+async def test_direction_in_refuses_the_commands_about_client_media() -> None:
+    h = Harness()
+    reply = await h.op("channels.externalMedia", **{**SERVER, "format": "slin16", "direction": "in"})
+    assert reply.body["channelvars"]["MEDIA_WEBSOCKET_OPTIMAL_FRAME_SIZE"] == "640"
+    h.advance(0.001)
+    assert h.events()[-1]["dialstring"] == "INCOMING/d(in)"
+    session, sink = connect(h, reply.body["channelvars"]["MEDIA_WEBSOCKET_CONNECTION_ID"])
+    cid = session.channel.id
+    for command in ("MARK_MEDIA m2", "START_MEDIA_BUFFERING", "STOP_MEDIA_BUFFERING x", "  GET_STATUS  "):
+        session.receive_text(command)
+    refused = "not supported while media direction is 'in'"
+    assert sink.texts[1:] == [
+        f"ERROR channel_id:{cid} error_text:MARK_MEDIA {refused}",
+        f"ERROR channel_id:{cid} error_text:START_MEDIA_BUFFERING {refused}",
+        f"ERROR channel_id:{cid} error_text:STOP_MEDIA_BUFFERING {refused}",
+        f"STATUS channel_id:{cid} queue_length:0 xon_level:800 xoff_level:900 queue_full:false "
+        "bulk_media:false media_paused:false",
+    ]
+
+
+async def test_a_files_last_partial_frame_goes_out_short_and_ring_sounds() -> None:
+    # Probed on a real Asterisk 22.10.1: a beep played on the media channel gave 21 frames of 320 bytes and a
+    # last one of 44; POST ring gave frames (Asterisk plays the ring tone itself), ringStop ended them.
+    h = Harness()
+    mid, conn_id = await media_channel(h)
+    _session, sink = connect(h, conn_id)
+    assert (await h.play(mid, "sound:beep", "em-beep")).status == 201
+    for _ in range(100):
+        h.advance(0.01)
+    sizes = [len(f) for _, f in sink.frames]
+    beep = next(s for s in h.engine.media_log(mid) if s.playback_id == "em-beep")
+    assert beep.end is not None
+    samples = round((beep.end - beep.start) * 8000)
+    assert sizes[:-1] == [320] * (len(sizes) - 1) and 0 < sizes[-1] < 320
+    assert sum(sizes) == 2 * samples
+    sink.frames.clear()
+    assert (await h.op("channels.ring", {"channelId": mid})).status == 204
+    for _ in range(50):
+        h.advance(0.01)
+    assert 24 <= len(sink.frames) <= 26 and any(any(f) for _, f in sink.frames)
+    assert (await h.op("channels.ringStop", {"channelId": mid})).status == 204
+    sink.frames.clear()
+    h.advance(0.5)
+    assert sink.frames == []
+
+
+async def test_data_becomes_the_stasis_start_args() -> None:
+    # ast_ari_channels_external_media passes ``data`` as the originate's app arguments.
+    h = Harness()
+    _mid, conn_id = await media_channel(h, data="one,two")
+    h.frames.clear()
+    connect(h, conn_id)
+    start = next(e for e in h.events() if e["type"] == "StasisStart")
+    assert start["args"] == ["one", "two"]
+    assert start["channel"]["dialplan"]["app_data"] == "probe,one,two"
