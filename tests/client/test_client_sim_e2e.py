@@ -163,8 +163,13 @@ async def test_a_bridge_playback_ends_when_its_bridge_is_destroyed(sim: Any, sub
         await pb.started(timeout=5)
         waiting = pb.finished()  # no timeout: it must still end
         await br.destroy()
-        with pytest.raises(arinb.PlaybackLost, match="bridge was destroyed"):
-            await asyncio.wait_for(_awaited(waiting), 5)
+        try:
+            state = await asyncio.wait_for(_awaited(waiting), 5)
+        except arinb.PlaybackLost as lost:
+            state = str(lost)
+        # It settles either way: lost (no PlaybackFinished, as without subscribeAll), or as Asterisk says
+        # if a PlaybackFinished does come (the BridgeDestroyed and the playback's end may race).
+        assert "bridge was destroyed" in state or (subscribe_all and state in ("done", "failed")), state
         await ch.hangup()
 
 
