@@ -274,12 +274,11 @@ class Chaos:
             ticker = asyncio.ensure_future(self._tick())
         try:
             body = getattr(self, f"_{workload}" if workload in ("bridge", "recording") else "_scenario")
-            guard = RUN_GUARD if self.sim is not None else RUN_GUARD + SPANS[workload] + 10.0
-            await asyncio.wait_for(body(run), guard)
+            await asyncio.wait_for(body(run), self.guard(workload))
         except arinb.AriError as exc:  # (AriTimeoutError is a TimeoutError too: this comes first)
             run.body_error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
         except TimeoutError:
-            run.issues.append(f"the workload did not end within {RUN_GUARD} s")
+            run.issues.append(f"the workload did not end within {self.guard(workload)} s")
         except Exception as exc:  # an untyped error escaped the client
             run.issues.append(f"untyped error {type(exc).__name__}: {exc}")
         finally:
@@ -308,6 +307,10 @@ class Chaos:
         self.runs.append(run)
         self.outcomes[run.body_error.split(":")[0] or "ok"] += 1
         return run
+
+    def guard(self, workload: str) -> float:
+        """Wall seconds a workload may take before the run counts as hung (a real Asterisk: real time)."""
+        return RUN_GUARD if self.sim is not None else RUN_GUARD + SPANS[workload] + 10.0
 
     async def _restart_real(self) -> None:
         """Run the restart command (a real Asterisk), without blocking the loop."""
@@ -400,8 +403,9 @@ class Chaos:
         sc = scenarios.SCENARIOS[run.workload](self.session, sim=self.sim)  # sim None: a real Asterisk
         sc.timeout = 3.0  # simulated seconds allowed for a lost event before the step gives up
         try:
-            result = run.track(f"{run.workload}.run()", sc.run(), RUN_GUARD - 1.0)
-            await asyncio.wait({result}, timeout=RUN_GUARD - 0.5)
+            guard = self.guard(run.workload)
+            result = run.track(f"{run.workload}.run()", sc.run(), guard - 1.0)
+            await asyncio.wait({result}, timeout=guard - 0.5)
             if result.done() and not result.cancelled() and result.exception() is None:
                 outcome = result.result()
                 if not outcome.ok:
