@@ -661,7 +661,7 @@ class Channel(_Handle):
         recording = name or f"arinb-listen-{uuid.uuid4().hex[:12]}"
         snoop_id = f"arinb-snoop-{uuid.uuid4().hex[:12]}"
         snoop: Channel | None = None
-        stored = False
+        stored = joined = False
         step = "creating the snoop channel"
 
         def is_ours(ev: Event) -> bool:
@@ -682,6 +682,7 @@ class Channel(_Handle):
             snoop = await self.snoop(app, spy=spy, snoop_id=snoop_id)
             step = "waiting for the snoop channel's StasisStart"
             await entered
+            joined = True
             step = "starting the recording"
             await snoop.record(recording, format="wav", if_exists="overwrite")
             stored = True
@@ -708,7 +709,10 @@ class Channel(_Handle):
             for wait in (entered, ended):
                 if wait is not None and not wait.done():
                     wait.cancel()
-            await self._forget_recording(recording, stored=stored, snoop=snoop)
+            # A snoop that entered the app and left it again ended with the spied channel: nothing to
+            # hang up (a DELETE would only add a 404 to the timeline of every recorded call).
+            left = snoop is not None and joined and not snoop.in_stasis
+            await self._forget_recording(recording, stored=stored, snoop=snoop, hang_up=not left)
 
     async def _fetch_recording(self, recording: str, within: float = 5.0) -> bytes:
         loop = asyncio.get_running_loop()
@@ -725,10 +729,12 @@ class Channel(_Handle):
                     raise
             await asyncio.sleep(0.05)
 
-    async def _forget_recording(self, recording: str, *, stored: bool, snoop: Channel | None) -> None:
+    async def _forget_recording(
+        self, recording: str, *, stored: bool, snoop: Channel | None, hang_up: bool = True
+    ) -> None:
         # Best effort: a failure here must not hide the clip or the error of the main steps.
         steps = [("DELETE", f"/recordings/stored/{seg(recording)}")] if stored else []
-        if snoop is not None and not snoop.destroyed and snoop.gone is None:
+        if hang_up and snoop is not None and not snoop.destroyed and snoop.gone is None:
             steps.append(("DELETE", f"/channels/{seg(snoop.id)}"))
         for method, path in steps:
             try:
