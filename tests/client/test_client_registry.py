@@ -236,3 +236,130 @@ def test_counts_what_is_held(reg: Registry) -> None:
         "bridges": 1,
         "recordings": 1,
     }
+
+
+def test_records_start_as_nothing_happened_yet() -> None:
+    from arinb.client.registry import ChannelRecord, RecordingRecord
+
+    ch = ChannelRecord("1.1", None)
+    assert ch.json == {"id": "1.1"}
+    assert ch.in_stasis is False and ch.destroyed is False
+    assert ch.gone is None and ch.snoop_of is None and ch.handle is None
+    pb = PlaybackRecord("p", None)
+    assert pb.requested is None and pb.handle is None
+    assert BridgeRecord("b", {"id": "b", "x": 1}).json == {"id": "b", "x": 1}
+    assert RecordingRecord("r", {"name": "r", "x": 1}).json == {"name": "r", "x": 1}
+    assert Registry().keep_ended_channels == 1000  # the documented default
+
+
+def test_new_records_keep_the_json_they_were_made_with(reg: Registry) -> None:
+    assert reg.channel("c", {"id": "c", "name": "n"}).json == {"id": "c", "name": "n"}
+    assert reg.channel("c").json == {"id": "c", "name": "n"}  # no JSON: unchanged
+    assert reg.bridge("b", {"id": "b", "k": 1}).json == {"id": "b", "k": 1}
+    obs_b = reg.observe_bridge({"id": "b2", "k": 2})
+    assert obs_b is not None and obs_b.json == {"id": "b2", "k": 2}
+    assert reg.recording("r", {"name": "r", "k": 3}).json == {"name": "r", "k": 3}
+    obs_r = reg.observe_recording({"name": "r2", "k": 4})
+    assert obs_r is not None and obs_r.json == {"name": "r2", "k": 4}
+    pb = reg.playback("p", {"id": "p", "k": 5})
+    assert pb.json == {"id": "p", "k": 5}
+    assert reg.playback("p").json == {"id": "p", "k": 5}  # no JSON: unchanged
+    obs_p = reg.observe_playback({"id": "p2", "k": 6})
+    assert obs_p is not None and obs_p.json == {"id": "p2", "k": 6}
+    play = reg.register_play("p3", "sound:a", "channel:1.1")
+    assert play.json == {"id": "p3", "media_uri": "sound:a", "target_uri": "channel:1.1"}
+    assert play.requested == "sound:a" and play.target == "channel:1.1"
+
+
+def test_channels_outside_stasis_are_forgotten_oldest_first_beyond_the_limit() -> None:
+    reg = Registry()
+    reg.keep_ended_channels = 2
+    # Events create channels with some slack (a StasisStart's channel is made just before it enters).
+    for i in range(66):
+        reg.observe_channel({"id": f"c{i}"})
+    assert len(reg.channels) == 66
+    reg.observe_channel({"id": "c66"})
+    assert list(reg.channels) == ["c65", "c66"]
+    # A channel in Stasis is never forgotten for being old.
+    inside = reg.observe_channel({"id": "in"})
+    assert inside is not None
+    reg.stasis_start(inside)
+    reg.stasis_start(inside)  # a repeated StasisStart changes nothing
+    for i in range(3):
+        reg.channel(f"r{i}")  # REST replies: the limit applies at once
+    assert set(reg.channels) == {"in", "r1", "r2"}
+
+
+def test_leaving_and_hanging_up_mark_the_channel(reg: Registry, heard: Heard) -> None:
+    ch = _in_stasis(reg)
+    reg.stasis_end(ch)
+    assert ch.in_stasis is False
+    reg.channel_hung_up(ch)  # outside Stasis: nothing more will come about it
+    assert ch.gone == "hung up" and "1.1" not in reg.channels
+    other = reg.channel("2.2")
+    other.gone = "ended while the events connection was down"
+    reg.channel_hung_up(other)
+    assert other.gone == "ended while the events connection was down"
+    inside = _in_stasis(reg, "3.3")
+    reg.channel_hung_up(inside)  # in Stasis: its StasisEnd will tell
+    assert inside.gone is None and reg.channels["3.3"] is inside
+    reg.channel_destroyed(inside)
+    assert inside.in_stasis is False
+    gone = _in_stasis(reg, "4.4")
+    reg.channel_gone_in_gap(gone)
+    assert gone.in_stasis is False
+    snoop = reg.channel("5.5")
+    reg.mark_snoop(snoop, "4.4")
+    assert snoop.snoop_of == "4.4"
+
+
+def test_the_201_reply_replaces_the_json_only_before_any_event(reg: Registry) -> None:
+    fresh = reg.register_play("a", "sound:a", "channel:1.1")
+    reg.playback_accepted(fresh, {"id": "a", "state": "queued"})
+    assert fresh.accepted and fresh.json == {"id": "a", "state": "queued"}
+    started = reg.register_play("b", "sound:b", "channel:1.1")
+    reg.playback_started(started)
+    started.json = {"id": "b", "state": "playing"}
+    reg.playback_accepted(started, {"id": "b", "state": "queued"})
+    assert started.json["state"] == "playing"  # the event beat the reply: it knows more
+    done = reg.register_play("c", "sound:c", "channel:1.1")
+    reg.playback_finished(done, "done")
+    reg.playback_accepted(done, {"id": "c", "state": "queued"})
+    assert done.json["media_uri"] == "sound:c" and "state" not in done.json
+
+
+def test_why_a_list_failed_names_the_item_that_failed(reg: Registry) -> None:
+    # The JSON's media_uri is the item playing (events update it); the request asked for the whole list.
+    pb = reg.register_play("l", "sound:a,sound:nope", "channel:1.1")
+    pb.json = {"id": "l", "media_uri": "sound:nope", "target_uri": "channel:1.1"}
+    reg.playback_finished(pb, "failed")
+    assert pb.reason == failure_reason("sound:nope")
+    lost = reg.register_play("m", "sound:a,foo:bar", "channel:1.1")
+    reg.playback_started(lost)
+    lost.json = {"id": "m", "media_uri": "foo:bar", "target_uri": "channel:1.1"}
+    ch = _in_stasis(reg)
+    reg.stasis_end(ch)
+    assert lost.reason == (
+        "it started but its channel left the application without PlaybackFinished: Asterisk never "
+        "finishes an unsupported media scheme or a missing recording"
+    )
+    assert str(lost.error) == f"playback m (foo:bar): {lost.reason}"
+    assert failure_reason("sound:en:odd") == failure_reason("sound:" + "en:odd")
+    assert "'en:odd'" in (failure_reason("sound:en:odd") or "")
+
+
+def test_a_registry_without_a_listener_works_alone() -> None:
+    reg = Registry()
+    pb = reg.register_play("p", "sound:a", "channel:1.1")
+    reg.playback_finished(pb, "done")
+    assert pb.outcome == "done" and reg.playbacks == {}
+    ch = reg.observe_channel({"id": "1.1"})
+    assert ch is not None
+    reg.channel_destroyed(ch)
+    assert reg.channels == {}
+
+
+def test_the_listener_hears_every_forgotten_playback(reg: Registry, heard: Heard) -> None:
+    pb = reg.register_play("p", "sound:a", "channel:1.1")
+    reg.playback_finished(pb, "done")
+    assert heard.calls[-2:] == [("forgotten", "PlaybackRecord", "p"), ("settled", "p", "done")]
