@@ -262,8 +262,10 @@ def _empty_figure(go: Any, live: bool) -> Any:
     fig.update_layout(
         barmode="overlay",
         xaxis_title="seconds since the first row",
-        margin={"l": 10, "r": 10, "t": 50, "b": 40},
-        legend={"orientation": "h", "y": -0.2},
+        # The legend sits at the bottom of the whole figure (container coordinates), below the x-axis
+        # title: placed in plot coordinates it lands on the title at some heights.
+        margin={"l": 10, "r": 10, "t": 50, "b": 80},
+        legend={"orientation": "h", "yref": "container", "y": 0.0, "yanchor": "bottom", "x": 0.0},
         template="plotly_white",
     )
     fig.update_yaxes(automargin=True, type="category")

@@ -100,26 +100,18 @@ print(channel.name, "left the application")
 # in arrival order, with the server's timestamp (simulated time here) and the receive time.
 
 # %%
-columns = [
-    "seq",
-    "kind",
-    "type",
-    "channel_state",
-    "playback_id",
-    "playback_state",
-    "method",
-    "path",
-    "status",
-]
-session.timeline.df[columns]
+columns = ["seq", "kind", "type", "channel_state", "playback_id", "method", "path", "status"]
+# A missing value shows as a blank (df itself keeps pandas' markers: NaN in categories, <NA> in strings).
+session.timeline.df[columns].astype(object).fillna("")
 
 # %% [markdown]
 # `kind` says what a row is: an `event` from the WebSocket, a REST `request` we sent (with its `status`),
 # or a `connection` change. `session.timeline.df` has every column (times, lag, raw JSON). Views answer
-# common questions directly: one row per playback, with how long it played and how it ended:
+# common questions directly: one row per playback, with how long it played and how it ended
+# (`playbacks()` has more columns: when it was queued, started and finished, its status, ...):
 
 # %%
-session.timeline.playbacks()
+session.timeline.playbacks()[["playback_id", "media", "duration", "state"]]
 
 # %% [markdown]
 # The live view: it follows the session as events arrive (filters by type and channel, pause).

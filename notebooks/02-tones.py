@@ -93,7 +93,7 @@ sc.check()
 arinb.plot.swimlanes(sc.timeline)
 
 # %%
-sc.timeline.playbacks()
+sc.timeline.playbacks()[["playback_id", "media", "duration", "state"]]
 
 # %% [markdown]
 # ## Hear it

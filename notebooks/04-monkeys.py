@@ -133,7 +133,7 @@ await left
 # The playback, as the timeline saw it: 16.18 simulated seconds from `PlaybackStarted` to `PlaybackFinished`.
 
 # %%
-session.timeline.playbacks()
+session.timeline.playbacks()[["playback_id", "media", "duration", "state"]]
 
 # %%
 await session.close()

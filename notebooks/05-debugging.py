@@ -58,11 +58,15 @@ COLUMNS = [
     "method",
     "path",
     "status",
-    "elapsed",
     "channel_state",
     "playback_id",
     "playback_state",
 ]
+
+
+def table(rows):
+    """Those columns, with a blank for a missing value (df keeps pandas' NaN and <NA> markers)."""
+    return rows[COLUMNS].astype(object).fillna("")
 
 
 async def call_in(caller):
@@ -88,7 +92,7 @@ await missing
 await missing.finished(timeout=10)
 
 # %%
-session.timeline.for_playback("missing-sound")[COLUMNS]
+table(session.timeline.for_playback("missing-sound"))
 
 # %% [markdown]
 # ## 2 · A second playback is queued
@@ -102,7 +106,7 @@ second = channel.play("sound:beep", playback_id="second")
 await first
 await second
 await second.finished(timeout=60)
-session.timeline.playbacks()
+session.timeline.playbacks()[["playback_id", "media", "state", "queued", "started", "finished"]]
 
 # %% [markdown]
 # ## 3 · An answer blocked behind an endless tone
@@ -130,7 +134,7 @@ print("after the stop, answered?", answering.done(), "- state:", ringing.state)
 # divided by the speed, and its reply came right after the `PlaybackFinished` of the tone.
 
 # %%
-session.timeline.for_channel(ringing.id)[COLUMNS]
+table(session.timeline.for_channel(ringing.id))
 
 # %%
 await ringing.hangup()

@@ -99,7 +99,7 @@ for make in (arinb.scenarios.tones, arinb.scenarios.answer, arinb.scenarios.monk
     print(results[sc.title].check)
 
 # %%
-results["tones"].timeline.playbacks()
+results["tones"].timeline.playbacks()[["playback_id", "media", "duration", "state"]]
 
 # %% [markdown]
 # ## Hear a channel through ARI

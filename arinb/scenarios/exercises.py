@@ -98,6 +98,14 @@ HINT_MISSING_PLAYBACK = (
     "Playback that channel.play(...) returns (or pass playback_id= and reuse that same id)."
 )
 HINT_NEVER_ENDED = "the call never ended: your app must hang it up (await channel.hangup())."
+#: the hint when the call stopped short of an event: what makes Asterisk send it
+HINT_MISSING_EVENT = {
+    "PlaybackStarted": "nothing was played: channel.play(media, playback_id=...) starts a playback.",
+    "PlaybackFinished": "the playback never finished: a tone plays until stopped (await playback.stop()).",
+    "ChannelStateChange": "the channel was never answered: await channel.answer() brings it Up.",
+    "ChannelHangupRequest": HINT_NEVER_ENDED,
+    "StasisEnd": HINT_NEVER_ENDED,
+}
 HINT_HANDLER_FAILED = "a handler of yours raised an exception (shown above): fix it and run the check again."
 
 
@@ -406,8 +414,8 @@ def _first_difference(
         seen = got[i] if i < len(got) else None
         if seen is None:
             diff = f"event {i + 1}: Asterisk sent {exp.type} at {exp.t:.2f} s; your call sent nothing more"
-            if not hint:
-                hint = HINT_NEVER_ENDED if not ended else ""
+            if not hint and not ended:
+                hint = HINT_MISSING_EVENT.get(exp.type, HINT_NEVER_ENDED)
             return diff, hint
         if seen.type != exp.type:
             diff = f"event {i + 1}: Asterisk sent {exp.type} at {exp.t:.2f} s; your call sent {seen.type}"

@@ -86,11 +86,18 @@ def resolve_notebook(name: str, directory: Path) -> Path:
     raise FileNotFoundError(f"{name!r} is neither a notebook nor a scenario ({', '.join(SCENARIOS)})")
 
 
+#: lab extensions kept out of the Voilà app (see :func:`voila_command`)
+VOILA_DENYLIST = ("jupyterlab-jupytext",)
+
+
 def voila_command(
     notebook: Path, port: int, *, show_code: bool = False, open_browser: bool = False
 ) -> list[str]:
     cmd = [sys.executable, "-m", "voila", str(notebook), f"--port={port}", "--Voila.ip=127.0.0.1"]
     cmd.append(f"--strip_sources={'False' if show_code else 'True'}")
+    # JupyterLab-only extensions that fail to load in Voilà's page (a console error for the student):
+    # jupytext's needs JupyterLab's document manager, which Voilà does not provide.
+    cmd.append(f"--VoilaConfiguration.extension_denylist={list(VOILA_DENYLIST)!r}")
     if not open_browser:
         cmd.append("--no-browser")
     return cmd

@@ -181,6 +181,7 @@ class Bridges:
         ch.bridge_id = bridge.id
         if ch.stasis_app is not None:
             self.k.bus.subscribe_bridge(ch.stasis_app, bridge.id)
+        self.k.moh.member_joined(bridge.id, ch.id)
         self.k.emit(
             "ChannelEnteredBridge",
             {"bridge": bridge.to_json(), "channel": ch.to_json()},
@@ -198,6 +199,7 @@ class Bridges:
         if ch.id in order:
             order.remove(ch.id)
         ch.bridge_id = None
+        self.k.moh.member_left(bridge.id, ch.id)
         self.k.bridge_variables.channel_left(bridge, ch)
         self.k.emit(
             "ChannelLeftBridge",

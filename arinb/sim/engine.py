@@ -51,6 +51,7 @@ from arinb.sim.dialplan import Dialplan
 from arinb.sim.extmedia import ExternalMedia
 from arinb.sim.faults import Faults
 from arinb.sim.mailboxes import Mailboxes
+from arinb.sim.modules import Modules
 from arinb.sim.moh import MusicOnHold
 from arinb.sim.objects import Channel, ChannelKind, Command, ControlQueue
 from arinb.sim.originate import PHONE_ANSWER_AFTER, Originate
@@ -124,6 +125,7 @@ class SimEngine:
         self.bridge_variables = BridgeVariables(self)
         self.mailboxes = Mailboxes(self)
         self.absent = Absent(self)
+        self.modules = Modules(self)
         self.redirect = Redirect(self)
         self.broadcast = Broadcast(self)
         self.faults = Faults(self)
@@ -148,6 +150,7 @@ class SimEngine:
             self.bridge_variables,
             self.mailboxes,
             self.absent,
+            self.modules,
             self.redirect,
             self.broadcast,
         ):
@@ -234,6 +237,26 @@ class SimEngine:
         ch = self.channels.get(channel_id)
         if ch is not None and not ch.hungup:
             self.lifecycle.hangup(ch, cause=cause, soft=None)
+
+    def seed_counters(
+        self, *, uid: int | None = None, unreal: int | None = None, tech: dict[str, int] | None = None
+    ) -> None:
+        """Start the id and name counters where a real server had them (replaying a capture).
+
+        ``uid``: the next unique id's sequence; ``unreal``: the next Local/Announcer number; ``tech``: the
+        next number per technology (``{"Snoop": 11}``).
+
+        >>> from arinb.sim.clock import Clock
+        >>> engine = SimEngine(clock=Clock.manual(start=0.0))
+        >>> engine.seed_counters(uid=7, tech={"Snoop": 11})
+        >>> engine.new_uid(), engine.next_tech("Snoop")
+        ('0.7', 11)
+        """
+        if uid is not None:
+            self._uid_seq = uid
+        if unreal is not None:
+            self._unreal_seq = unreal
+        self._tech_seq.update(tech or {})
 
     def set_phone(self, name: str, *, answer_after: float | None = PHONE_ANSWER_AFTER) -> None:
         """How the simulated phone ``PJSIP/<name>`` answers a call arinb originates to it.

@@ -283,12 +283,14 @@ class ExternalMedia:
         size, _rate = FORMATS[fmt]
         ch.vars["MEDIA_WEBSOCKET_CONNECTION_ID"] = connection_id
         ch.vars["MEDIA_WEBSOCKET_OPTIMAL_FRAME_SIZE"] = str(size)
+        # ``data`` is the originate's appArgs (ari_channels_handle_originate_with_id): StasisStart's args.
+        data = req.get("data")
         session = MediaSession(
             self,
             ch,
             connection_id,
             app,
-            [],
+            data.split(",") if data else [],
             fmt,
             json_control="f(json)" in transport_data.replace(" ", ""),
             direction=direction or "both",

@@ -105,13 +105,25 @@ def install(app: web.Application, endpoint: Callable[[], MediaEndpoint | None]) 
     ``endpoint()`` gives the engine's external media feature (None: every id is unknown).
     """
 
+    open_sockets: set[web.WebSocketResponse] = set()
+
     async def handler(request: web.Request) -> web.StreamResponse:
-        return await _media_socket(request, endpoint())
+        return await _media_socket(request, endpoint(), open_sockets)
+
+    async def close_all(_app: web.Application) -> None:
+        # The server shuts down: close the media sockets at once (1001), as the events sockets are.
+        await asyncio.gather(
+            *(ws.close(code=1001, message=b"Server shutdown") for ws in list(open_sockets)),
+            return_exceptions=True,
+        )
 
     app.router.add_get(MEDIA_PATH, handler)
+    app.on_shutdown.append(close_all)
 
 
-async def _media_socket(request: web.Request, endpoint: MediaEndpoint | None) -> web.StreamResponse:
+async def _media_socket(
+    request: web.Request, endpoint: MediaEndpoint | None, open_sockets: set[web.WebSocketResponse]
+) -> web.StreamResponse:
     connection_id = request.match_info["connection_id"]
     status = endpoint.check_connect(connection_id) if endpoint is not None else 404
     if status != 200 or endpoint is None:
@@ -121,6 +133,7 @@ async def _media_socket(request: web.Request, endpoint: MediaEndpoint | None) ->
     if not ws.can_prepare(request).ok:
         return error_page(404)
     await ws.prepare(request)
+    open_sockets.add(ws)
     sink = WebSocketSink(ws)
     writer = asyncio.create_task(sink.run(), name="arinb-sim-media-writer")
     session = None
@@ -146,6 +159,7 @@ async def _media_socket(request: web.Request, endpoint: MediaEndpoint | None) ->
     except Exception:
         log.exception("arinb simulator: media WebSocket %s failed", connection_id)
     finally:
+        open_sockets.discard(ws)
         if session is not None and sink.closing is None:
             # The client went away (close frame or lost connection): the channel hangs up.
             with contextlib.suppress(Exception):

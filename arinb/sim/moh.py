@@ -85,6 +85,7 @@ class _Music:
     index: int = 0
     timer: TimerHandle | None = None
     segments: list[MediaSegment] = field(default_factory=list)
+    playing: tuple[str, float, float, str] | None = None  # (path, start, end, media uri) of the current file
 
 
 class MusicOnHold:
@@ -210,11 +211,44 @@ class MusicOnHold:
         music.index += 1
         now = self.k.now()
         music.segments = []
+        music.playing = (path, now, now + seconds, f"moh:{Path(path).stem}")
         for cid in music.listeners:
-            seg = MediaSegment(cid, now, now + seconds, "file", path, 0.0, None, f"moh:{Path(path).stem}")
-            music.segments.append(seg)
-            self.k.log_segment(cid, seg)
+            self._hear(music, cid)
         music.timer = self.k.clock.call_later(seconds, self._next_file, music, bridge_id)
+
+    def _hear(self, music: _Music, channel_id: str) -> None:
+        """``channel_id`` hears the current file from now to its end."""
+        if music.playing is None:
+            return
+        path, start, end, uri = music.playing
+        now = self.k.now()
+        if now >= end:
+            return
+        seg = MediaSegment(channel_id, now, end, "file", path, now - start, None, uri)
+        music.segments.append(seg)
+        self.k.log_segment(channel_id, seg)
+
+    def member_joined(self, bridge_id: str, channel_id: str) -> None:
+        """A channel entered a bridge with music: it hears the music from now on (the bridge mixes it in)."""
+        held = self.on_bridge.get(bridge_id)
+        if held is not None and channel_id not in held[1].listeners:
+            held[1].listeners.append(channel_id)
+            self._hear(held[1], channel_id)
+
+    def member_left(self, bridge_id: str, channel_id: str) -> None:
+        """A channel left a bridge with music: it no longer hears it."""
+        held = self.on_bridge.get(bridge_id)
+        if held is None or channel_id not in held[1].listeners:
+            return
+        music = held[1]
+        music.listeners.remove(channel_id)
+        now = self.k.now()
+        for seg in [s for s in music.segments if s.channel_id == channel_id]:
+            music.segments.remove(seg)
+            if seg.start >= now:
+                self.k.drop_segment(seg)
+            elif seg.end is None or seg.end > now:
+                seg.end = now
 
     def _stop(self, music: _Music | None, at: float | None = None) -> None:
         if music is None:

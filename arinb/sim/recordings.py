@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import logging
+import math
 import wave
 from collections.abc import Callable
 from pathlib import Path
@@ -37,8 +38,12 @@ def _renderer() -> Callable[..., Any] | None:
     return render
 
 
-#: How long after maxDurationSeconds the recording really stops (observed 2.806 s for 2 s).
-MAX_DURATION_OVERSHOOT = 0.8
+#: maxDurationSeconds ends on the frame after the whole-second boundary, ~8 ms in (record-max-duration).
+MAX_DURATION_FRAME_LAG = 0.008
+#: Audio a recording ended by its limit holds beyond its RecordingStarted-RecordingFinished gap.
+LIMIT_EXTRA_AUDIO = 0.015
+#: Asterisk's audio frame: 20 ms (160 samples at 8 kHz).
+FRAME = 0.02
 #: A recording that hears nothing ends after two 2-s waits for audio.
 NO_AUDIO_TIMEOUT = 4.0
 _FORMATS = {"wav", "wav16", "gsm", "ulaw", "alaw", "sln", "slin", "sln16", "g722", "g729", "ilbc", "ogg"}
@@ -199,14 +204,17 @@ class Recordings:
         if not rec.has_audio:
             rec.timer = k.clock.call_later(NO_AUDIO_TIMEOUT, self._finish, rec, "done")
         elif rec.max_duration > 0:
-            rec.timer = k.clock.call_later(
-                rec.max_duration + MAX_DURATION_OVERSHOOT, self._finish, rec, "done"
-            )
+            # Asterisk compares whole wall-clock seconds (time(NULL) - start > maxtime) on each frame: the
+            # recording ends on the first frame of second floor(start) + max + 1 (record-max-duration).
+            end = math.floor(now) + rec.max_duration + 1 + MAX_DURATION_FRAME_LAG
+            rec.timer = k.clock.call_at(end, self._finish, rec, "done", True)
 
     def _drop(self, rec: LiveRecording) -> None:
         self.live.pop(rec.name, None)
 
-    def _finish(self, rec: LiveRecording, state: str) -> None:
+    def _finish(self, rec: LiveRecording, state: str, at_limit: bool = False) -> None:
+        """End ``rec``. The file holds the 20 ms frames completed before a stop or hangup; at the
+        ``maxDurationSeconds`` limit it also holds the frame whose arrival ended it."""
         if self.live.get(rec.name) is not rec:
             return
         k = self.k
@@ -218,11 +226,15 @@ class Recordings:
             rec.paused_total += now - rec.paused_at
             rec.paused_at = None
         elapsed = max(0.0, now - rec.started - rec.paused_total)
-        frames = round(elapsed / 0.02)  # whole 20 ms frames reach the file
+        # A stop keeps the frames completed before it (AUDIO.md: the length is the time to the stop minus
+        # 0-17 ms); the limit's end also keeps what the recorder had buffered (record-max-duration: about
+        # 15 ms more than the RecordingStarted-RecordingFinished gap).
+        extra = LIMIT_EXTRA_AUDIO if at_limit else 0.0
+        frames = math.floor((elapsed + extra) / FRAME + 1e-6)
         rec.state = state
         stored = rec.stored
         if stored is not None and rec.has_audio:  # a channel that hears nothing writes no frames
-            stored.duration += frames * 0.02
+            stored.duration += frames * FRAME
             stored.data = None
         if state == "canceled" and stored is not None:
             self.stored.pop(rec.name, None)
@@ -329,9 +341,9 @@ class Recordings:
     # -- live ----------------------------------------------------------------------------------------------
     def _op_get_live(self, req: Request) -> Reply:
         rec = self.live.get(req.path.get("recordingName", ""))
-        if rec is None or rec.state == "queued":
+        if rec is None:
             return error(404, "Recording not found")
-        return Reply(200, rec.to_json())
+        return Reply(200, rec.to_json())  # a record waiting behind a playback says "queued" (ASTERISK22.md)
 
     def _op_live(self, req: Request, action: str) -> Reply:
         rec = self.live.get(req.path.get("recordingName", ""))

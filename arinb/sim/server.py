@@ -80,6 +80,9 @@ EVENTS_AFTER_REPLY = frozenset(
         "channels.sendDTMF",
         "playbacks.control",
         "recordings.stop",
+        # the snoop's own thread puts it in Stasis a fraction of a ms after the 200 (snoop-and-record)
+        "channels.snoopChannel",
+        "channels.snoopChannelWithId",
     }
 )
 

@@ -64,9 +64,12 @@ class Snoop:
         k.emit_channel("ChannelCreated", snoop)
         args = req.get("appArgs")
         arglist = args.split(",") if args else []
-        reply = Reply(200, snoop.to_json())
-        # The snoop's thread puts it in Stasis a fraction of a millisecond after the 200 (snoop-and-record).
-        k.soon(self._enter, snoop, app, arglist)
+        reply = Reply(200, snoop.to_json())  # as it was before entering Stasis: app_name ""
+        # On Asterisk the snoop's own thread puts it in Stasis a fraction of a millisecond after the 200
+        # (snoop-and-record). Here it enters now and the server writes its StasisStart after the 200
+        # (server.EVENTS_AFTER_REPLY): a request sent after the reply finds it in Stasis, as in 11 of 11
+        # captured runs, and a client on a manual clock gets its StasisStart without a clock tick.
+        self._enter(snoop, app, arglist)
         return reply
 
     def _enter(self, snoop: Channel, app: str, arglist: list[str]) -> None:

@@ -90,6 +90,9 @@ class Phone(w.VBox):
         self.listen_html = w.HTML()
         self.listen_audio = w.Audio(format="wav", autoplay=False, loop=False)
         self.listen_audio.layout.display = "none"
+        # The player joins the view with its first sound: an Audio view with no bytes makes the browser
+        # fetch an empty blob, which the console reports as an error.
+        self._listen_slot = w.Box([])
         self.listen_clip: Any = None
         self.call_button.on_click(lambda _b: self._act(self.dial))
         self.hangup_button.on_click(lambda _b: self._act(self.hang_up))
@@ -102,7 +105,7 @@ class Phone(w.VBox):
                 self.state_html,
                 w.VBox(rows),
                 self.listen_html,
-                self.listen_audio,
+                self._listen_slot,
                 self.log_html,
             ],
             layout=w.Layout(border="1px solid #ccc", padding="6px", width="max-content"),
@@ -185,6 +188,7 @@ class Phone(w.VBox):
         if len(clip):
             self.listen_audio.value = clip.to_wav_bytes()
             self.listen_audio.layout.display = None
+            self._listen_slot.children = (self.listen_audio,)
         self._render()
 
     def _sim_op(self, name: str, *args: Any) -> Any:

@@ -71,13 +71,17 @@ class ScenarioWidget(w.VBox):
         self.status = w.HTML()
         self.status.add_class("arinb-status")
         self.lines_html = w.HTML()
+        self.lines_html.add_class("arinb-lines")
         self.events_html = w.HTML()
+        self.events_html.add_class("arinb-events")
         self.listen_html = w.HTML()
         self.listen_audio = w.Audio(format="wav", autoplay=False, loop=False)
         self.listen_wave = w.Image(format="svg+xml")
         self.listen_clip: Any = None
         self._listened: tuple[int, int] | None = None  # (results shown, id of the last one)
-        self.listen_box = w.VBox([self.listen_html, self.listen_audio, self.listen_wave])
+        # The player and the waveform join the view with the first sound: an Audio or Image view with no
+        # bytes makes the browser fetch an empty blob, which the console reports as an error.
+        self.listen_box = w.VBox([self.listen_html])
         self.listen_box.add_class("arinb-listen")
         self.listen_box.layout.display = "none"
         self.timeline_box = w.VBox()
@@ -222,6 +226,8 @@ class ScenarioWidget(w.VBox):
         if len(clip):
             self.listen_audio.value = clip.to_wav_bytes()
             self.listen_wave.value = bytes(clip.waveform(backend="svg", height=90))
+            if len(self.listen_box.children) == 1:
+                self.listen_box.children = (self.listen_html, self.listen_audio, self.listen_wave)
 
     def _status_text(self) -> str:
         sc = self.scenario

@@ -38,7 +38,7 @@ _HEAD: Final = ("#", "time (UTC)", "kind", "what", "channel", "state", "playback
 _STYLE: Final = (
     "<style>.arinb-tl{border-collapse:collapse;font:12px monospace}"
     ".arinb-tl td,.arinb-tl th{padding:1px 6px;border-bottom:1px solid #eee;text-align:left;"
-    "white-space:nowrap;max-width:36em;overflow:hidden;text-overflow:ellipsis}"
+    "white-space:nowrap;max-width:30em;overflow:hidden;text-overflow:ellipsis}"
     ".arinb-tl tr.request td{color:#1565c0}.arinb-tl tr.connection td{color:#6a1b9a}"
     ".arinb-counts span{display:inline-block;margin:0 8px 2px 0;font:12px monospace}</style>"
 )
@@ -58,7 +58,9 @@ def render_rows(rows: list[tuple[str, ...]]) -> str:
         f"<tr class='{row[0]}'>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row[1:]) + "</tr>"
         for row in rows
     )
-    return f"{_STYLE}<table class='arinb-tl'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    # A view narrower than the table scrolls it sideways instead of cutting its right-hand columns off.
+    table = f"<table class='arinb-tl'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f"{_STYLE}<div class='arinb-tl-scroll' style='overflow-x:auto;max-width:100%'>{table}</div>"
 
 
 class TimelineWidget(w.VBox):

@@ -45,7 +45,7 @@ AFTER_RECONNECT = 2.0
 #: wall seconds a whole workload may take before the run counts as hung
 RUN_GUARD = 8.0
 #: client request timeout: a "slow REST reply" may be slower than this
-REQUEST_TIMEOUT = 0.5
+REQUEST_TIMEOUT = 0.4
 
 WORKLOADS = ("tones", "answer", "monkeys", "bridge", "recording")
 FAULTS = ("drop", "restart", "slow")
@@ -197,7 +197,7 @@ class Chaos:
             apps=apps,
             backoff=(0.02, 0.1),
             request_timeout=REQUEST_TIMEOUT,
-            connect_timeout=2.0,
+            connect_timeout=10.0,
         )
         await asyncio.sleep(0.05)
         self.baseline = engine_tasks()
@@ -239,8 +239,8 @@ class Chaos:
         restarting: list[Any] = []
         ticker: asyncio.Task[None] | None = None
         fault_timer: Any = None
-        run_downtime = self.rng.uniform(0.0, 0.3)
-        slow_for = self.rng.uniform(0.2, 8.0)  # simulated: 0.02-0.8 wall s with the ticker
+        run_downtime = self.rng.uniform(0.0, 0.15)
+        slow_for = self.rng.uniform(0.2, 6.0)  # simulated: 0.02-0.6 wall s with the ticker
         if self.real is not None:
             slow_for /= 10.0  # wall seconds on a real Asterisk
 
@@ -274,12 +274,11 @@ class Chaos:
             ticker = asyncio.ensure_future(self._tick())
         try:
             body = getattr(self, f"_{workload}" if workload in ("bridge", "recording") else "_scenario")
-            guard = RUN_GUARD if self.sim is not None else RUN_GUARD + SPANS[workload] + 10.0
-            await asyncio.wait_for(body(run), guard)
+            await asyncio.wait_for(body(run), self.guard(workload))
         except arinb.AriError as exc:  # (AriTimeoutError is a TimeoutError too: this comes first)
             run.body_error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
         except TimeoutError:
-            run.issues.append(f"the workload did not end within {RUN_GUARD} s")
+            run.issues.append(f"the workload did not end within {self.guard(workload)} s")
         except Exception as exc:  # an untyped error escaped the client
             run.issues.append(f"untyped error {type(exc).__name__}: {exc}")
         finally:
@@ -308,6 +307,10 @@ class Chaos:
         self.runs.append(run)
         self.outcomes[run.body_error.split(":")[0] or "ok"] += 1
         return run
+
+    def guard(self, workload: str) -> float:
+        """Wall seconds a workload may take before the run counts as hung (a real Asterisk: real time)."""
+        return RUN_GUARD if self.sim is not None else RUN_GUARD + SPANS[workload] + 10.0
 
     async def _restart_real(self) -> None:
         """Run the restart command (a real Asterisk), without blocking the loop."""
@@ -398,10 +401,11 @@ class Chaos:
 
     async def _scenario(self, run: Run) -> None:
         sc = scenarios.SCENARIOS[run.workload](self.session, sim=self.sim)  # sim None: a real Asterisk
-        sc.timeout = 3.0  # simulated seconds allowed for a lost event before the step gives up
+        sc.timeout = 2.0  # simulated seconds allowed for a lost event before the step gives up
         try:
-            result = run.track(f"{run.workload}.run()", sc.run(), RUN_GUARD - 1.0)
-            await asyncio.wait({result}, timeout=RUN_GUARD - 0.5)
+            guard = self.guard(run.workload)
+            result = run.track(f"{run.workload}.run()", sc.run(), guard - 1.0)
+            await asyncio.wait({result}, timeout=guard - 0.5)
             if result.done() and not result.cancelled() and result.exception() is None:
                 outcome = result.result()
                 if not outcome.ok:

@@ -24,7 +24,7 @@ SEED = int(os.environ.get("ARINB_CHAOS_SEED", str(random.SystemRandom().randrang
 CASES = [(w, f) for w in WORKLOADS for f in FAULTS]
 RUNS_PER_CASE = max(1, -(-TOTAL_RUNS // len(CASES)))
 #: wall seconds one sub-case may spend starting new runs (the suite's budget, shared by 15 sub-cases)
-CASE_BUDGET = float(os.environ.get("ARINB_CHAOS_CASE_BUDGET", "5.5"))
+CASE_BUDGET = float(os.environ.get("ARINB_CHAOS_CASE_BUDGET", "4.5"))
 
 #: sub-cases that still fail on a defect of issue 10 that the client lifecycle work has not fixed yet
 _BRIDGE_KEPT = (
@@ -34,16 +34,33 @@ _BRIDGE_KEPT = (
 )
 _AUDIO_GAP = (
     "issue 10 (nothing hangs): channel.audio() until the hangup does not end within 2 s of the reconnect "
-    "when the spied channel ended in the gap: its waits for the snoop's StasisStart (10 s) and for "
-    "RecordingFinished (none) are not ended by the reconciliation (about 1 run in 60; e.g. "
-    "ARINB_CHAOS_SEED=2265082078 ARINB_CHAOS_RUNS=1500 ARINB_CHAOS_CASE_BUDGET=20, recording-drop run 64)"
+    "when its snoop was created while the events connection was down: the snoop's StasisStart is lost, the "
+    "reconciliation does not look at the snoop (it is not marked in Stasis), and channel.audio keeps "
+    "waiting for that StasisStart (up to its 10 s), also after the spied channel hung up; about 1 run in 60"
+)
+_RECORDING_KEPT = (
+    "issue 10 (registry holds nothing of finished calls): a record request whose 201 reply arrives after "
+    "the recording's RecordingStarted and RecordingFinished (a slow reply) makes a new live-recording "
+    "record that nothing removes (handles: the record reply goes through ctx.recording(name, body), which "
+    "re-creates what RecordingFinished dropped); about 1 run in 50"
 )
 KNOWN: dict[tuple[str, str], str] = {
     ("bridge", "drop"): _BRIDGE_KEPT,
     ("bridge", "restart"): _BRIDGE_KEPT,
     ("bridge", "slow"): _BRIDGE_KEPT,
     ("recording", "drop"): _AUDIO_GAP,
+    ("recording", "slow"): _RECORDING_KEPT,
 }
+
+
+def cases() -> list[object]:
+    """The (workload, fault) sub-cases, those failing on a known defect marked xfail naming it."""
+    return [
+        pytest.param(w, f, marks=pytest.mark.xfail(reason=KNOWN[(w, f)], strict=False))
+        if (w, f) in KNOWN
+        else (w, f)
+        for w, f in CASES
+    ]
 
 
 def case_seed(workload: str, fault: str) -> int:
@@ -81,15 +98,7 @@ async def chaos(request: pytest.FixtureRequest) -> AsyncIterator[Chaos]:
 
 
 @pytest.mark.timeout(120)
-@pytest.mark.parametrize(
-    ("workload", "fault"),
-    [
-        pytest.param(w, f, marks=pytest.mark.xfail(reason=KNOWN[(w, f)], strict=False))
-        if (w, f) in KNOWN
-        else (w, f)
-        for w, f in CASES
-    ],
-)
+@pytest.mark.parametrize(("workload", "fault"), cases())
 async def test_chaos(chaos: Chaos, workload: str, fault: str) -> None:
     await run_case(chaos, workload, fault, RUNS_PER_CASE, CASE_BUDGET)
 
@@ -99,7 +108,7 @@ REAL_RUNS = int(os.environ.get("ARINB_CHAOS_REAL_RUNS", "2"))
 
 
 @pytest.mark.timeout(900)
-@pytest.mark.parametrize(("workload", "fault"), CASES)
+@pytest.mark.parametrize(("workload", "fault"), cases())
 async def test_chaos_on_a_real_asterisk(chaos: Chaos, workload: str, fault: str) -> None:
     """The same runs and checks on a real Asterisk (opt-in, see :func:`real_asterisk`)."""
     await run_case(chaos, workload, fault, REAL_RUNS, budget=600.0)

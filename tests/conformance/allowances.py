@@ -22,6 +22,7 @@ from .trace import Step, Trace
 __all__ = [
     "CAPTURE_LATENCIES",
     "ORDER_ALLOWANCES",
+    "RACY_OUTCOMES",
     "REAL_SERVER_RACE",
     "VALUE_ALTERNATIVES",
     "CaptureLatency",
@@ -33,6 +34,9 @@ __all__ = [
     "ValueAlternative",
     "capture_latency",
     "order_allowance",
+    "racy_extra_event",
+    "racy_outcome",
+    "racy_recordings",
     "real_server_race",
     "value_alternatives",
 ]
@@ -86,6 +90,8 @@ class ResponseEventRace:
             ident = body.get("id") if isinstance(body, dict) else None
             objects = [o for o in (ev.get("channel"), ev.get("peer")) if isinstance(o, dict)]
             return ident is not None and any(o.get("id") == ident for o in objects)
+        if self.relation == "recording":
+            return (ev.get("recording") or {}).get("target_uri") == f"channel:{m.group('ch')}"
         if self.relation == "bridge-playback":
             return (ev.get("playback") or {}).get("target_uri") == f"bridge:{m.group('br')}"
         if self.relation == "created-bridge":
@@ -314,6 +320,29 @@ ORDER_ALLOWANCES: tuple[ResponseEventRace | CrossSocketRace | LocalHalvesRace | 
         ),
     ),
     ResponseEventRace(
+        "record-201-vs-RecordingStarted",
+        "POST",
+        re.compile(rf"^/ari/channels/{_CH}/record$"),
+        frozenset({"RecordingStarted"}),
+        "recording",
+        'ASTERISK22.md (snoop-and-record): "The 201 body\'s state is either "queued" or "recording" (racy). '
+        'RecordingStarted follows within about 0.5 ms"; record-max-duration has it after the 201 (#14/#15) '
+        "and before it (#23/#24)",
+        reach="until-event",
+        evidence=(("record-max-duration", 14, 15), ("record-max-duration", 24, 23)),
+    ),
+    ResponseEventRace(
+        "snoop-200-vs-StasisStart",
+        "POST",
+        re.compile(rf"^/ari/channels/{_CH}/snoop(/[^/]+)?$"),
+        frozenset({"StasisStart"}),
+        "created-channel",
+        "ASTERISK22.md (snoop-and-record): the snoop's StasisStart \"arrives about 0.2-0.8 ms after the "
+        '200"; "A record sent right after the 200 ... in 2 of them, the StasisStart arrived after the '
+        "record's 201\"",
+        reach="until-event",
+    ),
+    ResponseEventRace(
         "externalMedia-vs-Dial",
         "POST",
         re.compile(r"^/ari/channels/externalMedia$"),
@@ -388,9 +417,9 @@ def capture_latency(trace: Trace, index: int) -> CaptureLatency | None:
 
 def order_allowance(
     trace: Trace, a: Step, b: Step
-) -> ResponseEventRace | CrossSocketRace | LocalHalvesRace | DeviceStateRace | None:
+) -> ResponseEventRace | CrossSocketRace | LocalHalvesRace | DeviceStateRace | RacyOutcome | None:
     """The allowance that lets trace steps ``a`` and ``b`` arrive in either order, if any."""
-    for allowance in ORDER_ALLOWANCES:
+    for allowance in (*ORDER_ALLOWANCES, *RACY_OUTCOMES):
         if allowance.allows(trace, a, b):
             return allowance
     return None
@@ -460,6 +489,31 @@ VALUE_ALTERNATIVES: tuple[ValueAlternative, ...] = (
         'README "Playback facts": the 201 "usually has "state":"queued". It is **racy**: in several traces '
         'it came back as "playing"".',
     ),
+    ValueAlternative(
+        "snoop-200-app-name",
+        "POST",
+        re.compile(r"^/ari/channels/[^/]+/snoop(/[^/]+)?$"),
+        "dialplan.app_name",
+        frozenset({"", "Stasis"}),
+        'ASTERISK22.md (snoop-and-record): the 200 shows app_name "" before the snoop enters Stasis, which '
+        'happens 0.2-0.8 ms later; snoop-and-record #92 caught it already in ("Stasis", "probe")',
+    ),
+    ValueAlternative(
+        "snoop-200-app-data",
+        "POST",
+        re.compile(r"^/ari/channels/[^/]+/snoop(/[^/]+)?$"),
+        "dialplan.app_data",
+        frozenset({"", "probe"}),
+        "as snoop-200-app-name (the captures' app is probe)",
+    ),
+    ValueAlternative(
+        "record-201-state",
+        "POST",
+        re.compile(r"^/ari/channels/[^/]+/record$"),
+        "state",
+        frozenset({"queued", "recording"}),
+        'ASTERISK22.md (snoop-and-record): "The 201 body\'s state is either "queued" or "recording" (racy)."',
+    ),
 )
 
 
@@ -472,3 +526,96 @@ def value_alternatives(request: Step, status: int) -> dict[str, frozenset[Any]]:
         if request.method == alt.method and alt.path.match(request.path):
             out[alt.field] = alt.values
     return out
+
+
+# -- outcomes a real server decides by a race ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RacyOutcome:
+    """A request sent while the request that creates its channel is still in flight (the trace shows it
+    before that request's response): whichever the server handles first decides the status, so any of
+    ``statuses`` is right, and the events of a recording that did start (when the trace's did not) are no
+    surprise."""
+
+    name: str
+    path: re.Pattern[str]
+    statuses: frozenset[int]
+    cite: str
+
+    def applies(self, trace: Trace, request: Step) -> bool:
+        m = self.path.match(request.path) if request.method == "POST" else None
+        if m is None:
+            return False
+        target = m.group("ch")
+        response_index = trace.response_of.get(request.index)
+        for step in trace.steps[: request.index]:
+            if step.kind != "request" or step.method != "POST" or "/snoop" not in step.path:
+                continue
+            snoop_id = dict(step.query).get("snoopId") or step.path.rsplit("/snoop/", 1)[-1]
+            answered = trace.response_of.get(step.index)
+            if snoop_id == target and (answered is None or answered > request.index):
+                return response_index is not None
+        return False
+
+    def allows(self, trace: Trace, a: Step, b: Step) -> bool:
+        """The racy request's response and the creating snoop's response or StasisStart: either order."""
+        for mine, other in ((a, b), (b, a)):
+            if mine.kind != "response" or mine.index not in trace.request_of:
+                continue
+            if not self.applies(trace, trace.steps[trace.request_of[mine.index]]):
+                continue
+            if other.kind == "event" and other.event_type == "StasisStart":
+                return True
+            if other.kind == "response" and other.index in trace.request_of:
+                creator = trace.steps[trace.request_of[other.index]]
+                return creator.method == "POST" and "/snoop" in creator.path
+        return False
+
+
+RACY_OUTCOMES: tuple[RacyOutcome, ...] = (
+    RacyOutcome(
+        "record-during-snoop",
+        re.compile(rf"^/ari/channels/{_CH}/record$"),
+        frozenset({201, 404, 409}),
+        "ASTERISK22.md (snoop-and-record): a record sent CONCURRENTLY with the snoop request (client-chosen "
+        'snoopId): "In 10 such runs: 409 x3, 404 {"message":"Channel not found"} x4, 201 x3."',
+    ),
+)
+
+
+def racy_outcome(trace: Trace, request: Step, status: int) -> RacyOutcome | None:
+    """The racy outcome that accepts ``status`` for the response to ``request``, if any."""
+    for outcome in RACY_OUTCOMES:
+        if status in outcome.statuses and outcome.applies(trace, request):
+            return outcome
+    return None
+
+
+def racy_recordings(trace: Trace) -> frozenset[str]:
+    """Names of the racy records whose capture lost the race (the replay's may have won and stored one)."""
+    names = set()
+    for step in trace.steps:
+        if step.kind != "request" or step.index not in trace.response_of:
+            continue
+        status = trace.steps[trace.response_of[step.index]].data.get("status")
+        name = dict(step.query).get("name")
+        if name and status != 201 and any(o.applies(trace, step) for o in RACY_OUTCOMES):
+            names.add(name)
+    return frozenset(names)
+
+
+def racy_extra_event(trace: Trace, event: dict[str, Any]) -> bool:
+    """True for a RecordingStarted/Finished of a racy record whose trace answer was not 201 (the replay's
+    record won the race where the capture's lost it)."""
+    if event.get("type") not in ("RecordingStarted", "RecordingFinished"):
+        return False
+    name = (event.get("recording") or {}).get("name")
+    for step in trace.steps:
+        if step.kind != "request" or dict(step.query).get("name") != name:
+            continue
+        response = trace.steps[trace.response_of[step.index]] if step.index in trace.response_of else None
+        status = response.data.get("status") if response is not None else None
+        if status != 201 and any(o.applies(trace, step) for o in RACY_OUTCOMES):
+            return True
+    return False

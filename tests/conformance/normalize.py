@@ -86,19 +86,39 @@ _BUILD_FIELDS = ("build.os", "build.kernel", "build.machine", "build.options", "
 HOST_SPECIFIC = frozenset(_BUILD_FIELDS) | frozenset(f"message_body.{f}" for f in _BUILD_FIELDS)
 
 
+# A snoop channel's name counter (res_stasis_snoop's chan_idx) is its own: ``Snoop/<uid>-0000000b`` and
+# ``Local/...-00000000`` may share a value on one server and not on another, so they are separate classes.
+_SNOOP_BEFORE = re.compile(r"Snoop/\d+\.\d+-$")
+
+
+def _kind(m: re.Match[str]) -> str:
+    kind = m.lastgroup or "?"
+    if kind == "seq" and _SNOOP_BEFORE.search(m.string, max(0, m.start() - 40), m.start()):
+        return "snoopseq"
+    return kind
+
+
+def _key(kind: str, tok: str) -> str:
+    """The identity of a token in the bijection: its text, in its class's own name space."""
+    return "snoop:" + tok if kind == "snoopseq" else tok
+
+
 def iter_tokens(text: str) -> Iterator[tuple[str, str, int, int]]:
-    """``(class, token, start, end)`` for every server-made id inside ``text``."""
+    """``(class, token, start, end)`` for every server-made id inside ``text``.
+
+    >>> [k for k, *_ in iter_tokens("Snoop/1796538854.27-0000000b Local/1000@default-00000007;1")]
+    ['uid', 'snoopseq', 'seq']
+    """
     for m in _TOKEN_RE.finditer(text):
-        kind = m.lastgroup or "?"
-        yield kind, m.group(0), m.start(), m.end()
+        yield _kind(m), m.group(0), m.start(), m.end()
 
 
 def _split(text: str) -> tuple[list[str], list[tuple[str, str]]]:
-    """Literal pieces and tokens: ``text == lit[0] + tok[0] + lit[1] + ...``."""
+    """Literal pieces and (class, key) of the tokens: ``text == lit[0] + tok[0] + lit[1] + ...``."""
     literals, tokens, pos = [], [], 0
     for kind, tok, start, end in iter_tokens(text):
         literals.append(text[pos:start])
-        tokens.append((kind, tok))
+        tokens.append((kind, _key(kind, tok)))
         pos = end
     literals.append(text[pos:])
     return literals, tokens
@@ -130,9 +150,10 @@ class IdMap:
         ids = cls()
         for text in texts:
             for kind, tok, _, _ in iter_tokens(text):
-                if tok not in ids.placeholders:
+                key = _key(kind, tok)
+                if key not in ids.placeholders:
                     ids._counts[kind] = ids._counts.get(kind, 0) + 1
-                    ids.placeholders[tok] = f"<{kind}{ids._counts[kind]}>"
+                    ids.placeholders[key] = f"<{kind}{ids._counts[kind]}>"
         return ids
 
     # -- binding ---------------------------------------------------------------------------------------
@@ -190,19 +211,19 @@ class IdMap:
     def trace_text(self, text: str) -> str:
         """A trace string with its tokens as placeholders."""
         return _TOKEN_RE.sub(
-            lambda m: self.placeholders.get(m.group(0), f"<{m.lastgroup}:{m.group(0)}>"), text
+            lambda m: self.placeholders.get(_key(_kind(m), m.group(0)), f"<{_kind(m)}:{m.group(0)}>"), text
         )
 
     def replay_text(self, text: str) -> str:
         """A replay string with its tokens as the placeholders of the trace tokens they are bound to."""
 
         def sub(m: re.Match[str]) -> str:
-            tok = m.group(0)
+            kind = _kind(m)
+            tok = _key(kind, m.group(0))
             trace_tok = self.backward.get(tok)
             if trace_tok is not None and trace_tok in self.placeholders:
                 return self.placeholders[trace_tok]
             if tok not in self._unknown:
-                kind = m.lastgroup or "?"
                 self._unknown[tok] = f"<{kind}?{len(self._unknown) + 1}>"
             return self._unknown[tok]
 
@@ -210,7 +231,12 @@ class IdMap:
 
     def to_replay(self, text: str) -> str:
         """A trace string (a request path or query value) with its tokens replaced by the replay's ids."""
-        return _TOKEN_RE.sub(lambda m: self.forward.get(m.group(0), m.group(0)), text)
+
+        def sub(m: re.Match[str]) -> str:
+            found = self.forward.get(_key(_kind(m), m.group(0)))
+            return found.removeprefix("snoop:") if found is not None else m.group(0)
+
+        return _TOKEN_RE.sub(sub, text)
 
     def normalize(self, value: Any, *, side: str, unordered: bool = False, path: str = "") -> Any:
         """The comparable form of a JSON value from the ``"trace"`` or the ``"replay"`` side."""

@@ -35,7 +35,7 @@ from yarl import URL
 
 from .matching import Matcher, Observation, next_seq
 from .media import FrameCheck, MediaReplay
-from .normalize import IdMap
+from .normalize import IdMap, parse_time
 from .targets import Target
 from .trace import Step, Trace, decode_rest_response
 
@@ -135,8 +135,31 @@ class Replayer(MediaReplay):
         """Target seconds since the replay started."""
         return self.clock.now() - self._t0
 
+    async def _align_second(self) -> None:
+        """A manual clock starts at the capture's fraction of a wall-clock second.
+
+        Some behaviour follows whole wall-clock seconds (``maxDurationSeconds`` ends on a second boundary,
+        record-max-duration), so the replay's t=0 must sit at the same point of its second as the capture's.
+        The capture's t=0 in epoch seconds is its first event's timestamp minus that event's ``t``.
+        """
+        if not (self.clock.manual and self.target.align_second):
+            return
+        for step in self.trace.steps:
+            stamp = step.event.get("timestamp") if step.kind == "event" else None
+            epoch = parse_time(stamp)
+            if epoch is not None:
+                before = self.clock.now()
+                shift = (epoch - step.t - before) % 1.0
+                await self.clock.advance(shift)
+                for _ in range(1000):  # the advance runs on the simulator's loop: wait until it shows
+                    if self.clock.now() >= before + shift - 1e-6:
+                        break
+                    await asyncio.sleep(0.001)
+                return
+
     # -- the main loop ---------------------------------------------------------------------------------
     async def run(self) -> Recording:
+        await self._align_second()
         self._t0 = self.rec.epoch0 = self.clock.now()
         started = time.monotonic()
         self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None))

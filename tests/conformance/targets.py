@@ -114,6 +114,8 @@ class Target:
     clock: ReplayClock
     closer: Callable[[], Awaitable[None]] | None = None
     real: bool = False  # a real Asterisk keeps state between traces: the replayer cleans up after itself
+    # A manual clock whose epoch the replay may move: it then starts at the capture's fraction of a second.
+    align_second: bool = False
 
     async def close(self) -> None:
         if self.closer is not None:
@@ -136,7 +138,7 @@ async def simulator_target(*, manual: bool = True, speed: float = 50.0) -> Targe
         await sim.close()
 
     name = "simulator (manual clock)" if manual else f"simulator (speed {speed:g})"
-    return Target(name, sim.url, sim.username, sim.password, clock, closer)
+    return Target(name, sim.url, sim.username, sim.password, clock, closer, align_second=manual)
 
 
 def real_asterisk_target() -> Target | None:

@@ -86,3 +86,17 @@ def test_a_handler_that_raises_is_reported_not_printed(
 def test_an_unknown_exercise_says_which_exist(sim: arinb.Simulator) -> None:
     with pytest.raises(arinb.AriUsageError, match="tones, answer, monkeys"):
         exercises.check("tone", sol.load(sol.TONES_RIGHT), sim)
+
+
+def test_a_skeleton_is_told_what_is_missing(sim: arinb.Simulator) -> None:
+    # The notebook's starting point for the answer exercise: it enters, prints, and does nothing else.
+    source = """
+def answer_app(session, sleep):
+    def stasis_start(event):
+        print(f"Channel {event.channel.name} has entered the application")
+
+    session.on("StasisStart", stasis_start)
+"""
+    result = exercises.check("answer", sol.load(source), sim).result()
+    assert not result.passed and "Asterisk sent ChannelStateChange at 2.00 s" in result.difference
+    assert result.hint == exercises.HINT_MISSING_EVENT["ChannelStateChange"]

@@ -42,6 +42,8 @@ def test_voila_command_hides_code_and_binds_loopback(tmp_path: Path) -> None:
     assert cmd[1:3] == ["-m", "voila"]
     assert "--strip_sources=True" in cmd and "--no-browser" in cmd and "--Voila.ip=127.0.0.1" in cmd
     assert "--strip_sources=False" in voila_command(tmp_path / "x.ipynb", 9999, show_code=True)
+    # jupytext's JupyterLab extension cannot load in Voilà's page (a console error): it stays out.
+    assert "--VoilaConfiguration.extension_denylist=['jupyterlab-jupytext']" in cmd
 
 
 def _free_port() -> int:

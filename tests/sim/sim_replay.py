@@ -99,16 +99,22 @@ def load(name: str) -> dict[str, Any]:
 
 def _seed(engine: SimEngine, trace: dict[str, Any]) -> None:
     """Counters as the real server had them when the trace started."""
+    seeded = False
     for step in trace["steps"]:
-        if step["kind"] == "response" and step.get("path") in ("/ari/channels", "/ari/channels/create"):
-            body = step.get("body") or {}
-            cid, name = body.get("id", ""), body.get("name", "")
-            m = re.match(r"^\d+\.(\d+)$", cid)
+        if step["kind"] != "response":
+            continue
+        body = step.get("body") if isinstance(step.get("body"), dict) else {}
+        name = str(body.get("name", ""))
+        if not seeded and step.get("path") in ("/ari/channels", "/ari/channels/create"):
+            m = re.match(r"^\d+\.(\d+)$", str(body.get("id", "")))
             n = re.search(r"-([0-9a-f]{8});1$", name)
             if m and n:
-                engine._uid_seq = int(m.group(1))
-                engine._unreal_seq = int(n.group(1), 16)
-                return
+                engine.seed_counters(uid=int(m.group(1)), unreal=int(n.group(1), 16))
+                seeded = True
+        snoop = re.match(r"^Snoop/.*-([0-9a-f]{8})$", name)
+        if snoop:
+            engine.seed_counters(tech={"Snoop": int(snoop.group(1), 16)})
+            return
 
 
 async def replay(name: str, *, tail: float = 2.0) -> Replay:

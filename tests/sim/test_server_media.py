@@ -121,3 +121,21 @@ async def test_client_external_media_channel_hears_its_playback_as_binary_frames
             pass
         assert msg.type == aiohttp.WSMsgType.CLOSE and msg.data == 1000
         await ws.close()
+
+
+async def test_closing_the_simulator_closes_its_media_sockets_at_once() -> None:
+    sim = await simulate(speed=1.0)
+    auth = {"Authorization": aiohttp.encode_basic_auth(sim.username, sim.password)}
+    try:
+        async with aiohttp.ClientSession(headers=auth, timeout=aiohttp.ClientTimeout(total=10)) as http:
+            events = await http.ws_connect(f"{sim.url}/ari/events?app=em-test")
+            async with http.post(f"{sim.url}/ari/channels/externalMedia", params=SERVER) as resp:
+                conn_id = (await resp.json())["channelvars"]["MEDIA_WEBSOCKET_CONNECTION_ID"]
+            ws = await http.ws_connect(sim.url.replace("http", "ws", 1) + f"/media/{conn_id}")
+            await asyncio.wait_for(ws.receive(), 5)  # MEDIA_START
+            await sim.close()  # closes the media socket first (before: it waited for the handler's timeout)
+            msg = await asyncio.wait_for(ws.receive(), 5)
+            assert msg.type == aiohttp.WSMsgType.CLOSE and msg.data == 1001
+            await events.close()
+    finally:
+        await sim.close()

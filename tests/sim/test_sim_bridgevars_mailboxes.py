@@ -138,3 +138,50 @@ async def test_config_objects_and_messages_without_a_sip_stack() -> None:
     await h.engine.call_in("1003", caller="alice")  # PJSIP/alice exists now, still no SIP stack to send with
     assert (await h.op("endpoints.get", {"tech": "PJSIP", "resource": "alice"})).status == 200
     assert (await h.op("endpoints.referToEndpoint", {"tech": "PJSIP", "resource": "alice"})).status == 404
+
+
+async def test_modules_and_logger_channels_as_observed() -> None:
+    h = Harness()
+    listed = (await h.op("asterisk.listModules")).body
+    ari = next(m for m in listed if m["name"] == "res_ari.so")
+    assert ari == {
+        "name": "res_ari.so",
+        "description": "Asterisk RESTful Interface",
+        "use_count": 0,
+        "status": "Running",
+        "support_level": "core",
+    }
+    assert {"chan_websocket.so", "res_musiconhold.so", "app_stasis_broadcast.so"} <= {
+        m["name"] for m in listed
+    }
+    get = await h.op("asterisk.getModule", {"moduleName": "nope.so"})
+    assert get.body == {"message": "Module could not be found in running modules"}
+    assert (await h.op("asterisk.loadModule", {"moduleName": "nope.so"})).body == {
+        "message": "Module load declined"
+    }
+    assert (await h.op("asterisk.loadModule", {"moduleName": "res_ari.so"})).body == {
+        "message": "Module is already loaded"
+    }
+    assert (await h.op("asterisk.unloadModule", {"moduleName": "nope.so"})).status == 404
+    assert (await h.op("asterisk.reloadModule", {"moduleName": "nope.so"})).body == {
+        "message": "Module not found in running modules"
+    }
+    assert (await h.op("asterisk.reloadModule", {"moduleName": "app_stasis.so"})).body == {
+        "message": "Module does not support reloading"
+    }
+    assert (await h.op("asterisk.reloadModule", {"moduleName": "res_musiconhold.so"})).status == 204
+    log = {"logChannelName": "simops-log"}
+    assert (await h.op("asterisk.addLog", log)).body == {"message": "Configuration levels are required"}
+    assert (await h.op("asterisk.addLog", log, configuration="notice,warning")).status == 204
+    assert (await h.op("asterisk.addLog", log, configuration="notice")).body == {
+        "message": "Log channel already exists"
+    }
+    channels = (await h.op("asterisk.listLogChannels")).body
+    assert [c["configuration"] for c in channels] == ["NOTICE WARNING ", "NOTICE WARNING ERROR VERBOSE "]
+    assert channels[0]["channel"].endswith("/simops-log") and channels[1]["channel"].endswith("/messages.log")
+    assert (await h.op("asterisk.rotateLog", log)).status == 204
+    assert (await h.op("asterisk.rotateLog", {"logChannelName": "nope"})).status == 404
+    assert (await h.op("asterisk.deleteLog", log)).body == {"message": "Log channel does not exist"}
+    assert (await h.op("asterisk.addLog", {"logChannelName": "l2"}, configuration="bogus")).status == 204
+    assert (await h.op("asterisk.listLogChannels")).body[0]["configuration"] == ""
+    assert (await h.op("asterisk.deleteLog", {"logChannelName": "l2"})).status == 204

@@ -448,3 +448,14 @@ async def test_a_files_last_partial_frame_goes_out_short_and_ring_sounds() -> No
     sink.frames.clear()
     h.advance(0.5)
     assert sink.frames == []
+
+
+async def test_data_becomes_the_stasis_start_args() -> None:
+    # ast_ari_channels_external_media passes ``data`` as the originate's app arguments.
+    h = Harness()
+    _mid, conn_id = await media_channel(h, data="one,two")
+    h.frames.clear()
+    connect(h, conn_id)
+    start = next(e for e in h.events() if e["type"] == "StasisStart")
+    assert start["args"] == ["one", "two"]
+    assert start["channel"]["dialplan"]["app_data"] == "probe,one,two"

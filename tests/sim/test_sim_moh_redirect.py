@@ -163,3 +163,25 @@ async def test_redirect_of_a_simulated_phone_ends_its_call() -> None:
     assert h.types()[:2] == ["ChannelHangupRequest", "StasisEnd"]
     hangup = h.events()[0]
     assert hangup["cause"] == 16 and "soft" not in hangup
+
+
+async def test_bridge_music_reaches_who_joins_and_stops_for_who_leaves(moh_dir: Path) -> None:
+    h = Harness()
+    first = await h.channel()
+    await h.op("bridges.create", type="mixing", bridgeId="bm")
+    await h.op("bridges.addChannel", {"bridgeId": "bm"}, channel=first)
+    await h.op("bridges.startMoh", {"bridgeId": "bm"})
+    h.advance(0.2)
+    late = await h.channel()
+    joined = h.clock.now()
+    await h.op("bridges.addChannel", {"bridgeId": "bm"}, channel=late)
+    heard = [s for s in h.engine.media_log(late) if (s.media_uri or "").startswith("moh:")]
+    assert len(heard) == 1 and heard[0].start == pytest.approx(joined)
+    assert heard[0].offset == pytest.approx(0.2, abs=0.02)  # in the middle of the first file
+    h.advance(0.1)
+    await h.op("bridges.removeChannel", {"bridgeId": "bm"}, channel=late)
+    left = h.clock.now()
+    h.advance(1.0)
+    heard = [s for s in h.engine.media_log(late) if (s.media_uri or "").startswith("moh:")]
+    assert len(heard) == 1 and heard[0].end == pytest.approx(left)
+    assert len([s for s in h.engine.media_log(first) if (s.media_uri or "").startswith("moh:")]) >= 3

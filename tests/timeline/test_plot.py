@@ -137,3 +137,13 @@ def test_without_plotly_the_timeline_still_works(trace, monkeypatch) -> None:
     assert len(tl.playbacks()) == 1 and len(tl.df) == 13
     with pytest.raises(AriUsageError, match=r"pip install 'arinb\[plot\]'"):
         plot.swimlanes(tl)
+
+
+def test_the_legend_sits_below_the_x_axis_title(trace) -> None:
+    # Placed in plot coordinates (y=-0.2) the horizontal legend landed on the x-axis title; at the
+    # container's bottom, with a bottom margin that holds both, it is below it at any height.
+    fig = plot.swimlanes(trace("tones"))
+    legend = fig.layout.legend
+    assert legend.orientation == "h" and legend.yref == "container"
+    assert legend.y == 0 and legend.yanchor == "bottom"
+    assert fig.layout.margin.b >= 70 and fig.layout.xaxis.title.text

@@ -232,3 +232,12 @@ def test_throttle_poll_mode_and_errors() -> None:
 def test_throttle_rejects_bad_rate() -> None:
     with pytest.raises(AriUsageError):
         Throttle(lambda: None, rate=0)
+
+
+def test_a_wide_table_scrolls_sideways_instead_of_being_cut() -> None:
+    from arinb.widgets.timeline import render_rows
+
+    row = ("event", "1", "12:00:00.000", "event", "PlaybackStarted", "PJSIP/alice-0", "", "x" * 200, "")
+    html_text = render_rows([row])
+    scroller = html_text.index("overflow-x:auto")
+    assert scroller < html_text.index("<table") and html_text.rstrip().endswith("</table></div>")
