@@ -429,6 +429,10 @@ async def test_reconnect_resubscribes_reports_the_gap_and_loses_nothing(
     assert [r.params["eventSource"] for r in subs] == ["channel:9.9", "channel:9.9"]  # renewed
     kinds = timeline.kinds()
     assert kinds == ["connect", "loss", "reconnect", "reconciled"]
+    # The loss row says what happened: a close frame from the server, or none at all (a cut network).
+    why = timeline.connections[1][2]
+    assert (why == "connection lost (no close frame)") == (how == "abort")
+    assert why.startswith("closed by the server (code 10") == (how != "abort")
     loss_at, back_at = timeline.connections[1][1], timeline.connections[2][1]
     assert back_at >= loss_at and "gap" in timeline.connections[2][2]
     await eventually(lambda: engine_tasks() == base_tasks, what="no task left behind by the reconnect")
