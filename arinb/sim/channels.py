@@ -11,13 +11,14 @@ move, hold/mute/MOH, hangup and teardown, entering and leaving Stasis.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from arinb.ari.hangup import CAUSE_TEXT, HANGUP_CAUSES
 from arinb.media_log import MediaSegment
 from arinb.sim.objects import Channel, Command
-from arinb.sim.protocol import Handler, Reply, Request, error
+from arinb.sim.protocol import Handler, Reply, Request, atoi, error
 
 if TYPE_CHECKING:
     from arinb.sim.services import Services
@@ -28,6 +29,7 @@ __all__ = ["DTMF_LATENCY", "DTMF_OK", "Lifecycle"]
 DTMF_QUIET = 0.1
 #: Events a Local pair shows for a DTMF digit arrive this long after the digit's end.
 DTMF_LATENCY = 0.1
+_LEADING_INT = re.compile(r"\s*([+-]?\d{1,30})")
 #: The digits ``sendDTMF`` and the caller's keypad send; others are skipped.
 DTMF_OK = frozenset("0123456789*#aAbBcCdD")
 
@@ -169,40 +171,61 @@ class Lifecycle:
         return Reply(204)
 
     def _op_continue(self, req: Request) -> Reply:
+        # ast_ari_channels_continue_in_dialplan() (res/ari/resource_channels.c), step by step.
         ch = self.k.checked(req)
         if isinstance(ch, Reply):
             return ch
-        context = req.get("context") or ch.context
-        exten = req.get("extension") or ch.exten
+        context_arg, exten_arg = req.get("context") or "", req.get("extension") or ""
+        if not context_arg:
+            context, exten = ch.context, exten_arg or ch.exten
+        else:
+            context, exten = context_arg, exten_arg or "s"
         label = req.get("label")
-        priority = req.int("priority", 0)
         if label:
-            found = self.k.dialplan.find_label(context, exten, label)
-            if found is None:
-                return error(400, f"Requested label: {label} can not be found in context: {context}")
-            priority = found
-        if priority <= 0:
-            priority = ch.priority + 1 if (context, exten) == (ch.context, ch.exten) else 1
+            numeric = _LEADING_INT.match(label)  # sscanf("%30d"): a number is a priority, not a label
+            if numeric is not None:
+                priority = atoi(numeric.group(1))
+            else:
+                found = self.k.dialplan.find_label(context, exten, label)
+                if found is None:
+                    return error(404, "Requested label can not be found", "Not Found")
+                priority = found
+            if priority == 0:
+                return error(400, "Requested priority is illegal")
+        elif req.int("priority", 0):
+            priority = req.int("priority", 0)
+        elif not context_arg and not exten_arg:
+            priority = ch.priority + 1  # no place given: the next priority
+        else:
+            priority = 1
+        # A place that does not exist is not refused here: the dialplan, finding nothing there, hangs up.
         self.k.bridges.channel_left_stasis(ch)
         self.leave_stasis(ch)
         self.k.pbx.continue_at(ch, context, exten, priority)
         return Reply(204)
 
     def _op_move(self, req: Request) -> Reply:
-        ch = self.k.find_control(req.path.get("channelId"))
+        k = self.k
+        ch = k.find_control(req.path.get("channelId"))
         if isinstance(ch, Reply):
             return ch
         app = req.get("app")
         if not app:
             return error(400, "Missing parameter app")
         args = req.get("appArgs")
+        arglist = args.split(",") if args else []
         app_name = ch.stasis_app
+        if not k.bus.registered(app):
+            # res_stasis.c: "Could not move to Stasis app ... not registered": the channel stays where it
+            # is and its app gets ApplicationMoveFailed.
+            fields = {"channel": ch.to_json(), "destination": app, "args": arglist}
+            k.emit("ApplicationMoveFailed", fields, channels=[ch.id], only_app=app_name)
+            return Reply(204)
         if app_name is not None:
-            self.k.emit_channel("StasisEnd", ch, only_app=app_name)
-            self.k.bus.unsubscribe_channel(app_name, ch.id)
+            k.emit_channel("StasisEnd", ch, only_app=app_name)
+            k.bus.unsubscribe_channel(app_name, ch.id)
             ch.stasis_app = None
-        if not self.enter_stasis(ch, app, args.split(",") if args else []):
-            self.hangup(ch, cause=16, soft=None, quiet=True)
+        self.enter_stasis(ch, app, arglist, announced=True)  # no STASISSTATUS between two apps
         return Reply(204)
 
     def _op_dial(self, req: Request) -> Reply:
