@@ -5,8 +5,8 @@ Loopback simulator at speed 5 (a call of 9 to 16 simulated seconds takes about a
 
 from __future__ import annotations
 
-import exercise_solutions as sol
 import pytest
+from testkit import exercise_solutions as sol
 
 import arinb
 from arinb.scenarios import exercises
