@@ -556,3 +556,20 @@ async def test_audio_until_the_hangup_ends_when_the_channel_ended_in_the_gap(
     with pytest.raises(ChannelGone, match="while waiting for the end of the recording"):
         await asyncio.wait_for(_awaited(whole), 3)
     assert time.monotonic() - t0 < 2
+
+
+def test_a_session_wait_starts_when_it_is_made_not_when_the_loop_gets_to_it() -> None:
+    # A wait made in a cell's thread is registered at once: an event the engine loop takes in before the
+    # wait's coroutine first runs there is not missed (it was, under load: about 1 run in 4 of
+    # test_a_second_session_for_the_same_app_replaces_the_first).
+    engine = EngineLoop("lifecycle-early-wait")
+    try:
+        core = SessionCore()
+        core.loop = engine.loop
+        wait = core.wait_for("StasisStart", None, 2.0)  # made here, on this thread
+        engine.run_sync(lambda: core.feed(ev("StasisStart", channel="1.1"), None, 1.0))  # the loop is first
+        got = engine.submit(wait).result(5)
+        assert got.channel is not None and got.channel.id == "1.1"
+        assert engine.run_sync(core.dispatch.pending_waits) == 0
+    finally:
+        engine.stop()
