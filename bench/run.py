@@ -123,6 +123,13 @@ def clients(events: int, requests: int) -> list[Client]:
             rest=False,
         ),
         Client(
+            "raw picows + orjson (compiled reader)",
+            _py("raw_picows.py", "--parser", "orjson"),
+            "picows 2.3 (Cython) frame callback, `orjson.loads` of the payload memoryview, the same dict dispatch; "
+            "measured only (issue 12: would a compiled reader pay?), `pip install picows` to run it",
+            rest=False,
+        ),
+        Client(
             "raw aiohttp, REST over WebSocket",
             _py(
                 "raw_aiohttp.py",

@@ -488,6 +488,10 @@ class SessionCore:
         """A coroutine giving the next matching event (see :meth:`Dispatch.wait_for`); run it on the loop."""
         return self.dispatch.wait_for(event_type, predicate, timeout, record, since, hint)
 
+    def watch(self, record: Any, since: float) -> None:
+        """A handle sent a request: its object's next events are kept for waits that look back."""
+        self.dispatch.watch(record, since)
+
     def wait_playback(self, record: Any, which: str, limit: float | None) -> Coroutine[Any, Any, Any]:
         return self.dispatch.wait_playback(record, which, limit)
 

@@ -335,8 +335,13 @@ class Dispatch:
         self._playback_waits: dict[Any, list[tuple[str, asyncio.Future[Any]]]] = {}
         self._streams: tuple[weakref.ref[EventStream], ...] = ()
         self._streams_lock = threading.Lock()
-        # Recent events naming an object, for object waits made just after their event: [event, taken-by]
-        self._recent: deque[tuple[Event, set[int]]] = deque(maxlen=RECENT_EVENTS)
+        # Recent events naming an object, for object waits made just after their event, and which handles'
+        # waits already took each one (by id(event); the event is kept in the value to rule out reused ids).
+        self._recent: deque[Event] = deque(maxlen=RECENT_EVENTS)
+        self._taken: dict[int, tuple[Event, set[int]]] = {}
+        # Objects whose handle just sent a request (or a play): only their events go into the ring, so that
+        # intake keeps no other event alive (record -> epoch seconds of the request).
+        self._watched: dict[Any, float] = {}
         self.gone: AriError | None = None  # why no event will come any more (see fail_all)
         self.closed = False
         # Records forgotten while an event is being delivered: their handlers still get that event.
@@ -430,44 +435,39 @@ class Dispatch:
         try:
             if before is not None:
                 before(ev, ch, pb, br, rec)
-            self._deliver(ev, ch, pb, br, rec)
+            etype = ev.type
+            watched = self._watched
+            if watched and (ch in watched or pb in watched or br in watched or rec in watched):
+                self._recent.append(ev)
+            handlers = self._handlers.get(etype)
+            if handlers:
+                run_handlers(handlers, ev)
+            on_objects = self._on_objects
+            if on_objects:
+                for record in (ch, pb, br, rec):
+                    if record is not None:
+                        registry = on_objects.get(record)
+                        if registry:
+                            if found := registry.get(etype):
+                                run_handlers(found, ev)
+                            if found := registry.get("*"):
+                                run_handlers(found, ev)
+            if self._wildcard:
+                run_handlers(self._wildcard, ev)
+            if self._waiters:
+                for w in self._waiters:
+                    if not w.future.done() and w.matches(ev):
+                        if w.handle is not None:
+                            self._take(ev, w.handle)
+                        w.future.set_result(ev)
+            if self._streams:
+                self._push_streams(ev)
         finally:
             self._delivering = False
             if self._forget_after:
                 forget, self._forget_after = self._forget_after, []
                 for record in forget:
                     self._drop_object_handlers(record)
-
-    def _deliver(self, ev: Event, ch: Any, pb: Any, br: Any, rec: Any) -> None:
-        etype = ev.type
-        handlers = self._handlers.get(etype)
-        if handlers:
-            run_handlers(handlers, ev)
-        on_objects = self._on_objects
-        if on_objects:
-            for record in (ch, pb, br, rec):
-                if record is not None:
-                    registry = on_objects.get(record)
-                    if registry:
-                        if found := registry.get(etype):
-                            run_handlers(found, ev)
-                        if found := registry.get("*"):
-                            run_handlers(found, ev)
-        if self._wildcard:
-            run_handlers(self._wildcard, ev)
-        if ch is not None or pb is not None or br is not None or rec is not None:
-            taken: set[int] = set()
-            self._recent.append((ev, taken))
-        else:
-            taken = set()
-        if self._waiters:
-            for w in self._waiters:
-                if not w.future.done() and w.matches(ev):
-                    if w.handle is not None:
-                        taken.add(id(w.handle))
-                    w.future.set_result(ev)
-        if self._streams:
-            self._push_streams(ev)
 
     # ------------------------------------------------------------------ lifecycle (the registry's listener)
 
@@ -572,9 +572,9 @@ class Dispatch:
         waiter = _Waiter(kinds, predicate, record, future)
         if record is not None and since is not None:
             key = id(waiter.handle)
-            for ev, taken in self._recent:
-                if ev.received_at >= since and key not in taken and waiter.matches(ev):
-                    taken.add(key)
+            for ev in self._recent:
+                if ev.received_at >= since and not self._was_taken(ev, key) and waiter.matches(ev):
+                    self._take(ev, waiter.handle)
                     return ev
             if future.done():  # the predicate raised
                 return future.result()
@@ -595,6 +595,29 @@ class Dispatch:
                 self._waiters.remove(waiter)
             except ValueError:
                 pass
+
+    def watch(self, record: Any, since: float) -> None:
+        """The object's handle sent a request at ``since``: keep its events for look-back for a while."""
+        watched = self._watched
+        watched[record] = since
+        if len(watched) > RECENT_EVENTS:  # forget the oldest requests (their events left the ring anyway)
+            for old in sorted(watched, key=watched.__getitem__)[: len(watched) - RECENT_EVENTS // 2]:
+                del watched[old]
+
+    def _take(self, ev: Event, handle: Any) -> None:
+        """Remember that a wait on ``handle`` got ``ev`` (so a look-back never gives it twice)."""
+        taken = self._taken
+        entry = taken.get(id(ev))
+        if entry is None or entry[0] is not ev:
+            entry = taken[id(ev)] = (ev, set())
+        entry[1].add(id(handle))
+        if len(taken) > 2 * RECENT_EVENTS:  # forget events that left the ring
+            alive = {id(e) for e in self._recent}
+            self._taken = {k: v for k, v in taken.items() if k in alive}
+
+    def _was_taken(self, ev: Event, key: int) -> bool:
+        entry = self._taken.get(id(ev))
+        return entry is not None and entry[0] is ev and key in entry[1]
 
     def pending_waits(self) -> int:
         """How many waits (``wait_for``, ``finished``, ``started``) are pending."""

@@ -81,6 +81,8 @@ class HandleContext(Protocol):
 
     def require_io(self) -> None: ...
 
+    def watch(self, record: Any, since: float) -> None: ...
+
     def run(self, coro: Coroutine[Any, Any, T], label: str = "") -> Call[T]: ...
 
     def expect(self, coro: Coroutine[Any, Any, T], label: str = "") -> Call[T]: ...
@@ -120,8 +122,8 @@ class _Handle:
         self._ctx = ctx
         self._rec = record
         # When this handle last sent a request: its waits look back at events that came after it (an event
-        # can beat the reply to the request that caused it).
-        self._asked_at = time.time()
+        # can beat the reply to the request that caused it). Only its requests make its events kept.
+        self._asked_at = 0.0
 
     @property
     def id(self) -> str:
@@ -161,7 +163,8 @@ class _Handle:
         """The next event of that type naming this object (and matching ``predicate``).
 
         Look-back: an event naming this object that arrived after this handle's last request (or, for a
-        playback, after the play) and that no earlier wait on it took is returned at once, so
+        playback, after the play; at most the last 256 such events) and that no earlier wait on it took
+        is returned at once, so
         ``await ch.answer(); await ch.wait_for("ChannelStateChange")`` does not miss the event that beat
         the 204. Older events are not looked at.
 
@@ -196,6 +199,7 @@ class _Handle:
         self, method: str, path: str, params: dict[str, Any] | None = None, json: Any = None, **kw: Any
     ) -> Call[Any]:
         self._asked_at = time.time()
+        self._ctx.watch(self._rec, self._asked_at)
         return self._ctx.io(method, path, params, json, **kw)
 
     def __eq__(self, other: object) -> bool:
@@ -834,6 +838,7 @@ class Playback(_Handle):
             registry.playback_refused(rec, error)
 
         self._asked_at = time.time()
+        self._ctx.watch(rec, self._asked_at)
         self._request = io("POST", path, params, convert=accepted, on_error=refused, label=label)
 
     # ---- public waits

@@ -59,6 +59,7 @@ class PlaybackRecord:
 
     __slots__ = (
         "accepted",
+        "channel",
         "error",
         "handle",
         "id",
@@ -80,6 +81,7 @@ class PlaybackRecord:
         self.error: BaseException | None = None  # what waits on it raise (lost, refused)
         self.reason: str | None = None  # one line on why it failed, when known
         self.requested: str | None = None  # the media this session asked for (None: met in an event)
+        self.channel: ChannelRecord | None = None  # the target channel's record, once looked up
         self.handle: Any = None
 
     @property
@@ -257,9 +259,14 @@ class Registry:
         return rec
 
     def target_channel(self, pb: PlaybackRecord) -> ChannelRecord | None:
+        """The record of a playback's target channel (None for a bridge playback)."""
+        ch = pb.channel
+        if ch is not None and self.channels.get(ch.id) is ch:
+            return ch
         target = pb.target
         if target.startswith("channel:"):
-            return self.channel(target[8:])
+            ch = pb.channel = self.channel(target[8:])
+            return ch
         return None
 
     # ------------------------------------------------------------------ channels

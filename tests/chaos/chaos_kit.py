@@ -45,7 +45,7 @@ AFTER_RECONNECT = 2.0
 #: wall seconds a whole workload may take before the run counts as hung
 RUN_GUARD = 8.0
 #: client request timeout: a "slow REST reply" may be slower than this
-REQUEST_TIMEOUT = 0.5
+REQUEST_TIMEOUT = 0.4
 
 WORKLOADS = ("tones", "answer", "monkeys", "bridge", "recording")
 FAULTS = ("drop", "restart", "slow")
@@ -197,7 +197,7 @@ class Chaos:
             apps=apps,
             backoff=(0.02, 0.1),
             request_timeout=REQUEST_TIMEOUT,
-            connect_timeout=2.0,
+            connect_timeout=10.0,
         )
         await asyncio.sleep(0.05)
         self.baseline = engine_tasks()
@@ -239,8 +239,8 @@ class Chaos:
         restarting: list[Any] = []
         ticker: asyncio.Task[None] | None = None
         fault_timer: Any = None
-        run_downtime = self.rng.uniform(0.0, 0.3)
-        slow_for = self.rng.uniform(0.2, 8.0)  # simulated: 0.02-0.8 wall s with the ticker
+        run_downtime = self.rng.uniform(0.0, 0.15)
+        slow_for = self.rng.uniform(0.2, 6.0)  # simulated: 0.02-0.6 wall s with the ticker
         if self.real is not None:
             slow_for /= 10.0  # wall seconds on a real Asterisk
 
@@ -401,7 +401,7 @@ class Chaos:
 
     async def _scenario(self, run: Run) -> None:
         sc = scenarios.SCENARIOS[run.workload](self.session, sim=self.sim)  # sim None: a real Asterisk
-        sc.timeout = 3.0  # simulated seconds allowed for a lost event before the step gives up
+        sc.timeout = 2.0  # simulated seconds allowed for a lost event before the step gives up
         try:
             guard = self.guard(run.workload)
             result = run.track(f"{run.workload}.run()", sc.run(), guard - 1.0)

@@ -34,14 +34,15 @@ _BRIDGE_KEPT = (
 )
 _AUDIO_GAP = (
     "issue 10 (nothing hangs): channel.audio() until the hangup does not end within 2 s of the reconnect "
-    "when the spied channel ended in the gap: its waits for the snoop's StasisStart (10 s) and for "
-    "RecordingFinished (none) are not ended by the reconciliation (about 1 run in 60; e.g. "
-    "ARINB_CHAOS_SEED=2265082078 ARINB_CHAOS_RUNS=1500 ARINB_CHAOS_CASE_BUDGET=20, recording-drop run 64)"
+    "when its snoop was created while the events connection was down: the snoop's StasisStart is lost, the "
+    "reconciliation does not look at the snoop (it is not marked in Stasis), and channel.audio keeps "
+    "waiting for that StasisStart (up to its 10 s), also after the spied channel hung up; about 1 run in 60"
 )
 _RECORDING_KEPT = (
-    "issue 10 (registry holds nothing of finished calls): after a slow REST reply during channel.audio(), "
-    "the live recording sometimes stays in the registry after the call ended (about 1 run in 50; e.g. "
-    "ARINB_CHAOS_SEED=823636033 ARINB_CHAOS_RUNS=1500 ARINB_CHAOS_CASE_BUDGET=20, recording-slow run 19)"
+    "issue 10 (registry holds nothing of finished calls): a record request whose 201 reply arrives after "
+    "the recording's RecordingStarted and RecordingFinished (a slow reply) makes a new live-recording "
+    "record that nothing removes (handles: the record reply goes through ctx.recording(name, body), which "
+    "re-creates what RecordingFinished dropped); about 1 run in 50"
 )
 KNOWN: dict[tuple[str, str], str] = {
     ("bridge", "drop"): _BRIDGE_KEPT,

@@ -186,16 +186,37 @@ async def test_wait_state_returns_at_once_when_the_channel_is_already_in_that_st
     assert await asyncio.wait_for(ringing, 1) is ch
 
 
-async def test_an_object_wait_made_just_after_its_event_looks_back_once() -> None:
+async def test_a_playback_wait_made_just_after_its_event_looks_back_once() -> None:
     core = SessionCore()
-    ch = core.channel("1.1")  # this handle's "last request" is its creation here
-    feed(core, ev("ChannelDtmfReceived", channel="1.1", digit="5"))
-    got = await asyncio.wait_for(ch.wait_for("ChannelDtmfReceived"), 0.5)
-    assert got["digit"] == "5"
+    pb = core.register_playback("pb-1", "sound:beep", "channel:1.1")
+    core.watch(pb.registry_record, time.time())  # what the play request does when it leaves
+    feed(core, pb_ev("PlaybackStarted", "pb-1", "1.1"))
+    got = await asyncio.wait_for(pb.wait_for("PlaybackStarted"), 0.5)
+    assert got.playback is pb
     with pytest.raises(AriTimeoutError):  # the same event is not given twice
-        await ch.wait_for("ChannelDtmfReceived", timeout=0.05)
-    feed(core, ev("ChannelDtmfReceived", channel="1.1", digit="6"))  # nobody waiting: kept for the next wait
-    assert (await asyncio.wait_for(ch.wait_for("ChannelDtmfReceived"), 0.5))["digit"] == "6"
+        await pb.wait_for("PlaybackStarted", timeout=0.05)
+    feed(core, pb_ev("PlaybackContinuing", "pb-1", "1.1"))  # nobody waiting: kept for the next wait
+    assert (await asyncio.wait_for(pb.wait_for("PlaybackContinuing"), 0.5)).playback is pb
+    other = core.channel("9.9")  # no request from this handle: nothing of its past is looked at
+    feed(core, ev("ChannelDtmfReceived", channel="9.9", digit="1"))
+    with pytest.raises(AriTimeoutError):
+        await other.wait_for("ChannelDtmfReceived", timeout=0.05)
+
+
+async def test_a_channel_wait_made_after_the_answer_sees_the_event_that_beat_the_204(
+    ari: FakeAri, session: AriSession
+) -> None:
+    async def answer(r: FakeRequest) -> Reply:  # as Asterisk does: the event goes out before the reply
+        await ari.send(ari.event("ChannelStateChange", channel=channel_json(r.match["cid"], "Up")))
+        await asyncio.sleep(0.05)
+        return Reply(204)
+
+    ari.route("POST", "/channels/{cid}/answer", answer)
+    ch = session.channels.channel("1.1")
+    await ch.answer()
+    got = await ch.wait_for("ChannelStateChange", timeout=2)
+    assert got.channel is ch and ch.state == "Up"
+    assert await ch.wait_state("Up", timeout=0.1) is ch
 
 
 async def test_a_failed_sound_says_why() -> None:

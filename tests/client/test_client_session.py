@@ -399,9 +399,10 @@ async def test_reconnect_resubscribes_reports_the_gap_and_loses_nothing(
     await eventually(lambda: len(seen) == 10)
     assert seen == [str(i) for i in range(10)]
     assert ari.ws_connects == [{"app": "test", "subscribeAll": "false"}] * 2
+    # The renewal and the checks run beside the reader after the reconnect; the reconciled row ends them.
+    await eventually(lambda: len(timeline.kinds()) == 4, what="the reconciled row")
     subs = [r for r in ari.requests if r.path == "/applications/test/subscription"]
     assert [r.params["eventSource"] for r in subs] == ["channel:9.9", "channel:9.9"]  # renewed
-    await eventually(lambda: len(timeline.kinds()) == 4, what="the reconciled row")
     kinds = timeline.kinds()
     assert kinds == ["connect", "loss", "reconnect", "reconciled"]
     loss_at, back_at = timeline.connections[1][1], timeline.connections[2][1]

@@ -149,6 +149,34 @@ async def test_bridge_play_reaches_the_bridge_and_its_playback(sim: Any) -> None
         await ch.hangup()
 
 
+@pytest.mark.parametrize("subscribe_all", [False, True])
+async def test_a_bridge_playback_ends_when_its_bridge_is_destroyed(sim: Any, subscribe_all: bool) -> None:
+    # Asterisk sends no PlaybackFinished for a bridge's playback when the bridge goes (issue 10).
+    async with arinb.connect(
+        sim.url, sim.username, sim.password, apps="channel-state", subscribe_all=subscribe_all
+    ) as s:
+        ch = await inbound(s, sim, "1002")
+        await ch.answer()
+        br = await s.bridges.create("mixing")
+        await br.add_channel(ch)
+        pb = br.play("tone:ring;tonezone=fr")  # never ends by itself
+        await pb.started(timeout=5)
+        waiting = pb.finished()  # no timeout: it must still end
+        await br.destroy()
+        try:
+            state = await asyncio.wait_for(_awaited(waiting), 5)
+        except arinb.PlaybackLost as lost:
+            state = str(lost)
+        # It settles either way: lost (no PlaybackFinished, as without subscribeAll), or as Asterisk says
+        # if a PlaybackFinished does come (the BridgeDestroyed and the playback's end may race).
+        assert "bridge was destroyed" in state or (subscribe_all and state in ("done", "failed")), state
+        await ch.hangup()
+
+
+async def _awaited(call: Any) -> Any:
+    return await call
+
+
 async def test_record_then_fetch_copy_and_delete_the_file(sim: Any) -> None:
     async with arinb.connect(sim.url, sim.username, sim.password, apps="channel-tones") as s:
         ch = await inbound(s, sim, "1000")
