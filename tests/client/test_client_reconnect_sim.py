@@ -104,9 +104,9 @@ async def test_the_gap_row_says_when_the_socket_was_lost_and_when_it_came_back(
 async def test_a_play_queued_behind_one_that_ended_in_the_gap_is_not_orphaned(sim: Any, session: Any) -> None:
     """Two plays with one playback id (Asterisk queues the second): both end while the socket is down.
 
-    After the reconnect the first is lost (404), and the second, queued behind it under the same id,
-    must not be left behind in the queue where nothing can reach it: either it is settled too, or it is the
-    session's handle for that id now (so what Asterisk says about the id reaches it).
+    After the reconnect the first is lost (404), and the second, queued behind it under the same id, takes
+    its place through the registry's shared mechanism and is checked in turn: lost too, not left behind in
+    the queue where nothing reaches it (a hand-written deletion of the first left it there, waiting forever).
     """
     channel = await _call(sim, session)
     await channel.answer()
@@ -124,10 +124,8 @@ async def test_a_play_queued_behind_one_that_ended_in_the_gap_is_not_orphaned(si
     sim.clock.advance(30.0)  # both end while the client waits out its backoff
     with pytest.raises(PlaybackLost, match="connection was down"):
         await first.finished(timeout=10)
+    with pytest.raises(PlaybackLost, match="connection was down"):
+        await second.finished(timeout=10)
     assert session.reconnects == 1
-
-    held = session.playbacks.playback("same-id")
-    assert held is not first  # the lost one is no longer held
-    assert second.outcome is not None or held is second, (
-        "the play queued behind the lost one was orphaned: not settled, and no longer the session's handle"
-    )
+    held = session.playbacks.playback("same-id")  # neither is held any more: a fresh handle
+    assert held is not first and held is not second

@@ -48,6 +48,7 @@ def tl() -> Timeline:
     _event(tl, "ChannelDestroyed", 6.0, channel=_channel("9.1", "Down", "PJSIP/nine"))
     _event(tl, "StasisStart", 7.0, channel=_channel("7.7", "Up", "PJSIP/seven"))
     tl.add_request("GET", "/ari/playbacks/pb-1", {}, 404, T0 + 8.0, 0.002, reason="Not Found")
+    tl.add_request("DELETE", "/ari/channels/8.8", {}, 404, T0 + 8.5, 0.002)  # a channel no event named
     tl.add_connection("loss", T0 + 10.0, "closed by the server")  # the timeline's last row
     return tl
 
@@ -96,11 +97,11 @@ def test_requests_lists_the_rest_calls_with_their_latency(tl: Timeline) -> None:
         "seq", "sent_at", "replied_at", "method", "path", "query", "status", "reason", "elapsed",
         "latency_ms", "error", "channel_id", "playback_id", "bridge_id", "body", "transport",
     ]  # fmt: skip
-    assert list(table.index) == [0, 1]
-    assert list(table["method"]) == ["POST", "GET"]
-    assert list(table["latency_ms"]) == pytest.approx([12.5, 2.0])
-    assert list(table["channel_id"].fillna("-")) == ["9.1", "-"]
-    assert list(table["playback_id"].fillna("-")) == ["-", "pb-1"]
+    assert list(table.index) == [0, 1, 2]
+    assert list(table["method"]) == ["POST", "GET", "DELETE"]
+    assert list(table["latency_ms"]) == pytest.approx([12.5, 2.0, 2.0])
+    assert list(table["channel_id"].fillna("-")) == ["9.1", "-", "8.8"]
+    assert list(table["playback_id"].fillna("-")) == ["-", "pb-1", "-"]
     assert table["sent_at"].iloc[0].timestamp() == pytest.approx(T0 + 1.9, abs=1e-6)
 
 
@@ -164,7 +165,9 @@ def plays() -> Timeline:
     # Not plays: a GET of a playback, an answer, a play whose path only looks like one.
     tl.add_request("GET", "/ari/playbacks/dup", {}, 404, T0 + 7, 0.01)
     tl.add_request("POST", "/ari/channels/1.1/answer", {}, 204, T0 + 7, 0.01)
+    tl.add_request("GET", "/ari/channels/1.1/play/dup", {}, 405, T0 + 7, 0.01)
     _event(tl, "StasisEnd", 8.0, channel=_channel("1.1", "Up"))
+    tl.add_request("GET", "/ari/channels/1.1", {}, 404, T0 + 9, 0.01)  # names the channel, after it left
     return tl
 
 
@@ -212,8 +215,32 @@ def test_a_channel_play_without_events_takes_its_channel_from_the_request() -> N
     _event(tl, "PlaybackStarted", 0.1, playback=_pb("quiet", "playing", "bridge:br", "sound:q"))
     row = tl.playbacks().iloc[0]
     assert (row["channel_id"], row["bridge_id"]) == ("3.3", "br")
-    # A query with no media at all, or an empty one, adds nothing.
+    # A query with no media at all, or an empty one, adds nothing; a tone's own '=' stays in its URI.
     tl2 = Timeline()
     tl2.add_request("POST", "/ari/channels/4.4/play/none", {"lang": "en"}, 400, T0, 0.01)
     tl2.add_request("POST", "/ari/channels/4.4/play/empty", "media=&lang=en", 400, T0 + 1, 0.01)
-    assert list(tl2.playbacks()["media"]) == [[], []]
+    tl2.add_request(
+        "POST", "/ari/channels/4.4/play/tone", {"media": "tone:ring;tonezone=fr"}, 201, T0 + 2, 0.01
+    )
+    table = tl2.playbacks()
+    assert list(table["media"]) == [[], [], ["tone:ring;tonezone=fr"]]
+    # The state's categories do not depend on which states occurred.
+    assert list(table["state"].cat.categories) == ["done", "failed"]
+
+
+def test_a_playback_met_only_by_its_finish_has_no_start() -> None:
+    # Stopped while queued, or the timeline began mid-playback: PlaybackFinished alone.
+    tl = Timeline()
+    _event(tl, "PlaybackFinished", 1.0, playback=_pb("late", "done", "channel:1.1", "sound:a"))
+    row = tl.playbacks().iloc[0]
+    assert pd.isna(row["started"]) and row["finished"] == at(1.0)
+    assert row["state"] == "done" and not row["never_finished"] and pd.isna(row["duration"])
+
+
+def test_spans_keep_sub_millisecond_receive_times_to_the_microsecond() -> None:
+    # Rows without Asterisk's timestamp are timed by their receive time, which can be finer than a ms.
+    tl = Timeline()
+    tl.add_event({"type": "StasisStart", "channel": _channel("1.1", "Ring")}, 1000.0)
+    tl.add_event({"type": "ChannelStateChange", "channel": _channel("1.1", "Up")}, 1001.0000004)
+    tl.add_event({"type": "StasisEnd", "channel": _channel("1.1", "Up")}, 1001.25)
+    assert list(tl.state_spans()["seconds"]) == [1.0, 0.25]
