@@ -42,9 +42,9 @@ async def sim() -> AsyncIterator[Any]:
 
 @pytest.fixture
 async def session(sim: Any) -> AsyncIterator[Any]:
-    # The first reconnect waits at least 0.15 s (half the initial backoff, jittered): a gap that is long
+    # The first reconnect waits at least 0.3 s (half the initial backoff, jittered): a gap that is long
     # enough to tell loss and reconnect apart, and to let the simulated world move while the socket is down.
-    s = await arinb.connect(sim.url, sim.username, sim.password, apps=APP, backoff=(0.3, 1.0))
+    s = await arinb.connect(sim.url, sim.username, sim.password, apps=APP, backoff=(0.6, 1.2))
     try:
         yield s
     finally:
@@ -68,9 +68,15 @@ async def test_the_gap_row_says_when_the_socket_was_lost_and_when_it_came_back(
     before = await _call(sim, session)
     sim.faults.drop_connections_at(after=1.0)
     sim.clock.advance(1.0)
+    await _until(lambda: not session.connected or session.reconnects > 0, "the drop")
+    await before.answer()  # over REST, which still works: its ChannelStateChange goes to no socket
     await _until(lambda: session.reconnects == 1, "the reconnect")
     after = await _call(sim, session)
     assert after.id != before.id
+    # The check after the reconnect asked Asterisk about the channel (and took in its new state).
+    conn = _rows(session, "connection")
+    assert list(conn[conn["type"] == "reconciled"]["detail"]) == ["checked 1 channel: all still there"]
+    assert before.state == "Up"
 
     conn = _rows(session, "connection")
     loss = conn[conn["type"] == "loss"]
@@ -127,5 +133,10 @@ async def test_a_play_queued_behind_one_that_ended_in_the_gap_is_not_orphaned(si
     with pytest.raises(PlaybackLost, match="connection was down"):
         await second.finished(timeout=10)
     assert session.reconnects == 1
+    conn = _rows(session, "connection")
+    reconciled = conn[conn["type"] == "reconciled"]
+    assert list(reconciled["detail"]) == [
+        "checked 1 channel, 2 playbacks: playback same-id lost; playback same-id lost"
+    ]
     held = session.playbacks.playback("same-id")  # neither is held any more: a fresh handle
     assert held is not first and held is not second
