@@ -7,6 +7,7 @@ that it holds whatever the client's insides look like.
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -140,3 +141,34 @@ async def test_a_play_queued_behind_one_that_ended_in_the_gap_is_not_orphaned(si
     ]
     held = session.playbacks.playback("same-id")  # neither is held any more: a fresh handle
     assert held is not first and held is not second
+
+
+async def test_a_check_that_fails_after_the_reconnect_is_logged_and_settles_nothing(
+    sim: Any, session: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    channel = await _call(sim, session)
+    await channel.answer()
+    playing = channel.play("sound:tt-monkeys", playback_id="checked")
+    await playing
+    sim.clock.advance(0.1)
+    await playing.started(timeout=5)
+    sim.faults.fail("channels.get", 503, "Service Unavailable", times=1)
+    sim.faults.fail("playbacks.get", 503, "Service Unavailable", times=1)
+    with caplog.at_level(logging.DEBUG, logger="arinb.client"):
+        sim.faults.drop_connections_at(after=0.5)
+        sim.clock.advance(0.5)
+        await _until(lambda: session.reconnects == 1, "the reconnect")
+        await _until(lambda: len(_rows(session, "connection")) >= 4, "the reconciled row")
+    conn = _rows(session, "connection")
+    assert list(conn[conn["type"] == "reconciled"]["detail"]) == [
+        "checked 1 channel, 1 playback: all still there"
+    ]
+    lines = [r.getMessage() for r in caplog.records if "could not check" in r.getMessage()]
+    assert lines == [
+        f"arinb: could not check channel {channel.id} after the reconnect: "
+        f"503 Service Unavailable (GET /ari/channels/{channel.id})",
+        "arinb: could not check playback checked after the reconnect: "
+        "503 Service Unavailable (GET /ari/playbacks/checked)",
+    ]
+    # Nothing was settled on a failed check: the playback still runs and ends as Asterisk says.
+    assert playing.outcome is None and channel.in_stasis
