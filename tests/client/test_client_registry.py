@@ -380,3 +380,15 @@ def test_only_channels_outside_stasis_count_toward_the_limit() -> None:
     reg.channel_destroyed(gone)
     reg.channel("newest")
     assert set(reg.channels) == {"in", "new", "newest"}
+
+
+def test_a_playbacks_target_channel_is_the_registered_record() -> None:
+    reg = Registry()
+    pb = reg.register_play("p", "sound:a", "channel:1.1")
+    first = reg.target_channel(pb)
+    assert first is not None and reg.channels["1.1"] is first and reg.target_channel(pb) is first
+    reg.channel_destroyed(first)
+    # Forgotten meanwhile: a later event about the playback gets the channel's new record, not the old one.
+    again = reg.target_channel(pb)
+    assert again is not first and again is not None and reg.channels["1.1"] is again
+    assert reg.target_channel(reg.register_play("b", "sound:a", "bridge:b1")) is None
