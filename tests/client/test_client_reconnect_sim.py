@@ -172,3 +172,27 @@ async def test_a_check_that_fails_after_the_reconnect_is_logged_and_settles_noth
     ]
     # Nothing was settled on a failed check: the playback still runs and ends as Asterisk says.
     assert playing.outcome is None and channel.in_stasis
+
+
+async def test_a_bridge_and_a_recording_that_ended_in_the_gap_are_settled(sim: Any, session: Any) -> None:
+    channel = await _call(sim, session)
+    await channel.answer()
+    bridge = await session.bridges.create("mixing", bridge_id="gap-br")
+    recording = await channel.record("gap-rec", format="wav")
+    finished = recording.wait_for("RecordingFinished", timeout=30)
+    sim.faults.drop_connections_at(after=0.5)
+    sim.clock.advance(0.5)
+    await _until(lambda: not session.connected or session.reconnects > 0, "the drop")
+    # Ended behind the session's back (the escape hatch updates no handle): their events go to no socket.
+    await session.request("DELETE", "/bridges/gap-br")
+    await session.request("POST", "/recordings/live/gap-rec/stop")
+    await _until(lambda: session.reconnects == 1, "the reconnect")
+    await _until(lambda: len(_rows(session, "connection")) >= 4, "the reconciled row")
+    conn = _rows(session, "connection")
+    assert list(conn[conn["type"] == "reconciled"]["detail"]) == [
+        "checked 1 channel, 1 bridge, 1 recording: bridge gap-br gone; recording gap-rec gone"
+    ]
+    assert bridge.destroyed
+    assert session.bridges.bridge("gap-br") is not bridge  # forgotten: a new handle
+    with pytest.raises(arinb.AriError, match="recording gap-rec ended while the events connection was down"):
+        await finished
