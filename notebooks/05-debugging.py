@@ -50,9 +50,8 @@ sim
 # %%
 session = await arinb.connect(sim.url, "asterisk", "asterisk", apps="probe")
 sleep = arinb.scenarios.sleeper(sim)
-# The timeline columns worth reading here (session.timeline.df has them all).
+# The timeline columns worth reading here (session.timeline.df has them all; its index is the row's seq).
 COLUMNS = [
-    "seq",
     "kind",
     "type",
     "method",

@@ -49,6 +49,9 @@ def loads(data: str | bytes | bytearray | memoryview) -> Any:
     return orjson.loads(data)
 
 
+_LAST: tuple[int | None, str] = (None, "")
+
+
 def format_timestamp(epoch: float) -> str:
     """Asterisk's ``%FT%T.%q%z`` form, in UTC, millisecond resolution.
 
@@ -57,8 +60,14 @@ def format_timestamp(epoch: float) -> str:
     """
     ms_total = round(epoch * 1000.0)
     secs, ms = divmod(ms_total, 1000)
-    t = _dt.datetime.fromtimestamp(secs, _dt.UTC)
-    return f"{t:%Y-%m-%dT%H:%M:%S}.{ms:03d}+0000"
+    # Events come in bursts within one second: its date and time part is formatted once. One tuple,
+    # replaced whole, so that threads formatting different seconds never pair a second with another's text.
+    global _LAST
+    cached = _LAST
+    if cached[0] != secs:
+        cached = (secs, f"{_dt.datetime.fromtimestamp(secs, _dt.UTC):%Y-%m-%dT%H:%M:%S}.")
+        _LAST = cached
+    return f"{cached[1]}{ms:03d}+0000"
 
 
 def parse_timestamp(text: str) -> float:

@@ -26,7 +26,7 @@ import threading
 import types
 import weakref
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import Any, Final, NamedTuple
 
 from arinb.client.events import Event
@@ -551,50 +551,79 @@ class Dispatch:
 
     # ------------------------------------------------------------------ waits
 
-    async def wait_for(
+    def wait_for(
         self,
         event_type: str | Iterable[str] | None,
         predicate: Predicate | None = None,
-        timeout: float | None = None,  # noqa: ASYNC109 - the public wait_for contract takes a timeout
+        timeout: float | None = None,
         record: Any = None,
         since: float | None = None,
         hint: str = "",
-    ) -> Event:
-        """The next event of that type (``"*"`` or None: any) for which ``predicate(event)`` is true.
+    ) -> Coroutine[Any, Any, Event]:
+        """A coroutine giving the next event of that type (``"*"`` or None: any) for which
+        ``predicate(event)`` is true; run it on the dispatch's loop.
 
-        With ``record`` (an object wait) and ``since`` (epoch seconds), an event naming the object that
-        arrived at or after ``since`` and that no earlier wait on the object took is returned at once: the
-        wait made just after its event is not missed. Raises :class:`AriTimeoutError` after ``timeout``.
+        The wait is registered here, in the caller's thread, so an event that reaches the loop before the
+        coroutine first runs there is not missed (``up = session.wait_for(...); act; await up``). With
+        ``record`` (an object wait) and ``since`` (epoch seconds) it looks back instead: an event naming the
+        object that arrived at or after ``since`` and that no earlier wait on the object took is returned at
+        once. Raises :class:`AriTimeoutError` after ``timeout``.
         """
-        self.check_open()
         kinds = as_types(event_type)
-        future: asyncio.Future[Event] = self.task_loop().create_future()
-        waiter = _Waiter(kinds, predicate, record, future)
-        if record is not None and since is not None:
-            key = id(waiter.handle)
-            for ev in self._recent:
-                if ev.received_at >= since and not self._was_taken(ev, key) and waiter.matches(ev):
-                    self._take(ev, waiter.handle)
-                    return ev
-            if future.done():  # the predicate raised
-                return future.result()
-        gone = getattr(record, "gone", None)
-        if gone and not getattr(record, "in_stasis", False):
-            raise ChannelGone(gone)  # nothing will come for it any more: say so now, not never
-        self._waiters.append(waiter)
+        early = None
+        if (
+            (record is None or since is None)
+            and self.loop is not None
+            and not self.closed
+            and self.gone is None
+        ):
+            early = _Waiter(kinds, predicate, record, self.loop.create_future())
+            self._waiters.append(early)  # one atomic append: the loop may be iterating the list right now
+        return self._wait(kinds, predicate, timeout, record, since, hint, early)
+
+    async def _wait(
+        self,
+        kinds: frozenset[str] | None,
+        predicate: Predicate | None,
+        limit: float | None,
+        record: Any,
+        since: float | None,
+        hint: str,
+        waiter: _Waiter | None,
+    ) -> Event:
         try:
-            if timeout is None:
+            if waiter is None or not waiter.future.done():
+                self.check_open()
+            if waiter is None:
+                waiter = _Waiter(kinds, predicate, record, self.task_loop().create_future())
+                if record is not None and since is not None:
+                    key = id(waiter.handle)
+                    for ev in self._recent:
+                        if ev.received_at >= since and not self._was_taken(ev, key) and waiter.matches(ev):
+                            self._take(ev, waiter.handle)
+                            return ev
+                    if waiter.future.done():  # the predicate raised
+                        return waiter.future.result()
+                gone = getattr(record, "gone", None)
+                if gone and not getattr(record, "in_stasis", False):
+                    raise ChannelGone(gone)  # nothing will come for it any more: say so now, not never
+                self._waiters.append(waiter)
+            future = waiter.future
+            if limit is None:
                 return await future
             try:
-                return await asyncio.wait_for(future, timeout)
+                return await asyncio.wait_for(future, limit)
             except TimeoutError:
                 what = "any event" if kinds is None else " or ".join(sorted(kinds))
-                raise AriTimeoutError(f"no {what} arrived within {timeout} s{hint}") from None
+                raise AriTimeoutError(f"no {what} arrived within {limit} s{hint}") from None
         finally:
-            try:
-                self._waiters.remove(waiter)
-            except ValueError:
-                pass
+            if waiter is not None:
+                try:
+                    self._waiters.remove(waiter)
+                except ValueError:
+                    pass
+                if waiter.future.done() and not waiter.future.cancelled():
+                    waiter.future.exception()  # retrieved: raised above, or the wait ended otherwise
 
     def watch(self, record: Any, since: float) -> None:
         """The object's handle sent a request at ``since``: keep its events for look-back for a while."""

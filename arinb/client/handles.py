@@ -31,7 +31,7 @@ from arinb.client.params import (
     seg,
     vars_body,
 )
-from arinb.errors import AriError, AriHttpError, AriNotFound, AriUsageError
+from arinb.errors import AriError, AriHttpError, AriNotFound, AriTimeoutError, AriUsageError
 
 if TYPE_CHECKING:
     from arinb.audio import AudioClip
@@ -468,6 +468,8 @@ class Channel(_Handle):
             beep=beep,
             terminateOn=terminate_on,
         )
+        # A new recording under this name: a late reply about an ended one must not be mistaken for it.
+        self._ctx.registry.started_again("recording", name)
         return self._io(
             "POST",
             f"{self._p}/record",
@@ -676,11 +678,29 @@ class Channel(_Handle):
             if seconds is None
             else None
         )
+        # The spied channel leaving ends the waits below: at once if it ended while the events connection was
+        # down (ChannelGone: nothing more will come), after a grace period for a normal StasisEnd.
+        left = asyncio.ensure_future(ctx.wait_for("StasisEnd", None, None, record=self._rec))
+
+        async def unless_left(wait: asyncio.Future[Event], grace: float) -> Event:
+            done, _ = await asyncio.wait({wait, left}, return_when=asyncio.FIRST_COMPLETED)
+            if wait in done:
+                return wait.result()
+            error = left.exception()
+            if error is not None:
+                raise error
+            try:
+                return await asyncio.wait_for(asyncio.shield(wait), grace)
+            except TimeoutError:
+                raise AriTimeoutError(
+                    f"the channel left the application and nothing came within {grace} s"
+                ) from None
+
         await asyncio.sleep(0)
         try:
             snoop = await self.snoop(app, spy=spy, snoop_id=snoop_id)
             step = "waiting for the snoop channel's StasisStart"
-            await entered
+            await unless_left(entered, 2.0)
             step = "starting the recording"
             await snoop.record(recording, format="wav", if_exists="overwrite")
             stored = True
@@ -692,7 +712,7 @@ class Channel(_Handle):
                 await ctx.io("POST", f"/recordings/live/{seg(recording)}/stop", label=f"stop {recording}")
             else:
                 step = "waiting for the end of the recording"
-                event = await ended
+                event = await unless_left(ended, 5.0)
                 if event.type == "RecordingFailed":
                     cause = event.recording.json.get("cause") if event.recording is not None else None
                     raise AriError(f"Asterisk reported RecordingFailed{f': {cause}' if cause else ''}")
@@ -704,9 +724,11 @@ class Channel(_Handle):
         except AriError as exc:
             raise _with_step(exc, f"channel.audio of {self.id} failed while {step}") from None
         finally:
-            for wait in (entered, ended):
+            for wait in (entered, ended, left):
                 if wait is not None and not wait.done():
                     wait.cancel()
+                elif wait is not None and not wait.cancelled():
+                    wait.exception()  # retrieved: an ended wait's error is reported above, not logged
             await self._forget_recording(recording, stored=stored, snoop=snoop)
 
     async def _fetch_recording(self, recording: str, within: float = 5.0) -> bytes:
@@ -968,7 +990,7 @@ class Bridge(_Handle):
     def _gone(self, _body: Any) -> None:
         # Without subscribeAll no BridgeDestroyed follows: the 204 is the last word on this bridge, and on
         # the playbacks it was playing (Asterisk sends no PlaybackFinished for them).
-        self._ctx.registry.bridge_destroyed(self._rec, forget=False)
+        self._ctx.registry.bridge_destroyed(self._rec)
 
     @ari_operation("bridges.addChannel")
     def add_channel(
@@ -1042,6 +1064,8 @@ class Bridge(_Handle):
             beep=beep,
             terminateOn=terminate_on,
         )
+        # A new recording under this name: a late reply about an ended one must not be mistaken for it.
+        self._ctx.registry.started_again("recording", name)
         return self._io(
             "POST",
             f"{self._p}/record",

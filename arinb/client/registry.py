@@ -167,6 +167,10 @@ class Registry:
         #: How many channels outside Stasis (left it, or only met in a REST reply) stay known, oldest first.
         self.keep_ended_channels = 1000
         self._outside: OrderedDict[str, None] = OrderedDict()
+        # Bridges and recordings that ended lately, out of the tables: a late event or REST reply about
+        # one (ChannelLeftBridge after our DELETE's 204, a record's 201 after its RecordingFinished) gets
+        # the old record back instead of registering the object again for good.
+        self._ended: OrderedDict[tuple[str, str], Any] = OrderedDict()
 
     # ------------------------------------------------------------------ records
 
@@ -204,8 +208,10 @@ class Registry:
     def bridge(self, bridge_id: str, json: dict[str, Any] | None = None) -> BridgeRecord:
         rec = self.bridges.get(bridge_id)
         if rec is None:
-            rec = self.bridges[bridge_id] = self._new(BridgeRecord(bridge_id, json))
-        elif json is not None:
+            rec = self._ended.get(("bridge", bridge_id))
+            if rec is None:
+                rec = self.bridges[bridge_id] = self._new(BridgeRecord(bridge_id, json))
+        if json is not None:
             rec.json = json
         return rec
 
@@ -213,18 +219,15 @@ class Registry:
         bid = obj.get("id")
         if type(bid) is not str:
             return None
-        rec = self.bridges.get(bid)
-        if rec is None:
-            rec = self.bridges[bid] = self._new(BridgeRecord(bid, obj))
-        else:
-            rec.json = obj
-        return rec
+        return self.bridge(bid, obj)
 
     def recording(self, name: str, json: dict[str, Any] | None = None) -> RecordingRecord:
         rec = self.recordings.get(name)
         if rec is None:
-            rec = self.recordings[name] = self._new(RecordingRecord(name, json))
-        elif json is not None:
+            rec = self._ended.get(("recording", name))
+            if rec is None:
+                rec = self.recordings[name] = self._new(RecordingRecord(name, json))
+        if json is not None:
             rec.json = json
         return rec
 
@@ -232,12 +235,19 @@ class Registry:
         name = obj.get("name")
         if type(name) is not str:
             return None
-        rec = self.recordings.get(name)
-        if rec is None:
-            rec = self.recordings[name] = self._new(RecordingRecord(name, obj))
-        else:
-            rec.json = obj
-        return rec
+        return self.recording(name, obj)
+
+    def _remember_ended(self, kind: str, key: str, rec: Any) -> None:
+        ended = self._ended
+        ended[(kind, key)] = rec
+        ended.move_to_end((kind, key))
+        while len(ended) > 64:
+            ended.popitem(last=False)
+
+    def started_again(self, kind: str, key: str) -> None:
+        """A new object under an ended one's id (a bridge created with the same id, a recording name
+        reused): the ended record is no longer the one to give back."""
+        self._ended.pop((kind, key), None)
 
     def playback(self, playback_id: str, json: dict[str, Any] | None = None) -> PlaybackRecord:
         rec = self.playbacks.get(playback_id)
@@ -341,13 +351,15 @@ class Registry:
 
     # ------------------------------------------------------------------ bridges and recordings
 
-    def bridge_destroyed(self, rec: BridgeRecord, *, forget: bool = True) -> None:
-        """BridgeDestroyed, or our DELETE's 204 (``forget=False``: the record stays, so a ChannelLeftBridge
-        arriving just after the 204 still finds it): its playbacks end, Asterisk sends no PlaybackFinished."""
+    def bridge_destroyed(self, rec: BridgeRecord) -> None:
+        """BridgeDestroyed, or our DELETE's 204 (without subscribeAll no event follows it): its playbacks
+        end (Asterisk sends no PlaybackFinished for them) and it leaves the table; a ChannelLeftBridge
+        arriving just after still finds the same record."""
         rec.destroyed = True
         self._target_left("bridge:" + rec.id, "its bridge was destroyed before it finished")
-        if forget and self.bridges.get(rec.id) is rec:
+        if self.bridges.get(rec.id) is rec:
             del self.bridges[rec.id]
+            self._remember_ended("bridge", rec.id, rec)
             if self.listener is not None:
                 self.listener.forgotten(rec)
 
@@ -364,6 +376,7 @@ class Registry:
     def recording_done(self, rec: RecordingRecord) -> None:
         if self.recordings.get(rec.name) is rec:
             del self.recordings[rec.name]
+            self._remember_ended("recording", rec.name, rec)
         if self.listener is not None:
             self.listener.forgotten(rec)
 

@@ -290,6 +290,8 @@ class Bridges(_Api):
         >>> br = await session.bridges.create("mixing", name="conference")   # doctest: +SKIP
         """
         path = "/bridges" if bridge_id is None else f"/bridges/{seg(bridge_id)}"
+        if bridge_id is not None:
+            self._core.registry.started_again("bridge", bridge_id)
         return self._io(
             "POST",
             path,

@@ -127,6 +127,8 @@ class Application:
 
     def wants(self, type_: str) -> bool:
         """The app's event filter (``PUT /applications/{app}/eventFilter``)."""
+        if not self.allowed and not self.disallowed:
+            return True  # no filter: the common case
         if self.allowed and not any(f.get("type") == type_ for f in self.allowed):
             return False
         return not any(f.get("type") == type_ for f in self.disallowed)
@@ -256,6 +258,7 @@ class EventBus:
         only_app: str | None = None,
         pre: dict[str, Any] | None = None,
         twice_for_all: bool = False,
+        targets: list[Application] | None = None,
     ) -> int:
         """Send one event to every app that should see it; returns how many frames went out.
 
@@ -263,7 +266,8 @@ class EventBus:
         ``only_app``: StasisStart/StasisEnd go to the app the channel enters or leaves, and nobody else.
         ``twice_for_all``: a bridge playback reaches a subscribeAll app twice (observed on Asterisk 22).
         """
-        targets = self._targets(type_, channels, bridges, devices, endpoints, only_app)
+        if targets is None:
+            targets = self._targets(type_, channels, bridges, devices, endpoints, only_app)
         if not targets:
             return 0
         timestamp = format_timestamp(self.engine.clock.now())
@@ -291,6 +295,17 @@ class EventBus:
             if twice_for_all and app.subscribe_all:
                 sent += self._send(app, text)
         return sent
+
+    def targets(
+        self,
+        type_: str,
+        *,
+        channels: Iterable[str] = (),
+        endpoints: Iterable[str] = (),
+        only_app: str | None = None,
+    ) -> list[Application]:
+        """The apps that would receive this event (empty: nobody listens), to pass on to :meth:`emit`."""
+        return self._targets(type_, channels, (), (), endpoints, only_app)
 
     def interested(
         self,
@@ -328,17 +343,32 @@ class EventBus:
         if only_app is not None:
             app = self.apps.get(only_app)
             return [app] if app is not None and app.active and app.wants(type_) else []
-        chans, brs, devs, eps = tuple(channels), tuple(bridges), tuple(devices), tuple(endpoints)
+        # The hot path of a busy simulator (every event): plain loops, no generators.
         out = []
         for app in self.apps.values():
             if not app.active or not app.wants(type_):
                 continue
-            if (
-                app.subscribe_all
-                or any(app.channels.get(c, 0) > 0 for c in chans)
-                or any(app.bridges.get(b, 0) > 0 for b in brs)
-                or any(d in app.devices for d in devs)
-                or any(e in app.endpoints for e in eps)
-            ):
+            if app.subscribe_all or _subscribed(app, channels, bridges, devices, endpoints):
                 out.append(app)
         return out
+
+
+def _subscribed(
+    app: Application,
+    channels: Iterable[str],
+    bridges: Iterable[str],
+    devices: Iterable[str],
+    endpoints: Iterable[str],
+) -> bool:
+    """True if ``app`` is subscribed to one of the event's sources."""
+    subs = app.channels
+    for c in channels:
+        if subs.get(c, 0) > 0:
+            return True
+    for b in bridges:
+        if app.bridges.get(b, 0) > 0:
+            return True
+    for d in devices:
+        if d in app.devices:
+            return True
+    return not app.endpoints.isdisjoint(endpoints) if app.endpoints else False

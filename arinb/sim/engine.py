@@ -351,13 +351,15 @@ class SimEngine:
     ) -> None:
         """Deliver an event about one channel; the snapshot is built only when somebody listens."""
         eps = [ch.name.rsplit("-", 1)[0]] if ch.kind == "pjsip" else []
-        if not self.bus.interested(type_, channels=[ch.id], endpoints=eps, only_app=only_app):
+        channels = (ch.id,)
+        targets = self.bus.targets(type_, channels=channels, endpoints=eps, only_app=only_app)
+        if not targets:
             return  # nobody listens: skip building the snapshot (the hot path of a busy simulator)
-        body: dict[str, Any] = dict(fields or {})
+        body: dict[str, Any] = dict(fields) if fields else {}
         body["channel"] = ch.to_json()
         if after:
             body.update(after)
-        self.bus.emit(type_, body, channels=[ch.id], pre=pre, only_app=only_app, endpoints=eps)
+        self.bus.emit(type_, body, pre=pre, targets=targets)
 
     def set_var(self, ch: Channel, name: str, value: str) -> None:
         """Set a channel variable and send ChannelVarset."""

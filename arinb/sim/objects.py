@@ -148,6 +148,8 @@ class Channel:
     target: tuple[str, str, int] | None = None  # originate's context/extension/priority for ;1
     target_app: tuple[str, list[str]] | None = None  # originate's app and args for ;1
     vars: dict[str, str] = field(default_factory=dict)
+    snoop_target: str | None = None  # a snoop channel: the id of the channel it spies on
+    snoop_spy: str = ""  # a snoop channel: its spy direction (in, out, both, none)
     stasis_app: str | None = None
     stasis_args: list[str] = field(default_factory=list)
     runs_pbx: bool = False

@@ -158,9 +158,9 @@ class Recordings:
         if ch.kind == "snoop":
             # The snoop fills gaps with zero frames, so it always "hears" something. spy=out: what the
             # target sends; spy=in: what it receives (for a Local half, what its other half sends).
-            target_id = ch.vars.get("__SNOOP_TARGET")
+            target_id = ch.snoop_target
             target = k.channels.get(target_id or "")
-            if ch.vars.get("__SNOOP_SPY") == "in" and target is not None and target.peer is not None:
+            if ch.snoop_spy == "in" and target is not None and target.peer is not None:
                 return target.peer.id, True
             return target_id, True
         if ch.kind in ("local1", "local2") and ch.peer is not None:

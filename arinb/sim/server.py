@@ -28,6 +28,7 @@ import ipaddress
 import logging
 import re
 import warnings
+import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from contextvars import ContextVar
 from typing import Any, Protocol
@@ -249,20 +250,32 @@ class _Outbox:
         self.queue.put_nowait(None)
 
     async def run(self) -> None:
+        held: list[str | _Gate | None] = []  # an item taken while batching, handled next
         try:
-            while (item := await self.queue.get()) is not None:
+            while (item := held.pop() if held else await self.queue.get()) is not None:
+                done = 1
                 try:
                     if isinstance(item, _Gate):
                         await self._pass_gate(item)
                     else:
-                        self.unsent_bytes -= len(item)
+                        # The frames already waiting go out together: one write for many events.
+                        batch = [item]
+                        while len(batch) < WRITE_BATCH and not self.queue.empty():
+                            nxt = self.queue.get_nowait()
+                            if not isinstance(nxt, str):
+                                held.append(nxt)
+                                break
+                            batch.append(nxt)
+                        done = len(batch)
+                        self.unsent_bytes -= sum(map(len, batch))
                         if not self.ws.closed:
-                            await self.server._send_frame(self.ws, item)
+                            await self.server._send_frames(self.ws, batch)
                 except (ConnectionResetError, RuntimeError):
                     pass  # the client is gone; the reader side closes the connection
                 finally:
-                    self.queue.task_done()
-                    if self.queue.empty() and not self.replies:
+                    for _ in range(done):
+                        self.queue.task_done()
+                    if self.queue.empty() and not self.replies and not held:
                         self.server._unsent.discard(self)
                         self.slow = False
         finally:
@@ -562,6 +575,12 @@ class SimServer:
         outboxes = [o for o in self._unsent if o is not exclude and not o.slow]
         if not outboxes:
             return
+        # One loop turn is usually enough: each writer then sends its backlog in one write (and leaves
+        # _unsent), so most replies need no wait tasks at all.
+        await asyncio.sleep(0)
+        outboxes = [o for o in outboxes if o in self._unsent and not o.slow]
+        if not outboxes:
+            return
         waits = {asyncio.ensure_future(o.queue.join()): o for o in outboxes}
         _done, pending = await asyncio.wait(waits, timeout=WRITE_TIMEOUT)
         for w in pending:
@@ -570,6 +589,12 @@ class SimServer:
 
     async def _send_frame(self, ws: web.WebSocketResponse, text: str) -> None:
         await ws.send_str(text)
+
+    async def _send_frames(self, ws: web.WebSocketResponse, texts: list[str]) -> None:
+        """Write event frames in order; several at once go out in one transport write (see _frames_write)."""
+        if len(texts) == 1 or not await _frames_write(ws, texts):
+            for text in texts:
+                await self._send_frame(ws, text)
 
     @staticmethod
     def _reply(reply: Any) -> web.StreamResponse:
@@ -632,6 +657,8 @@ class SimServer:
         try:
             await self._flush_events(exclude=outbox)
             await ws.prepare(request)
+            if isinstance(request.transport, asyncio.Transport):
+                _transports[ws] = request.transport
             self._sockets.add(ws)
             writer = asyncio.create_task(outbox.run(), name="arinb-sim-ws-writer")
             rest = _RestOverWebSocket(self, outbox, apps[0])
@@ -891,6 +918,45 @@ def _has_huge_integer(raw: bytes) -> bool:
         if len(digits) > 19 or not -(2**63) <= int(token) < 2**63:  # int() only on short tokens
             return True
     return False
+
+
+# ---- writing many event frames at once --------------------------------------------------------------
+
+#: At most this many waiting frames go out in one write.
+WRITE_BATCH = 64
+#: A socket whose kernel-side buffer holds more than this waits before the next batch (flow control).
+WRITE_HIGH_WATER = 1 << 18
+
+
+def _text_frame(payload: bytes) -> bytes:
+    """One unmasked, final WebSocket text frame (RFC 6455 5.2; a server never masks)."""
+    n = len(payload)
+    if n < 126:
+        return bytes((0x81, n)) + payload
+    if n < 1 << 16:
+        return b"\x81\x7e" + n.to_bytes(2, "big") + payload
+    return b"\x81\x7f" + n.to_bytes(8, "big") + payload
+
+
+async def _frames_write(ws: web.WebSocketResponse, texts: list[str]) -> bool:
+    """Write ``texts`` as text frames with one ``transport.write``: one system call instead of one per
+    event, which is most of what a frame costs on a busy simulator. False when the socket's transport is
+    not at hand (the caller then sends frame by frame). Each write holds whole frames, so it interleaves
+    safely with aiohttp's own (pings, the close frame); frames are never compressed (RSV1 clear), which
+    permessage-deflate allows.
+    """
+    transport = _transports.get(ws)
+    if transport is None or transport.is_closing():
+        return False
+    transport.write(b"".join(_text_frame(t.encode()) for t in texts))
+    # The client reads slowly: let the kernel take what is written (a transport has no public drain event).
+    while transport.get_write_buffer_size() > WRITE_HIGH_WATER and not transport.is_closing():  # noqa: ASYNC110
+        await asyncio.sleep(0.002)
+    return True
+
+
+# The events sockets' transports (web.Request.transport, taken at the handshake).
+_transports: weakref.WeakKeyDictionary[web.WebSocketResponse, asyncio.Transport] = weakref.WeakKeyDictionary()
 
 
 # ---- what no output may show --------------------------------------------------------------------------

@@ -29,6 +29,7 @@ class Snoop:
 
     def __init__(self, k: Services) -> None:
         self.k = k
+        self._by_target: dict[str, list[Channel]] = {}  # spied channel id -> its snoops
 
     def ops(self) -> dict[str, Handler]:
         """Operation handlers this module answers."""
@@ -59,8 +60,9 @@ class Snoop:
             f"Snoop/{ch.id}-{n:08x}", "Up", "snoop", channel_id=snoop_id, context="default", exten="s"
         )
         snoop.peer = None
-        snoop.vars["__SNOOP_TARGET"] = ch.id
-        snoop.vars["__SNOOP_SPY"] = spy
+        snoop.snoop_target, snoop.snoop_spy = ch.id, spy
+        mine = [s for s in self._by_target.get(ch.id, []) if not s.hungup]
+        self._by_target[ch.id] = [*mine, snoop]
         k.emit_channel("ChannelCreated", snoop)
         args = req.get("appArgs")
         arglist = args.split(",") if args else []
@@ -85,5 +87,6 @@ class Snoop:
         (snoop-and-record: its recording finishes, then StasisEnd). Asterisk's snoop thread notices about
         10 ms later; here it is at once, so that a manual or paused clock cannot keep a snoop whose target
         is gone (and a client waiting for the recording's end does not depend on the next tick)."""
-        for snoop in [s for s in self.k.channels.values() if s.vars.get("__SNOOP_TARGET") == target.id]:
-            self.k.lifecycle.hangup(snoop, cause=16, soft=None, quiet=True)
+        for snoop in self._by_target.pop(target.id, []):
+            if not snoop.hungup:
+                self.k.lifecycle.hangup(snoop, cause=16, soft=None, quiet=True)

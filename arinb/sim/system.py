@@ -89,8 +89,8 @@ class System:
 
     def device_changed(self, device: str) -> None:
         """A Local device's state may have changed: DeviceStateChanged (twice, as Asterisk sent it)."""
-        if not device:
-            return
+        if not device or not self.k.bus.interested("DeviceStateChanged", devices=[device]):
+            return  # nobody listens: skip the scan of every channel (a busy simulator's hot path)
         state = self.local_device_state(device)
         for _ in range(2):  # Asterisk sent each Local device change twice (both halves)
             self.k.emit(

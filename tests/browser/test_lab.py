@@ -284,6 +284,10 @@ def _step_the_tones_stepper(page: Any, notebook: Any) -> None:
     )
     timeline = stepper.locator(".arinb-timeline:visible")
     scope = timeline.first if timeline.count() else stepper
+    # The live view polls the timeline a few times a second: its last rows may come a moment later.
+    page.wait_for_function(
+        "el => el.innerText.includes('StasisEnd')", arg=scope.element_handle(), timeout=15_000
+    )
     text = scope.inner_text()
     for name in ("PlaybackStarted", "PlaybackFinished", "ChannelStateChange", "StasisEnd"):
         assert name in text, f"{name} missing from the timeline view:\n{text[:3000]}"

@@ -498,3 +498,78 @@ async def _awaited(call: Any) -> Any:
 def test_usage_errors_stay_usage_errors() -> None:
     with pytest.raises(AriUsageError):
         SessionCore().channel("c1").audio(1.0)
+
+
+# ------------------------------------------------------------------------------------ found by the chaos test
+
+
+async def test_a_bridge_destroyed_by_our_delete_leaves_the_registry_but_late_events_find_it() -> None:
+    core = SessionCore()
+    br = core.bridge("br-9")
+    core.registry.bridge_destroyed(br.registry_record)  # what the DELETE's 204 does
+    assert "br-9" not in core.bridges and br.destroyed
+    late = core.feed(ev("ChannelLeftBridge", channel="1.1", bridge={"id": "br-9"}), None, 1.0)
+    assert late.bridge is br and "br-9" not in core.bridges  # the same handle, not registered again
+
+
+async def test_a_record_reply_slower_than_the_recordings_end_does_not_register_it_again() -> None:
+    core = SessionCore()
+    rec = {"name": "r1", "format": "wav", "target_uri": "channel:1.1"}
+    feed(core, ev("RecordingStarted", recording={**rec, "state": "recording"}))
+    feed(core, ev("RecordingFinished", recording={**rec, "state": "done"}))
+    late = core.recording_from({**rec, "state": "queued"})  # the 201, slowed down
+    assert late.name == "r1" and "r1" not in core.recordings
+
+
+async def test_audio_until_the_hangup_ends_when_the_channel_ended_in_the_gap(
+    ari: FakeAri, session: AriSession
+) -> None:
+    await asyncio.to_thread(ari.emit, ari.event("StasisStart", channel=channel_json("1.1", "Up")))
+    await eventually(lambda: "1.1" in session.core.channels and session.core.channels["1.1"].in_stasis)
+
+    async def snoop(r: FakeRequest) -> Reply:
+        sid = r.match["sid"]
+        await ari.send(ari.event("StasisStart", channel=channel_json(sid, "Up", name=f"Snoop/1.1-{sid}")))
+        return Reply(200, channel_json(sid, "Up", name=f"Snoop/1.1-{sid}"))
+
+    def channel(r: FakeRequest) -> Reply:  # after the gap: the spied channel is gone, its snoop too
+        return Reply(404, {"message": "Channel not found"})
+
+    ari.route("POST", "/channels/{cid}/snoop/{sid}", snoop)
+    ari.route(
+        "POST",
+        "/channels/{cid}/record",
+        lambda r: Reply(201, {"name": r.params["name"], "format": "wav", "state": "queued"}),
+    )
+    ari.route("GET", "/channels/{cid}", channel)
+    ari.route(
+        "GET",
+        "/recordings/live/{name}",
+        lambda r: Reply(200, {"name": r.match["name"], "state": "recording"}),
+    )
+    ari.route("DELETE", "/recordings/stored/{name}", Reply(204))
+    ari.route("DELETE", "/channels/{cid}", Reply(404, {"message": "Channel not found"}))
+    whole = session.core.channels["1.1"].audio()  # until the hangup, no timeout
+    await eventually(lambda: any(r.path.endswith("/record") for r in ari.requests), what="recording")
+    await gap(ari, session)
+    t0 = time.monotonic()
+    with pytest.raises(ChannelGone, match="while waiting for the end of the recording"):
+        await asyncio.wait_for(_awaited(whole), 3)
+    assert time.monotonic() - t0 < 2
+
+
+def test_a_session_wait_starts_when_it_is_made_not_when_the_loop_gets_to_it() -> None:
+    # A wait made in a cell's thread is registered at once: an event the engine loop takes in before the
+    # wait's coroutine first runs there is not missed (it was, under load: about 1 run in 4 of
+    # test_a_second_session_for_the_same_app_replaces_the_first).
+    engine = EngineLoop("lifecycle-early-wait")
+    try:
+        core = SessionCore()
+        core.loop = engine.loop
+        wait = core.wait_for("StasisStart", None, 2.0)  # made here, on this thread
+        engine.run_sync(lambda: core.feed(ev("StasisStart", channel="1.1"), None, 1.0))  # the loop is first
+        got = engine.submit(wait).result(5)
+        assert got.channel is not None and got.channel.id == "1.1"
+        assert engine.run_sync(core.dispatch.pending_waits) == 0
+    finally:
+        engine.stop()

@@ -156,12 +156,16 @@ def test_a_destroyed_bridge_ends_its_playbacks(reg: Registry, heard: Heard) -> N
     br = reg.bridge("b")
     pb = reg.register_play("bp", "sound:beep", "bridge:b")
     reg.playback_accepted(pb, None)
-    reg.bridge_destroyed(br, forget=False)  # our DELETE's 204: the record stays for a late event
-    assert br.destroyed and reg.bridges["b"] is br
+    reg.bridge_destroyed(br)  # our DELETE's 204 (without subscribeAll nothing follows it)
+    assert br.destroyed and "b" not in reg.bridges
     assert pb.outcome == "lost" and pb.reason == "its bridge was destroyed before it finished"
-    assert ("forgotten", "BridgeRecord", "b") not in heard.calls
-    reg.bridge_destroyed(br)  # then BridgeDestroyed
-    assert "b" not in reg.bridges and heard.calls[-1] == ("forgotten", "BridgeRecord", "b")
+    assert heard.calls[-1] == ("forgotten", "BridgeRecord", "b")
+    late = reg.observe_bridge({"id": "b", "channels": []})  # a ChannelLeftBridge just after the 204
+    assert late is br and "b" not in reg.bridges  # the same record, not registered again
+    reg.bridge_destroyed(br)  # then BridgeDestroyed (subscribeAll): nothing more to do
+    assert "b" not in reg.bridges and heard.calls.count(("forgotten", "BridgeRecord", "b")) == 1
+    reg.started_again("bridge", "b")  # a new bridge created with the same id is a new record
+    assert reg.bridge("b") is not br and not reg.bridge("b").destroyed
 
 
 def test_why_a_playback_failed() -> None:

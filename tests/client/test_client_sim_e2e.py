@@ -145,7 +145,8 @@ async def test_bridge_play_reaches_the_bridge_and_its_playback(sim: Any) -> None
         assert pb.target_uri == f"bridge:{br.id}"
         assert await pb.finished(timeout=5) == "done"
         await br.destroy()
-        assert br.destroyed and s.core.bridges.get(br.id) is br  # late ChannelLeftBridge finds it
+        assert br.destroyed and br.id not in s.core.bridges  # gone from the registry at the 204
+        assert s.core.bridge(br.id) is br  # ... and a late ChannelLeftBridge still finds the same handle
         await ch.hangup()
 
 

@@ -2,7 +2,7 @@
 ``arinb grade FOLDER`` (a subprocess, as a teacher runs it).
 
 The students' app cells are replaced with a right solution and with common mistakes
-(tests/scenarios/exercise_solutions.py); the kernels run the simulator at speed 10.
+(tests/testkit/exercise_solutions.py); the kernels run the simulator at speed 10.
 """
 
 from __future__ import annotations
@@ -13,12 +13,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from testkit import exercise_solutions as sol
 
 pytestmark = [pytest.mark.notebooks, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tests" / "scenarios"))
-import exercise_solutions as sol  # noqa: E402
 
 STUDENTS = {
     "ada": {"tones": sol.TONES_RIGHT, "answer": sol.ANSWER_RIGHT, "monkeys": sol.MONKEYS_RIGHT},

@@ -5,8 +5,8 @@ Loopback simulator at speed 5 (a call of 9 to 16 simulated seconds takes about a
 
 from __future__ import annotations
 
-import exercise_solutions as sol
 import pytest
+from testkit import exercise_solutions as sol
 
 import arinb
 from arinb.scenarios import exercises
@@ -100,3 +100,9 @@ def answer_app(session, sleep):
     result = exercises.check("answer", sol.load(source), sim).result()
     assert not result.passed and "Asterisk sent ChannelStateChange at 2.00 s" in result.difference
     assert result.hint == exercises.HINT_MISSING_EVENT["ChannelStateChange"]
+
+
+async def test_a_manual_clock_is_refused_with_what_to_use() -> None:
+    async with arinb.simulate(clock="manual") as manual:
+        with pytest.raises(arinb.AriUsageError, match="needs a running clock"):
+            await exercises.check("tones", sol.load(sol.TONES_RIGHT), manual)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import exercise_solutions as sol
 import nbformat
 import pytest
+from testkit import exercise_solutions as sol
 
 import arinb
 from arinb.cli import main

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from scenario_fakes import FakeSim
+from testkit.scenario_fakes import FakeSim
 
 import arinb.scenarios as scenarios
 from arinb.errors import AriUsageError
@@ -115,7 +115,7 @@ async def test_building_the_scenario_again_closes_the_old_one() -> None:
 
 
 async def test_events_of_other_channels_and_apps_are_not_mine() -> None:
-    from scenario_fakes import FakeChannel
+    from testkit.scenario_fakes import FakeChannel
 
     sc, sim = make("tones")
     await sc.next()

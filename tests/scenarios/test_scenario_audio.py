@@ -144,11 +144,7 @@ def test_a_recorded_call_matches_the_media_log(sim: arinb.Simulator) -> None:
 
 
 def test_without_a_media_log_or_recording_there_is_no_audio() -> None:
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from scenario_fakes import FakeSim
+    from testkit.scenario_fakes import FakeSim
 
     fake = FakeSim()
     sc = scenarios.tones(fake.session("channel-tones"), sim=fake)

@@ -152,7 +152,7 @@ async def test_sped_up_clock_waits_simulated_seconds() -> None:
 
 
 async def test_manual_clock_is_advanced_by_the_wait() -> None:
-    from scenario_fakes import ManualClock
+    from testkit.scenario_fakes import ManualClock
 
     manual = ManualClock()
     clock = ScenarioClock(manual)

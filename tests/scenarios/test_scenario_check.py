@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scenario_fakes import FakeSim
+from testkit.scenario_fakes import FakeSim
 
 from arinb.scenarios.base import Check
 from arinb.scenarios.tones import Tones

@@ -397,9 +397,9 @@ class _WireLog(SimServer):
 
         self.app.on_response_prepare.append(on_prepare)
 
-    async def _send_frame(self, ws: web.WebSocketResponse, text: str) -> None:
-        self.wire.append(f"frame {loads(text)['type']}")
-        await super()._send_frame(ws, text)
+    async def _send_frames(self, ws: web.WebSocketResponse, texts: list[str]) -> None:
+        self.wire.extend(f"frame {loads(text)['type']}" for text in texts)
+        await super()._send_frames(ws, texts)
 
 
 async def test_events_raised_by_a_request_go_before_or_after_its_reply_as_on_asterisk(

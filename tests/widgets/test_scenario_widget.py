@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import sys
 import time
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scenarios"))
 
 import pytest
-from scenario_fakes import FakeSim
+from testkit.scenario_fakes import FakeSim
 
 import arinb.scenarios as scenarios
 from arinb.widgets.scenario import ScenarioWidget
