@@ -193,6 +193,5 @@ async def test_a_bridge_and_a_recording_that_ended_in_the_gap_are_settled(sim: A
         "checked 1 channel, 1 bridge, 1 recording: bridge gap-br gone; recording gap-rec gone"
     ]
     assert bridge.destroyed
-    assert session.bridges.bridge("gap-br") is not bridge  # forgotten: a new handle
     with pytest.raises(arinb.AriError, match="recording gap-rec ended while the events connection was down"):
         await finished
