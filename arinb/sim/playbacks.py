@@ -17,6 +17,7 @@ takes that plus ~4 ms, a tone's first sample comes ~18 ms after PlaybackStarted.
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -313,9 +314,9 @@ class Playbacks:
         self._emit(pb, "PlaybackContinuing")
         pb.index += 1
 
-    def _finish(self, pb: Playback, state: str) -> None:
+    def _finish(self, pb: Playback, state: str, cut_at: float | None = None) -> None:
         self._cancel_timer(pb)
-        self._cut_segments(pb, self.k.now())
+        self._cut_segments(pb, self.k.now() if cut_at is None else cut_at)
         pb.state = state
         self._emit(pb, "PlaybackFinished")
         self._finish_quietly(pb)
@@ -363,11 +364,22 @@ class Playbacks:
         if pb.resolved is not None and pb.resolved.kind == "tone" and pb.index + 1 < len(pb.media):
             # Stopping a tone inside a list only ends that tone: the list goes on.
             self._cancel_timer(pb)
-            self._cut_segments(pb, self.k.now())
+            self._cut_segments(pb, self._stop_time(pb))
             self._continuing(pb)
             self._start_item(pb)
             return
-        self._finish(pb, "done")
+        self._finish(pb, "done", cut_at=self._stop_time(pb))
+
+    def _stop_time(self, pb: Playback) -> float:
+        """Where a stopped playback's audio ends: at the end of its frame in progress (AUDIO.md: a tone
+        DELETEd at ~9.50 had sent exactly 9.000 s, 450 frames from its first sample at 0.52)."""
+        now = self.k.now()
+        if pb.state != "playing" or pb.resolved is None:
+            return now
+        start = pb.resumed_at + (TONE_LEAD if pb.resolved.kind == "tone" else 0.0)
+        if now <= start:
+            return now  # no sample sent yet: nothing to finish
+        return self._frame_end(start)[0]
 
     def _elapsed_position(self, pb: Playback) -> float:
         assert pb.resolved is not None
@@ -376,13 +388,21 @@ class Playbacks:
     def _pause(self, pb: Playback) -> None:
         if pb.state != "playing":
             return
-        now = self.k.now()
         assert pb.resolved is not None
-        # The frame already on its way still reaches the caller.
-        pb.position = min(pb.resolved.content, self._elapsed_position(pb) + FRAME)
+        # The frame in progress still reaches the caller, whole: audio stops on the 20 ms grid that
+        # started with the audio (AUDIO.md: a pause 1.0 s in stops after source 1.020 s, sample 8160).
+        end, frames = self._frame_end(pb.resumed_at)
+        pb.position = min(pb.resolved.content, pb.position + frames * FRAME)
         self._cancel_timer(pb)
-        self._cut_segments(pb, now + FRAME)
+        self._cut_segments(pb, end)
         pb.state = "paused"
+
+    def _frame_end(self, audio_start: float) -> tuple[float, int]:
+        """When the 20 ms frame in progress ends, for audio that started at ``audio_start``, and how many
+        frames have then played."""
+        played = max(0.0, self.k.now() - audio_start)
+        frames = math.floor(played / FRAME + 1e-9) + 1
+        return audio_start + frames * FRAME, frames
 
     def _unpause(self, pb: Playback) -> None:
         if pb.state != "paused":
