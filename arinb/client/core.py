@@ -284,6 +284,10 @@ class SessionCore:
     def channel_from(self, body: Any) -> Channel:
         return self.channel(body["id"], body)
 
+    def created_channel_from(self, body: Any) -> Channel:
+        """The channel an originate/create/snoop reply names (events that came first are kept)."""
+        return cast(Channel, self.registry.channel_created(body["id"], body).handle)
+
     def channels_from(self, body: Any) -> list[Channel]:
         return [self.channel(c["id"], c) for c in body or []]
 

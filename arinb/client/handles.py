@@ -558,7 +558,8 @@ class Channel(_Handle):
         return self._io("POST", path, params, convert=self._snoop_from, label=f"snoop {self.id}")
 
     def _snoop_from(self, body: Any) -> Channel:
-        snoop = self._ctx.channel(body["id"], body)
+        self._ctx.registry.channel_created(body["id"], body)  # its StasisStart may have come first
+        snoop = self._ctx.channel(body["id"])
         self._ctx.registry.mark_snoop(snoop._rec, self.id)
         return snoop
 
@@ -662,7 +663,7 @@ class Channel(_Handle):
         recording = name or f"arinb-listen-{uuid.uuid4().hex[:12]}"
         snoop_id = f"arinb-snoop-{uuid.uuid4().hex[:12]}"
         snoop: Channel | None = None
-        stored = False
+        stored = joined = False
         step = "creating the snoop channel"
 
         def is_ours(ev: Event) -> bool:
@@ -701,6 +702,7 @@ class Channel(_Handle):
             snoop = await self.snoop(app, spy=spy, snoop_id=snoop_id)
             step = "waiting for the snoop channel's StasisStart"
             await unless_left(entered, 2.0)
+            joined = True
             step = "starting the recording"
             await snoop.record(recording, format="wav", if_exists="overwrite")
             stored = True
@@ -729,7 +731,10 @@ class Channel(_Handle):
                     wait.cancel()
                 elif wait is not None and not wait.cancelled():
                     wait.exception()  # retrieved: an ended wait's error is reported above, not logged
-            await self._forget_recording(recording, stored=stored, snoop=snoop)
+            # A snoop that entered the app and left it again ended with the spied channel: nothing to
+            # hang up (a DELETE would only add a 404 to the timeline of every recorded call).
+            snoop_left = snoop is not None and joined and not snoop.in_stasis
+            await self._forget_recording(recording, stored=stored, snoop=snoop, hang_up=not snoop_left)
 
     async def _fetch_recording(self, recording: str, within: float = 5.0) -> bytes:
         loop = asyncio.get_running_loop()
@@ -746,10 +751,12 @@ class Channel(_Handle):
                     raise
             await asyncio.sleep(0.05)
 
-    async def _forget_recording(self, recording: str, *, stored: bool, snoop: Channel | None) -> None:
+    async def _forget_recording(
+        self, recording: str, *, stored: bool, snoop: Channel | None, hang_up: bool = True
+    ) -> None:
         # Best effort: a failure here must not hide the clip or the error of the main steps.
         steps = [("DELETE", f"/recordings/stored/{seg(recording)}")] if stored else []
-        if snoop is not None and not snoop.destroyed and snoop.gone is None:
+        if hang_up and snoop is not None and not snoop.destroyed and snoop.gone is None:
             steps.append(("DELETE", f"/channels/{seg(snoop.id)}"))
         for method, path in steps:
             try:

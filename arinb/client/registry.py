@@ -189,6 +189,18 @@ class Registry:
             rec.json = json
         return rec
 
+    def channel_created(self, channel_id: str, json: dict[str, Any]) -> ChannelRecord:
+        """The reply of the request that made a channel (originate, create, snoop): its JSON at creation.
+
+        Events about the new channel can beat that reply (over the WebSocket lane Asterisk sends the
+        StasisStart of an originate to ``Local/...`` before the RESTResponse): they are newer, so a record
+        they already filled keeps their JSON instead of going back to the reply's ``Down``.
+        """
+        rec = self.channels.get(channel_id)
+        if rec is not None and rec.gone is None and not rec.destroyed and len(rec.json) > 1:
+            return rec
+        return self.channel(channel_id, json)
+
     def observe_channel(self, obj: dict[str, Any]) -> ChannelRecord | None:
         """An event's channel object: the record, JSON updated (None if it has no string id)."""
         cid = obj.get("id")

@@ -145,7 +145,7 @@ class Channels(_Api):
             path,
             params,
             vars_body(variables),
-            convert=self._core.channel_from,
+            convert=self._core.created_channel_from,
             label=f"originate {endpoint}",
         )
 
@@ -176,7 +176,7 @@ class Channels(_Api):
             "/channels/create",
             params,
             vars_body(variables),
-            convert=self._core.channel_from,
+            convert=self._core.created_channel_from,
             label=f"create {endpoint}",
         )
 
@@ -213,7 +213,7 @@ class Channels(_Api):
             "/channels/externalMedia",
             params,
             vars_body(variables),
-            convert=self._core.channel_from,
+            convert=self._core.created_channel_from,
             label="external media",
         )
 

@@ -453,7 +453,11 @@ class Transport:
                 if kind is aiohttp.WSMsgType.ERROR:
                     return f"error: {self._redact(str(msg.data))}"
                 code = ws.close_code
-                return f"closed by the server (code {code})" if code is not None else "connection lost"
+                if code is None or code == aiohttp.WSCloseCode.ABNORMAL_CLOSURE:
+                    # 1006 is aiohttp's own code for a socket that ended without a close frame (a cut
+                    # network, a killed server): nobody closed it.
+                    return "connection lost (no close frame)"
+                return f"closed by the server (code {code})"
         finally:
             if not ws.closed:
                 await ws.close()

@@ -76,6 +76,12 @@ async def test_audio_until_the_hangup(call: tuple[Any, Any, Any]) -> None:
     expected = audio_for_channel(sim.engine, channel.id, start=t0, end=t0 + 2.0)
     assert np.array_equal(clip.samples, expected.samples[: len(clip)])
     assert await leftovers(session) == ([], [])
+    # The snoop left with the call (its StasisEnd came): it is not hung up again, which only added a 404
+    # to the timeline of every recorded call, and the session forgot it all the same.
+    requests = session.timeline.requests()
+    failed = requests[requests["status"] >= 400]
+    assert list(zip(failed["method"], failed["path"], strict=True)) == []
+    assert [c for c in session.core.channels.values() if (c.name or "").startswith("Snoop/")] == []
 
 
 async def test_a_recording_stopped_by_name_ends_the_wait(call: tuple[Any, Any, Any]) -> None:

@@ -266,6 +266,30 @@ async def test_play_registers_before_the_request_and_survives_events_that_beat_t
     assert len(ari.requests) == n  # refused before any request
 
 
+async def test_an_originate_reply_that_comes_after_the_channel_s_events_does_not_undo_them(
+    ari: FakeAri, session: AriSession
+) -> None:
+    # Real Asterisk 22 over the WebSocket lane: originating Local/wait@default into the app sends the new
+    # channel's StasisStart (state Up: the ;2 half answered) before the RESTResponse, whose body is the
+    # channel at creation (Down). The handle must keep the newer state, or wait_state("Up") never returns.
+    async def originate(req: FakeRequest) -> Reply:
+        await ari.send(ari.event("StasisStart", channel=channel_json("9.1", "Up"), args=[]))
+        await asyncio.sleep(0.05)  # the event is in before the reply
+        return Reply(200, channel_json("9.1", "Down"))
+
+    ari.route("POST", "/channels", originate)
+    start = session.expect("StasisStart")
+    ch = await session.channels.originate("Local/wait@default", app=ari.app_name)
+    assert (await start).channel is ch
+    assert ch.state == "Up" and ch.in_stasis
+    assert await ch.wait_state("Up", timeout=1) is ch  # at once: it is Up
+
+    # With no event first, the reply's JSON is taken as it is.
+    ari.route("POST", "/channels", lambda r: Reply(200, channel_json("9.3", "Down")))
+    other = await session.channels.originate("Local/wait@default", app=ari.app_name)
+    assert other.id == "9.3" and other.state == "Down"
+
+
 async def test_play_with_an_explicit_id_and_options(ari: FakeAri, session: AriSession) -> None:
     ari.route(
         "POST", "/channels/{cid}/play/{pid}", lambda r: Reply(201, playback_json(r.match["pid"], "1.1"))
@@ -405,6 +429,10 @@ async def test_reconnect_resubscribes_reports_the_gap_and_loses_nothing(
     assert [r.params["eventSource"] for r in subs] == ["channel:9.9", "channel:9.9"]  # renewed
     kinds = timeline.kinds()
     assert kinds == ["connect", "loss", "reconnect", "reconciled"]
+    # The loss row says what happened: a close frame from the server, or none at all (a cut network).
+    why = timeline.connections[1][2]
+    assert (why == "connection lost (no close frame)") == (how == "abort")
+    assert why.startswith("closed by the server (code 10") == (how != "abort")
     loss_at, back_at = timeline.connections[1][1], timeline.connections[2][1]
     assert back_at >= loss_at and "gap" in timeline.connections[2][2]
     await eventually(lambda: engine_tasks() == base_tasks, what="no task left behind by the reconnect")
