@@ -7,6 +7,7 @@ that it holds whatever the client's insides look like.
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -42,9 +43,9 @@ async def sim() -> AsyncIterator[Any]:
 
 @pytest.fixture
 async def session(sim: Any) -> AsyncIterator[Any]:
-    # The first reconnect waits at least 0.15 s (half the initial backoff, jittered): a gap that is long
+    # The first reconnect waits at least 0.3 s (half the initial backoff, jittered): a gap that is long
     # enough to tell loss and reconnect apart, and to let the simulated world move while the socket is down.
-    s = await arinb.connect(sim.url, sim.username, sim.password, apps=APP, backoff=(0.3, 1.0))
+    s = await arinb.connect(sim.url, sim.username, sim.password, apps=APP, backoff=(0.6, 1.2))
     try:
         yield s
     finally:
@@ -68,9 +69,15 @@ async def test_the_gap_row_says_when_the_socket_was_lost_and_when_it_came_back(
     before = await _call(sim, session)
     sim.faults.drop_connections_at(after=1.0)
     sim.clock.advance(1.0)
+    await _until(lambda: not session.connected or session.reconnects > 0, "the drop")
+    await before.answer()  # over REST, which still works: its ChannelStateChange goes to no socket
     await _until(lambda: session.reconnects == 1, "the reconnect")
     after = await _call(sim, session)
     assert after.id != before.id
+    # The check after the reconnect asked Asterisk about the channel (and took in its new state).
+    conn = _rows(session, "connection")
+    assert list(conn[conn["type"] == "reconciled"]["detail"]) == ["checked 1 channel: all still there"]
+    assert before.state == "Up"
 
     conn = _rows(session, "connection")
     loss = conn[conn["type"] == "loss"]
@@ -127,5 +134,64 @@ async def test_a_play_queued_behind_one_that_ended_in_the_gap_is_not_orphaned(si
     with pytest.raises(PlaybackLost, match="connection was down"):
         await second.finished(timeout=10)
     assert session.reconnects == 1
+    conn = _rows(session, "connection")
+    reconciled = conn[conn["type"] == "reconciled"]
+    assert list(reconciled["detail"]) == [
+        "checked 1 channel, 2 playbacks: playback same-id lost; playback same-id lost"
+    ]
     held = session.playbacks.playback("same-id")  # neither is held any more: a fresh handle
     assert held is not first and held is not second
+
+
+async def test_a_check_that_fails_after_the_reconnect_is_logged_and_settles_nothing(
+    sim: Any, session: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    channel = await _call(sim, session)
+    await channel.answer()
+    playing = channel.play("sound:tt-monkeys", playback_id="checked")
+    await playing
+    sim.clock.advance(0.1)
+    await playing.started(timeout=5)
+    sim.faults.fail("channels.get", 503, "Service Unavailable", times=1)
+    sim.faults.fail("playbacks.get", 503, "Service Unavailable", times=1)
+    with caplog.at_level(logging.DEBUG, logger="arinb.client"):
+        sim.faults.drop_connections_at(after=0.5)
+        sim.clock.advance(0.5)
+        await _until(lambda: session.reconnects == 1, "the reconnect")
+        await _until(lambda: len(_rows(session, "connection")) >= 4, "the reconciled row")
+    conn = _rows(session, "connection")
+    assert list(conn[conn["type"] == "reconciled"]["detail"]) == [
+        "checked 1 channel, 1 playback: all still there"
+    ]
+    lines = [r.getMessage() for r in caplog.records if "could not check" in r.getMessage()]
+    assert lines == [
+        f"arinb: could not check channel {channel.id} after the reconnect: "
+        f"503 Service Unavailable (GET /ari/channels/{channel.id})",
+        "arinb: could not check playback checked after the reconnect: "
+        "503 Service Unavailable (GET /ari/playbacks/checked)",
+    ]
+    # Nothing was settled on a failed check: the playback still runs and ends as Asterisk says.
+    assert playing.outcome is None and channel.in_stasis
+
+
+async def test_a_bridge_and_a_recording_that_ended_in_the_gap_are_settled(sim: Any, session: Any) -> None:
+    channel = await _call(sim, session)
+    await channel.answer()
+    bridge = await session.bridges.create("mixing", bridge_id="gap-br")
+    recording = await channel.record("gap-rec", format="wav")
+    finished = recording.wait_for("RecordingFinished", timeout=30)
+    sim.faults.drop_connections_at(after=0.5)
+    sim.clock.advance(0.5)
+    await _until(lambda: not session.connected or session.reconnects > 0, "the drop")
+    # Ended behind the session's back (the escape hatch updates no handle): their events go to no socket.
+    await session.request("DELETE", "/bridges/gap-br")
+    await session.request("POST", "/recordings/live/gap-rec/stop")
+    await _until(lambda: session.reconnects == 1, "the reconnect")
+    await _until(lambda: len(_rows(session, "connection")) >= 4, "the reconciled row")
+    conn = _rows(session, "connection")
+    assert list(conn[conn["type"] == "reconciled"]["detail"]) == [
+        "checked 1 channel, 1 bridge, 1 recording: bridge gap-br gone; recording gap-rec gone"
+    ]
+    assert bridge.destroyed
+    with pytest.raises(arinb.AriError, match="recording gap-rec ended while the events connection was down"):
+        await finished

@@ -367,3 +367,32 @@ def test_the_listener_hears_every_forgotten_playback(reg: Registry, heard: Heard
     pb = reg.register_play("p", "sound:a", "channel:1.1")
     reg.playback_finished(pb, "done")
     assert heard.calls[-2:] == [("forgotten", "PlaybackRecord", "p"), ("settled", "p", "done")]
+
+
+def test_only_channels_outside_stasis_count_toward_the_limit() -> None:
+    reg = Registry()
+    reg.keep_ended_channels = 2
+    reg.channel("old")
+    inside = reg.observe_channel({"id": "in"})
+    assert inside is not None
+    reg.stasis_start(inside)  # in Stasis now: no longer one of the two outside
+    reg.channel("new")
+    assert set(reg.channels) == {"old", "in", "new"}
+    # A channel forgotten (destroyed) no longer takes a place either.
+    gone = reg.channel("gone")  # evicts "old": three outside
+    assert set(reg.channels) == {"in", "new", "gone"}
+    reg.channel_destroyed(gone)
+    reg.channel("newest")
+    assert set(reg.channels) == {"in", "new", "newest"}
+
+
+def test_a_playbacks_target_channel_is_the_registered_record() -> None:
+    reg = Registry()
+    pb = reg.register_play("p", "sound:a", "channel:1.1")
+    first = reg.target_channel(pb)
+    assert first is not None and reg.channels["1.1"] is first and reg.target_channel(pb) is first
+    reg.channel_destroyed(first)
+    # Forgotten meanwhile: a later event about the playback gets the channel's new record, not the old one.
+    again = reg.target_channel(pb)
+    assert again is not first and again is not None and reg.channels["1.1"] is again
+    assert reg.target_channel(reg.register_play("b", "sound:a", "bridge:b1")) is None

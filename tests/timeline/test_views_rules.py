@@ -235,12 +235,3 @@ def test_a_playback_met_only_by_its_finish_has_no_start() -> None:
     row = tl.playbacks().iloc[0]
     assert pd.isna(row["started"]) and row["finished"] == at(1.0)
     assert row["state"] == "done" and not row["never_finished"] and pd.isna(row["duration"])
-
-
-def test_spans_keep_sub_millisecond_receive_times_to_the_microsecond() -> None:
-    # Rows without Asterisk's timestamp are timed by their receive time, which can be finer than a ms.
-    tl = Timeline()
-    tl.add_event({"type": "StasisStart", "channel": _channel("1.1", "Ring")}, 1000.0)
-    tl.add_event({"type": "ChannelStateChange", "channel": _channel("1.1", "Up")}, 1001.0000004)
-    tl.add_event({"type": "StasisEnd", "channel": _channel("1.1", "Up")}, 1001.25)
-    assert list(tl.state_spans()["seconds"]) == [1.0, 0.25]
