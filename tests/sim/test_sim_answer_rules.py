@@ -100,3 +100,16 @@ async def test_answering_twice_or_a_hung_up_channel_changes_nothing() -> None:
     h.engine.lifecycle.answer_channel(ch)
     h.advance(0.01)
     assert h.take() == [] and ch.state == "Ring"
+
+
+async def test_dialing_a_created_local_channel_also_reports_the_far_half_up() -> None:
+    # the same dial seen by an app subscribed to everything: ;2's own state change comes after ANSWER
+    h = Harness(subscribe_all=True)
+    one = (await h.op("channels.create", endpoint="Local/wait@default", app="probe")).body["id"]
+    h.advance(0.01)
+    h.take()
+    assert (await h.op("channels.dial", {"channelId": one}, timeout=10)).status == 204
+    h.advance(0.01)
+    rows = _rows(h.events())
+    answered = rows.index(("Dial", ";1", "Up", "ANSWER", None))
+    assert ("ChannelStateChange", ";2", "Up", None, None) in rows[answered + 1 :]
