@@ -428,11 +428,12 @@ async def test_every_bridge_and_recording_is_checked_but_one_destroyed_meanwhile
     assert set(session.core.bridges) == {"br-a", "br-b", "br-c"}
     # br-b's BridgeDestroyed arrives while br-a is checked: br-b is not asked about, br-c still is.
     destroyed = ari.event("BridgeDestroyed", bridge={"id": "br-b", "technology": "simple_bridge"})
-    ari.route("GET", "/bridges/{bid}", lambda r: Reply(200, {"id": r.match["bid"]}))
+    ari.route("GET", "/bridges/br-c", Reply(200, {"id": "br-c"}))  # any other name: 404
     ari.route(
         "GET", "/bridges/br-a", _reply_after(ari, Reply(404, {"message": "Bridge not found"}), destroyed)
     )
-    ari.route("GET", "/recordings/live/{name}", lambda r: Reply(200, {"name": r.match["name"]}))
+    for name in ("rec-1", "rec-2"):
+        ari.route("GET", f"/recordings/live/{name}", Reply(200, {"name": name, "state": "recording"}))
     await gap(ari, session)
     assert await _reconciled(timeline) == ["checked 2 bridges, 2 recordings: bridge br-a gone"]
     assert a.destroyed and b.destroyed and not c.destroyed
@@ -441,6 +442,24 @@ async def test_every_bridge_and_recording_is_checked_but_one_destroyed_meanwhile
         "/bridges/br-c",
     ]
     assert set(session.core.recordings) == {"rec-1", "rec-2"}  # both still recording
+
+
+async def test_a_bridge_or_recording_check_that_fails_settles_nothing(
+    ari: FakeAri, session: AriSession, timeline: FakeTimeline
+) -> None:
+    bridge = session.bridges.bridge("br-1")
+    recording = session.recordings.live.recording("rec-1")
+    finished = recording.wait_for("RecordingFinished", timeout=5)
+    unavailable = Reply(503, {"message": "Service Unavailable"})
+    ari.route("GET", "/bridges/{bid}", unavailable)
+    ari.route("GET", "/recordings/live/{name}", unavailable)
+    await gap(ari, session)
+    assert await _reconciled(timeline) == ["checked 1 bridge, 1 recording: all still there"]
+    assert not bridge.destroyed and set(session.core.bridges) == {"br-1"}
+    assert not finished.done()  # the recording still runs: its RecordingFinished ends the wait
+    done = {"name": "rec-1", "format": "wav", "state": "done", "target_uri": "channel:1.1"}
+    await asyncio.to_thread(ari.emit, ari.event("RecordingFinished", recording=done))
+    assert (await asyncio.wait_for(_awaited(finished), 3))["type"] == "RecordingFinished"
 
 
 async def test_a_stasis_end_wait_ends_when_the_channel_hung_up_during_the_gap(
