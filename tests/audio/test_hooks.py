@@ -19,7 +19,7 @@ from arinb.audio import (
     render_clip,
     tone_spec,
 )
-from arinb.errors import AriNotFound, AriUnprocessable, AriUsageError, http_error
+from arinb.errors import AriConflict, AriNotFound, AriUnprocessable, AriUsageError, http_error
 
 # -- audio_for_channel --------------------------------------------------------------------------------------
 
@@ -77,9 +77,12 @@ def test_audio_for_an_unknown_or_silent_channel_is_empty() -> None:
 class FakeAri:
     """Just enough of Asterisk's snoop/record/stored-recording REST to record a channel, with a call log."""
 
-    def __init__(self, wav: bytes, *, record_status: int = 201, file_404s: int = 1) -> None:
+    def __init__(
+        self, wav: bytes, *, record_status: int = 201, file_404s: int = 1, not_in_stasis: int = 0
+    ) -> None:
         self.wav = wav
         self.record_status = record_status
+        self.not_in_stasis = not_in_stasis  # records refused before the snoop "entered the app"
         self.file_404s = file_404s  # the stored file may lag the stop request
         self.calls: list[tuple[str, str, dict[str, str]]] = []
         self.live: set[str] = set()
@@ -115,6 +118,9 @@ class FakeAri:
         return web.json_response({"id": "snoop-1", "name": "Snoop/chan-1-00000000", "state": "Up"})
 
     async def record(self, request: web.Request) -> web.Response:
+        if self.not_in_stasis > 0:
+            self.not_in_stasis -= 1
+            return self.error(409, "Channel not in Stasis application")
         if self.record_status != 201:
             return self.error(self.record_status, "specified format is unknown on this system")
         name = request.query["name"]
@@ -248,3 +254,26 @@ async def test_bad_arguments_are_refused_before_any_request() -> None:
         await record_channel_audio(NoApp(), "c", 1, app="a", spy="sideways")
     with pytest.raises(AriUsageError, match="app="):
         await record_channel_audio(NoApp(), "c", 1)
+
+
+async def test_a_record_sent_before_the_snoop_entered_the_app_is_retried(
+    ari: tuple[FakeAri, FakeSession],
+) -> None:
+    # Asterisk replies to the snoop before the snoop channel is in Stasis: the first records get 409.
+    fake, session = ari
+    fake.not_in_stasis = 2
+    clip = await record_channel_audio(session, "chan-1", 0.01, name="rec-r", sleep=lambda s: asyncio.sleep(0))
+    assert clip.duration > 0
+    records = [c for c in fake.calls if c[1] == "/channels/snoop-1/record"]
+    assert len(records) == 3 and fake.not_in_stasis == 0
+    assert ("DELETE", "/channels/snoop-1", {}) in fake.calls  # cleaned up as usual
+
+
+async def test_a_snoop_that_never_enters_the_app_fails_with_asterisks_message(
+    ari: tuple[FakeAri, FakeSession],
+) -> None:
+    fake, session = ari
+    fake.not_in_stasis = 10**6
+    with pytest.raises(AriConflict, match="Channel not in Stasis application"):
+        await record_channel_audio(session, "chan-1", 0.01, sleep=lambda s: asyncio.sleep(0))
+    assert ("DELETE", "/channels/snoop-1", {}) in fake.calls  # the snoop is hung up

@@ -1,0 +1,83 @@
+"""Dialplan ``Playback(a&b)`` and the playback registry's read-outs, on the engine with a manual clock."""
+
+from __future__ import annotations
+
+import pytest
+from sim_helpers import Harness
+
+from arinb.models import parse_timestamp
+from arinb.sim.media import FILE_TAIL, PLAYBACK_OVERHEAD
+
+# tests/data/ari/sounds-en.tsv: the captured durations of the English sounds
+BEEP, WEASELS = 0.4255, 2.951
+
+
+def _playback_step_time(h: Harness, channel_id: str) -> float:
+    """When the channel's dialplan reached its Playback step (its ChannelDialplan event)."""
+    (t,) = [
+        parse_timestamp(e["timestamp"])
+        for e in h.events()
+        if e["type"] == "ChannelDialplan"
+        and e["channel"]["id"] == channel_id
+        and e["channel"]["dialplan"]["app_name"] == "Playback"
+    ]
+    return t
+
+
+async def test_dialplan_playback_sends_each_found_file_back_to_back_then_goes_on() -> None:
+    h = Harness(subscribe_all=True)
+    h.engine.dialplan.add_extension(
+        "default", "2000", ["Answer()", "Playback(beep&no-such-sound&&tt-weasels,noanswer)", "Stasis(probe)"]
+    )
+    reply = await h.op(
+        "channels.originate", endpoint="Local/2000@default", context="default", extension="wait"
+    )
+    assert reply.status == 200
+    h.advance(1.0)  # Answer() takes 0.5 s
+    assert "StasisStart" not in h.types()
+    two = next(c.id for c in h.engine.channels.values() if c.name.endswith(";2"))
+    begin = _playback_step_time(h, two)
+    h.advance(10.0)
+    # the missing sound is skipped; the others play one after the other, each without its 22-sample tail
+    log = h.engine.media_log(two)
+    assert [(s.kind, s.media_uri) for s in log] == [("file", "beep"), ("file", "tt-weasels")]
+    assert all(s.channel_id == two and s.offset == 0.0 and s.playback_id is None for s in log)
+    # the resolved file when the sounds are installed, else the sound's name (arinb/media_log.py)
+    assert all(s.source == s.media_uri or s.source.endswith(f"/{s.media_uri}.wav") for s in log)
+    assert log[0].start == begin
+    assert log[0].end - log[0].start == pytest.approx(BEEP - FILE_TAIL, abs=1e-6)
+    assert log[1].start == log[0].end
+    assert log[1].end - log[1].start == pytest.approx(WEASELS - FILE_TAIL, abs=1e-6)
+    # the dialplan goes on (into Stasis) once both files and the playback overhead have passed
+    (start,) = h.times("StasisStart")
+    assert start - begin == pytest.approx(BEEP + WEASELS - 2 * FILE_TAIL + PLAYBACK_OVERHEAD, abs=2e-3)
+
+
+async def test_dialplan_playback_of_missing_files_only_takes_the_overhead() -> None:
+    h = Harness(subscribe_all=True)
+    h.engine.dialplan.add_extension("default", "2001", ["Answer()", "Playback(nope)", "Stasis(probe)"])
+    await h.op("channels.originate", endpoint="Local/2001@default", context="default", extension="wait")
+    h.advance(5.0)
+    two = next(c.id for c in h.engine.channels.values() if c.name.endswith(";2"))
+    assert h.engine.media_log(two) == []
+    (start,) = h.times("StasisStart")
+    assert start - _playback_step_time(h, two) == pytest.approx(PLAYBACK_OVERHEAD, abs=1e-6)
+
+
+async def test_queued_on_lists_the_waiting_playbacks_in_order_and_describe_counts() -> None:
+    h = Harness()
+    cid = await h.channel()
+    assert h.engine.playbacks.queued_on(cid) == []
+    assert h.engine.playbacks.describe() == {"ids": 0, "playing": 0}
+    for pid in ("p1", "p2", "p3"):
+        assert (await h.play(cid, "sound:tt-weasels", pid)).status == 201
+    h.advance(0.01)
+    assert [pb.id for pb in h.engine.playbacks.queued_on(cid)] == ["p2", "p3"]
+    assert h.engine.playbacks.queued_on("bridge:" + cid) == []
+    assert h.engine.playbacks.describe() == {"ids": 3, "playing": 1}
+    h.advance(WEASELS)
+    assert [pb.id for pb in h.engine.playbacks.queued_on(cid)] == ["p3"]
+    assert h.engine.playbacks.describe() == {"ids": 2, "playing": 1}
+    h.advance(2 * WEASELS)
+    assert h.engine.playbacks.queued_on(cid) == []
+    assert h.engine.playbacks.describe() == {"ids": 0, "playing": 0}
