@@ -281,6 +281,187 @@ async def test_a_same_id_play_still_playing_after_the_gap_is_not_written_into_th
     assert await asyncio.wait_for(_awaited(second.finished()), 3) == "done"
 
 
+def _reconciled_rows(timeline: FakeTimeline) -> list[str]:
+    return [detail for kind, _, detail in timeline.connections if kind == "reconciled"]
+
+
+async def _reconciled(timeline: FakeTimeline, n: int = 1) -> list[str]:
+    """The ``reconciled`` rows' texts, once there are ``n`` of them."""
+    await eventually(lambda: len(_reconciled_rows(timeline)) >= n, within=5, what="the reconciled row")
+    return _reconciled_rows(timeline)
+
+
+def _play_replies_queued(ari: FakeAri) -> None:
+    # Asterisk's 201 for a play: the playback queued, its media_uri the first media of the list.
+    ari.route(
+        "POST",
+        "/channels/{cid}/play/{pid}",
+        lambda r: Reply(201, playback_json(r.match["pid"], "1.1", r.params["media"].split(",")[0], "queued")),
+    )
+
+
+async def test_a_same_id_play_that_took_over_in_the_gap_is_started_with_what_the_check_found(
+    ari: FakeAri, session: AriSession, timeline: FakeTimeline
+) -> None:
+    """The second play of an id is a list: Asterisk shows its first media, not the whole list asked for."""
+    _play_replies_queued(ari)
+    ari.route("GET", "/playbacks/{pid}", Reply(200, playback_json("dup", "1.1", "sound:b", "playing")))
+    ch = session.channels.channel("1.1")
+    first = await ch.play("sound:a", playback_id="dup")
+    second = await ch.play(["sound:b", "sound:c"], playback_id="dup")
+    await asyncio.to_thread(
+        ari.emit, ari.event("PlaybackStarted", playback=playback_json("dup", "1.1", "sound:a"))
+    )
+    await eventually(lambda: first.is_started)
+    assert second.state == "queued" and not second.is_started
+    await gap(ari, session)
+    with pytest.raises(PlaybackLost, match="ended while the events connection was down"):
+        await asyncio.wait_for(_awaited(first.finished()), 3)
+    assert await _reconciled(timeline) == ["checked 1 playback: playback dup lost"]
+    # The second took the id's place: started (its PlaybackStarted went to no socket), in the state seen.
+    assert await asyncio.wait_for(_awaited(second.started()), 3) is second
+    assert second.is_started and second.state == "playing" and second.outcome is None
+    await asyncio.to_thread(
+        ari.emit, ari.event("PlaybackFinished", playback=playback_json("dup", "1.1", "sound:c", "done"))
+    )
+    assert await asyncio.wait_for(_awaited(second.finished()), 3) == "done"
+
+
+async def test_a_list_play_that_moved_on_to_its_next_media_in_the_gap_is_refreshed_not_lost(
+    ari: FakeAri, session: AriSession, timeline: FakeTimeline
+) -> None:
+    _play_replies_queued(ari)
+    ari.route("GET", "/playbacks/{pid}", Reply(200, playback_json("list", "1.1", "sound:b", "playing")))
+    pb = await session.channels.channel("1.1").play(["sound:a", "sound:b"], playback_id="list")
+    await asyncio.to_thread(
+        ari.emit, ari.event("PlaybackStarted", playback=playback_json("list", "1.1", "sound:a"))
+    )
+    await eventually(lambda: pb.is_started)
+    await gap(ari, session)
+    assert await _reconciled(timeline) == ["checked 1 playback: all still there"]
+    assert pb.media_uri == "sound:b" and pb.outcome is None  # what Asterisk plays now, still ours
+
+
+async def test_a_list_play_still_on_its_media_keeps_the_id_and_shows_its_new_state(
+    ari: FakeAri, session: AriSession, timeline: FakeTimeline
+) -> None:
+    """Ours is the media Asterisk reported (``sound:a``), not the list asked for, and a same-id play waits."""
+    _play_replies_queued(ari)
+    # Paused during the gap over the escape hatch (which updates no handle): GET shows it.
+    ari.route("GET", "/playbacks/{pid}", Reply(200, playback_json("dup", "1.1", "sound:a", "paused")))
+    ch = session.channels.channel("1.1")
+    first = await ch.play(["sound:a", "sound:b"], playback_id="dup")
+    second = await ch.play("sound:c", playback_id="dup")
+    await asyncio.to_thread(
+        ari.emit, ari.event("PlaybackStarted", playback=playback_json("dup", "1.1", "sound:a"))
+    )
+    await eventually(lambda: first.is_started)
+    await gap(ari, session)
+    assert await _reconciled(timeline) == ["checked 1 playback: all still there"]
+    assert first.state == "paused" and first.outcome is None
+    assert second.state == "queued" and not second.is_started and second.outcome is None
+
+
+async def test_the_reconciled_row_counts_every_channel_checked_and_says_when_nothing_was_held(
+    ari: FakeAri, session: AriSession, timeline: FakeTimeline
+) -> None:
+    await gap(ari, session)
+    assert await _reconciled(timeline) == ["checked nothing: all still there"]
+    ari.route("GET", "/channels/{cid}", lambda r: Reply(200, channel_json(r.match["cid"], "Up")))
+    await asyncio.to_thread(
+        ari.emit, *(ari.event("StasisStart", channel=channel_json(cid)) for cid in ("1.1", "1.2"))
+    )
+    one, two = session.channels.channel("1.1"), session.channels.channel("1.2")
+    await eventually(lambda: one.in_stasis and two.in_stasis)
+    await gap(ari, session)
+    assert (await _reconciled(timeline, 2))[1] == "checked 2 channels: all still there"
+    # Each channel took in the state the check found (answered during the gap).
+    assert (one.state, two.state) == ("Up", "Up")
+
+
+def _reply_after(ari: FakeAri, reply: Reply, *events: dict[str, Any]) -> Any:
+    """A handler that sends ``events`` on the socket, lets the client read them, then answers ``reply``."""
+
+    async def handler(_req: FakeRequest) -> Reply:
+        await ari.send(*events)
+        await asyncio.sleep(0.1)
+        return reply
+
+    return handler
+
+
+async def test_a_channel_whose_stasis_end_came_during_its_check_is_not_called_gone(
+    ari: FakeAri, session: AriSession, timeline: FakeTimeline
+) -> None:
+    await asyncio.to_thread(ari.emit, ari.event("StasisStart", channel=channel_json("1.1")))
+    ch = session.channels.channel("1.1")
+    await eventually(lambda: ch.in_stasis)
+    ended = ch.wait_for("StasisEnd", timeout=5)
+    end = ari.event("StasisEnd", channel=channel_json("1.1", "Up"))
+    ari.route("GET", "/channels/{cid}", _reply_after(ari, Reply(404, {"message": "Channel not found"}), end))
+    await gap(ari, session)
+    assert await _reconciled(timeline) == ["checked 1 channel: all still there"]
+    assert (await asyncio.wait_for(_awaited(ended), 3))["type"] == "StasisEnd"  # the event, not ChannelGone
+    assert not ch.in_stasis and ch.gone is None
+
+
+async def test_a_check_reply_that_comes_after_the_channel_was_destroyed_does_not_bring_it_back(
+    ari: FakeAri, session: AriSession, timeline: FakeTimeline
+) -> None:
+    await asyncio.to_thread(ari.emit, ari.event("StasisStart", channel=channel_json("1.1")))
+    ch = session.channels.channel("1.1")
+    await eventually(lambda: ch.in_stasis)
+    down = channel_json("1.1", "Down")
+    ending = [ari.event(t, channel=down) for t in ("StasisEnd", "ChannelDestroyed")]
+    ari.route("GET", "/channels/{cid}", _reply_after(ari, Reply(200, channel_json("1.1", "Up")), *ending))
+    await gap(ari, session)
+    assert await _reconciled(timeline) == ["checked 1 channel: all still there"]
+    assert "1.1" not in session.core.channels and ch.state == "Down"  # the stale 200 changed nothing
+
+
+async def test_every_bridge_and_recording_is_checked_but_one_destroyed_meanwhile_is_skipped(
+    ari: FakeAri, session: AriSession, timeline: FakeTimeline
+) -> None:
+    a, b, c = (session.bridges.bridge(bid) for bid in ("br-a", "br-b", "br-c"))
+    for name in ("rec-1", "rec-2"):
+        session.recordings.live.recording(name)
+    assert set(session.core.bridges) == {"br-a", "br-b", "br-c"}
+    # br-b's BridgeDestroyed arrives while br-a is checked: br-b is not asked about, br-c still is.
+    destroyed = ari.event("BridgeDestroyed", bridge={"id": "br-b", "technology": "simple_bridge"})
+    ari.route("GET", "/bridges/br-c", Reply(200, {"id": "br-c"}))  # any other name: 404
+    ari.route(
+        "GET", "/bridges/br-a", _reply_after(ari, Reply(404, {"message": "Bridge not found"}), destroyed)
+    )
+    for name in ("rec-1", "rec-2"):
+        ari.route("GET", f"/recordings/live/{name}", Reply(200, {"name": name, "state": "recording"}))
+    await gap(ari, session)
+    assert await _reconciled(timeline) == ["checked 2 bridges, 2 recordings: bridge br-a gone"]
+    assert a.destroyed and b.destroyed and not c.destroyed
+    assert [r.path for r in ari.requests if r.path.startswith("/bridges/")] == [
+        "/bridges/br-a",
+        "/bridges/br-c",
+    ]
+    assert set(session.core.recordings) == {"rec-1", "rec-2"}  # both still recording
+
+
+async def test_a_bridge_or_recording_check_that_fails_settles_nothing(
+    ari: FakeAri, session: AriSession, timeline: FakeTimeline
+) -> None:
+    bridge = session.bridges.bridge("br-1")
+    recording = session.recordings.live.recording("rec-1")
+    finished = recording.wait_for("RecordingFinished", timeout=5)
+    unavailable = Reply(503, {"message": "Service Unavailable"})
+    ari.route("GET", "/bridges/{bid}", unavailable)
+    ari.route("GET", "/recordings/live/{name}", unavailable)
+    await gap(ari, session)
+    assert await _reconciled(timeline) == ["checked 1 bridge, 1 recording: all still there"]
+    assert not bridge.destroyed and set(session.core.bridges) == {"br-1"}
+    assert not finished.done()  # the recording still runs: its RecordingFinished ends the wait
+    done = {"name": "rec-1", "format": "wav", "state": "done", "target_uri": "channel:1.1"}
+    await asyncio.to_thread(ari.emit, ari.event("RecordingFinished", recording=done))
+    assert (await asyncio.wait_for(_awaited(finished), 3))["type"] == "RecordingFinished"
+
+
 async def test_a_stasis_end_wait_ends_when_the_channel_hung_up_during_the_gap(
     ari: FakeAri, session: AriSession, timeline: FakeTimeline
 ) -> None:
