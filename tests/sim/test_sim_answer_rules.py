@@ -10,6 +10,8 @@ from typing import Any
 
 from sim_helpers import Harness
 
+from arinb.models import loads
+
 
 def _rows(events: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
     out = []
@@ -100,3 +102,38 @@ async def test_answering_twice_or_a_hung_up_channel_changes_nothing() -> None:
     h.engine.lifecycle.answer_channel(ch)
     h.advance(0.01)
     assert h.take() == [] and ch.state == "Ring"
+
+
+async def test_dialing_a_created_local_channel_also_reports_the_far_half_up() -> None:
+    # the same dial seen by an app subscribed to everything: ;2's own state change comes after ANSWER
+    h = Harness(subscribe_all=True)
+    one = (await h.op("channels.create", endpoint="Local/wait@default", app="probe")).body["id"]
+    h.advance(0.01)
+    h.take()
+    assert (await h.op("channels.dial", {"channelId": one}, timeout=10)).status == 204
+    h.advance(0.01)
+    rows = _rows(h.events())
+    answered = rows.index(("Dial", ";1", "Up", "ANSWER", None))
+    assert ("ChannelStateChange", ";2", "Up", None, None) in rows[answered + 1 :]
+
+
+async def test_originate_to_an_app_gone_before_the_answer_hangs_the_pair_up() -> None:
+    h = Harness()
+    watch: list[str] = []
+    h.engine.connect_app(["watch"], True, watch.append)
+    h.engine.dialplan.add_extension("default", "slow", ["Wait(1)", "Answer()", "Wait(300)"])
+    reply = await h.op("channels.originate", endpoint="Local/slow@default", app="probe")
+    assert reply.status == 200
+    h.advance(0.1)
+    h.conn.close()  # the app goes before ;2 answers
+    h.advance(3.0)
+    events = [loads(f) for f in watch]
+    rows = [(e["type"], e["channel"]["name"][-2:], e.get("cause")) for e in events if "channel" in e]
+    varsets = [e["value"] for e in events if e["type"] == "ChannelVarset"]
+    # ;1 cannot enter Stasis: STASISSTATUS=FAILED, then it is hung up (16) without a hangup request
+    assert varsets == ["", "FAILED"]
+    assert "StasisStart" not in [r[0] for r in rows]
+    assert ("ChannelHangupRequest", ";1", 16) not in rows
+    assert ("ChannelDestroyed", ";1", 16) in rows and ("ChannelDestroyed", ";2", 16) in rows
+    assert ("ChannelStateChange", ";2", None) not in rows
+    assert h.engine.channels.get(reply.body["id"]) is None

@@ -81,3 +81,51 @@ async def test_queued_on_lists_the_waiting_playbacks_in_order_and_describe_count
     h.advance(2 * WEASELS)
     assert h.engine.playbacks.queued_on(cid) == []
     assert h.engine.playbacks.describe() == {"ids": 0, "playing": 0}
+
+
+async def test_bridge_play_as_captured_and_its_end_when_the_bridge_goes() -> None:
+    h = Harness()
+    cid = await h.channel()
+    bid = (await h.op("bridges.create", type="mixing")).body["id"]
+    assert (await h.op("bridges.addChannel", {"bridgeId": bid}, channel=cid)).status == 204
+    # bridge-errors.json: an unknown bridge, a play without media
+    missing = await h.op("bridges.playWithId", {"bridgeId": "nope", "playbackId": "x"}, media="sound:beep")
+    assert (missing.status, missing.body) == (404, {"message": "Bridge not found"})
+    nomedia = await h.op("bridges.playWithId", {"bridgeId": bid, "playbackId": "x"})
+    assert (nomedia.status, nomedia.body) == (500, {"error": "Allocation failed"})
+    bad = await h.op("bridges.play", {"bridgeId": bid}, media="sound:beep", skipms=-1)
+    assert bad.status == 400
+    h.take()
+    assert not h.engine.playbacks.is_sending(cid)
+    reply = await h.op("bridges.playWithId", {"bridgeId": bid, "playbackId": "br-pb"}, media="sound:beep")
+    assert (reply.status, reply.body) == (
+        201,
+        {
+            "id": "br-pb",
+            "media_uri": "sound:beep",
+            "target_uri": f"bridge:{bid}",
+            "language": "en",
+            "state": "queued",
+        },
+    )
+    assert h.engine.playbacks.queued_on(f"bridge:{bid}")[0].id == "br-pb"
+    h.advance(0.01)
+    assert (await h.op("playbacks.get", {"playbackId": "br-pb"})).body["state"] == "playing"
+    assert h.engine.playbacks.is_sending(cid)
+    h.advance(BEEP)
+    assert not h.engine.playbacks.is_sending(cid)
+    finished = [e["playback"] for e in h.events() if e["type"] == "PlaybackFinished"]
+    assert [(p["id"], p["target_uri"], p["state"]) for p in finished] == [("br-pb", f"bridge:{bid}", "done")]
+    assert (await h.op("playbacks.get", {"playbackId": "br-pb"})).status == 404
+    # a bridge destroyed while it plays: the playback fails
+    h.take()
+    reply = await h.op("bridges.play", {"bridgeId": bid}, media="sound:tt-weasels", lang="fr")
+    assert reply.body["language"] == "fr"
+    h.advance(0.5)
+    playing = h.engine.playbacks.get(reply.body["id"])
+    assert playing is not None and playing.state == "playing"
+    assert (await h.op("bridges.destroy", {"bridgeId": bid})).status == 204
+    h.advance(0.01)
+    assert playing.state == "failed"
+    assert (await h.op("playbacks.get", {"playbackId": playing.id})).status == 404
+    assert not h.engine.playbacks.is_sending(cid)
