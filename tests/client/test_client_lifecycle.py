@@ -384,7 +384,7 @@ def _reply_after(ari: FakeAri, reply: Reply, *events: dict[str, Any]) -> Any:
 
     async def handler(_req: FakeRequest) -> Reply:
         await ari.send(*events)
-        await asyncio.sleep(0.1)
+        await asyncio.sleep(0.2)  # the client's reader takes them in long before the reply
         return reply
 
     return handler
