@@ -129,3 +129,15 @@ async def test_bridge_play_as_captured_and_its_end_when_the_bridge_goes() -> Non
     assert playing.state == "failed"
     assert (await h.op("playbacks.get", {"playbackId": playing.id})).status == 404
     assert not h.engine.playbacks.is_sending(cid)
+
+
+async def test_get_and_stop_of_an_unknown_playback_are_404_and_skipms_zero_is_allowed() -> None:
+    h = Harness()
+    cid = await h.channel()
+    # probe-get-playback.json: an unknown id is a 404 with ARI's message
+    for key in ("playbacks.get", "playbacks.stop"):
+        reply = await h.op(key, {"playbackId": "nope"})
+        assert (reply.status, reply.body) == (404, {"message": "Playback not found"})
+    assert (await h.play(cid, "sound:tt-weasels", "pb", skipms=0)).status == 201
+    got = await h.op("playbacks.get", {"playbackId": "pb"})
+    assert (got.status, got.body["id"]) == (200, "pb")
