@@ -191,7 +191,7 @@ class EventRow:
         )
 
 
-def _rows_html(rows: Sequence[EventRow]) -> str:
+def rows_html(rows: Sequence[EventRow]) -> str:
     if not rows:
         return "<div style='color:#888'>(no events)</div>"
     head = "<tr><th style='text-align:right'>t (s)</th><th>event</th><th>detail</th></tr>"
@@ -203,7 +203,7 @@ def _rows_html(rows: Sequence[EventRow]) -> str:
     )
 
 
-def _lines_html(lines: Sequence[str]) -> str:
+def lines_html(lines: Sequence[str]) -> str:
     if not lines:
         return ""
     return (
@@ -277,8 +277,8 @@ class StepResult:
                 f"<div style='color:#c62828'>{html.escape(type(self.error).__name__)}: "
                 f"{html.escape(str(self.error))}</div>"
             )
-        out.append(_lines_html(self.lines))
-        out.append(_rows_html(self.events))
+        out.append(lines_html(self.lines))
+        out.append(rows_html(self.events))
         return "".join(out)
 
 
@@ -323,7 +323,7 @@ class RunResult:
         for s in self.steps:
             if not s.ok:
                 out.append(s._repr_html_())
-        out.append(_lines_html(self.lines))
+        out.append(lines_html(self.lines))
         if self.check is not None:
             out.append(self.check._repr_html_())
         return "".join(out)

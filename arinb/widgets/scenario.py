@@ -20,7 +20,7 @@ import ipywidgets as w
 
 from arinb.errors import AriUsageError
 from arinb.loop import Call
-from arinb.scenarios.base import Scenario, _lines_html, _rows_html
+from arinb.scenarios.base import Scenario, lines_html, rows_html
 from arinb.widgets.throttle import Throttle
 
 __all__ = ["ScenarioWidget"]
@@ -177,9 +177,9 @@ class ScenarioWidget(w.VBox):
         self.steps_html.value = (
             "<ol style='margin:4px 0;padding-left:1.5em;list-style:none'>" + "".join(rows) + "</ol>"
         )
-        self.lines_html.value = _lines_html(sc.lines)
+        self.lines_html.value = lines_html(sc.lines)
         events = getattr(sc, "events", None)
-        self.events_html.value = _rows_html(events) if events else ""
+        self.events_html.value = rows_html(events) if events else ""
         self._set_buttons(busy=sc.running is not None)
         self.status.value = self._status_text()
         self._refresh_listen()
