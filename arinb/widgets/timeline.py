@@ -58,7 +58,10 @@ _STYLE: Final = (
 def _clock(epoch: float) -> str:
     if epoch != epoch:  # NaN
         return ""
-    t = _dt.datetime.fromtimestamp(epoch, _dt.UTC)
+    try:
+        t = _dt.datetime.fromtimestamp(epoch, _dt.UTC)
+    except (OverflowError, OSError, ValueError):  # beyond year 9999: not seconds (milliseconds?)
+        return "?"
     return f"{t:%H:%M:%S}.{t.microsecond // 1000:03d}"
 
 

@@ -84,6 +84,13 @@ def test_lag_is_not_mixed_with_a_sped_up_servers_simulated_time(tmp_path: Path, 
     assert [row[8] for row in back.shown] == [""] * 5 and "lag hidden" in back.status_html.value
 
 
+def test_a_receive_time_in_milliseconds_does_not_break_the_view(make_widget) -> None:
+    tl = Timeline()
+    tl.add_event({"type": "StasisStart", "channel": {"id": "c1"}}, received_at=T0 * 1000)
+    wd = make_widget(tl)
+    assert wd.shown[0][2] == "?" and wd.shown[0][4] == "StasisStart"
+
+
 def test_initial_state(tones: Timeline, make_widget) -> None:
     wd = make_widget(tones, rows=5)
     assert wd.counts() == {
