@@ -54,6 +54,7 @@ class ScenarioWidget(w.VBox):
         self._builder: threading.Thread | None = None
         self._show_timeline = timeline
         self.last_error: BaseException | None = None
+        self._pending: Call[Any] | None = None  # the step or run a click started, until it ends
 
         app = getattr(scenario, "app", "")
         ext = getattr(scenario, "extension", "")
@@ -85,8 +86,8 @@ class ScenarioWidget(w.VBox):
         self.listen_box.add_class("arinb-listen")
         self.listen_box.layout.display = "none"
         self.timeline_box = w.VBox()
-        self.step_button.on_click(lambda _b: self._start(self.scenario.next))
-        self.run_button.on_click(lambda _b: self._start(self.scenario.run))
+        self.step_button.on_click(lambda _b: self._start_unless_busy(self.scenario.next))
+        self.run_button.on_click(lambda _b: self._start_unless_busy(self.scenario.run))
         self.reset_button.on_click(lambda _b: self._start(self._reset_and_prepare))
         super().__init__(
             children=[
@@ -112,6 +113,15 @@ class ScenarioWidget(w.VBox):
 
     # -- actions ---------------------------------------------------------------------------------------
 
+    def _start_unless_busy(self, action: Any) -> None:
+        # A click can reach the kernel after the previous one disabled the button but before the browser
+        # showed it (a slow machine, a double click): the button was not enabled, so the click is dropped
+        # rather than answered with a red "step is still running".
+        pending = self._pending
+        if self.scenario.running is not None or (pending is not None and not pending.done()):
+            return
+        self._start(action)
+
     def _start(self, action: Any) -> None:
         self.last_error = None
         self._set_buttons(busy=True)
@@ -120,6 +130,7 @@ class ScenarioWidget(w.VBox):
         except Exception as exc:  # e.g. a usage error raised at once in a script
             self._finished_with(exc)
             return
+        self._pending = call
         call.add_done_callback(lambda c: self._finished_with(c.exception()))
 
     def _finished_with(self, error: BaseException | None) -> None:
