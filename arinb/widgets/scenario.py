@@ -18,7 +18,7 @@ from typing import Any
 
 import ipywidgets as w
 
-from arinb.errors import AriUsageError
+from arinb.errors import AriUsageError, ScenarioStopped
 from arinb.loop import Call
 from arinb.scenarios.base import Scenario, lines_html, rows_html
 from arinb.widgets.throttle import Throttle
@@ -134,7 +134,8 @@ class ScenarioWidget(w.VBox):
         call.add_done_callback(lambda c: self._finished_with(c.exception()))
 
     def _finished_with(self, error: BaseException | None) -> None:
-        if error is not None:
+        # A step stopped by the Reset button is what the user asked for, not an error to show.
+        if error is not None and not isinstance(error, ScenarioStopped):
             self.last_error = error
         self._changed("done")
 

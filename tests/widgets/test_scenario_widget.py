@@ -117,6 +117,29 @@ def test_a_click_that_arrives_while_a_step_runs_is_dropped() -> None:
     assert widget.status.value == "step 2 of 5"
 
 
+def test_reset_while_a_step_runs_is_not_shown_as_an_error() -> None:
+    import asyncio
+    import threading
+
+    widget, sc = make_widget()
+    entered = threading.Event()
+
+    async def endless_call_in() -> None:
+        entered.set()
+        await asyncio.sleep(60)
+
+    sc.steps[0] = scenarios.Step("call in", "Never ends by itself.", endless_call_in)
+    first = threading.Thread(target=widget.step_button.click, daemon=True)
+    first.start()
+    assert entered.wait(5)
+    widget.reset_button.click()  # stops the step: its call ends with ScenarioStopped, which Reset asked for
+    first.join(10)
+    settle(widget)
+    assert widget.last_error is None, widget.last_error
+    assert sc.index == 0 and not sc.failed and sc.running is None
+    assert widget.status.value == "step 1 of 5"
+
+
 def test_throttled_refresh_follows_changes_without_a_manual_refresh() -> None:
     widget, sc = make_widget()
     sc.say("hello from the app")
