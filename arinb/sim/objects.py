@@ -259,7 +259,6 @@ class Playback:
     segments: list[MediaSegment] = field(default_factory=list)
     stopped_queued: bool = False
     done: Callable[[], None] | None = None
-    command: Command | None = None
 
     @property
     def media_uri(self) -> str:

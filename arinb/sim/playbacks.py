@@ -125,7 +125,6 @@ class Playbacks:
         self._queued.setdefault(ch.id, []).append(pb)
         channel = ch
         cmd = Command(f"play {pb.id}", lambda done: self._run(pb, done, channel), lambda: self._cancelled(pb))
-        pb.command = cmd
         # The control thread picks the play up right after the 201, which therefore says "queued".
         k.queue_of(ch).submit(cmd, defer=0.0)
         return Reply(201, body)
@@ -150,7 +149,6 @@ class Playbacks:
         key = f"bridge:{bridge.id}"
         self._queued.setdefault(key, []).append(pb)
         cmd = Command(f"play {pb.id}", lambda done: self._run(pb, done, None), lambda: self._cancelled(pb))
-        pb.command = cmd
         k.bridges.queue_of(bridge).submit(cmd, defer=0.0)
         return Reply(201, body)
 
