@@ -113,3 +113,19 @@ async def test_pause_and_unpause_in_the_simulator(tones_call: tuple[Any, Any, An
     expected = np.concatenate([src[:played], np.zeros(resumed - played, np.int16), src[:160], src[played:]])
     assert np.array_equal(pcm[: expected.size], expected)
     assert not np.any(pcm[expected.size :])
+
+
+async def test_with_an_arinb_session_it_is_channel_audio(tones_call: tuple[Any, Any, Any]) -> None:
+    """One implementation: given an arinb session, record_channel_audio is Channel.audio (its own snoop id,
+    the record sent once the snoop entered the app), for a handle and for a bare channel id alike."""
+    sim, session, channel = tones_call
+    await channel.play("tone:busy", playback_id="busy-2")
+
+    async def advance(seconds: float) -> None:
+        sim.clock.advance(seconds)
+
+    for target in (channel, channel.id):
+        clip = await record_channel_audio(session, target, 1.0, sleep=advance)
+        assert clip.duration == 1.0
+    snoops = [p for p in session.timeline.requests()["path"] if "/snoop" in p]
+    assert len(snoops) == 2 and all("/snoop/arinb-snoop-" in p for p in snoops)
