@@ -70,7 +70,7 @@ def parse_request(
 
     >>> req, n = parse_request(b"POST /ari/channels/c1/answer?x=1 HTTP/1.1\\r\\nHost: h\\r\\n\\r\\n")
     >>> req.method, req.raw_path, req.raw_query, req.keep_alive, n
-    ('POST', '/ari/channels/c1/answer', 'x=1', True, 57)
+    ('POST', '/ari/channels/c1/answer', 'x=1', True, 54)
     >>> parse_request(b"GET /ari/events?app=a HTTP/1.1\\r\\nUpgrade: websocket\\r\\n\\r\\n") is HAND_OVER
     True
     """
