@@ -237,6 +237,11 @@ class StepResult:
     def ok(self) -> bool:
         return self.status != "failed"
 
+    @property
+    def has_audio(self) -> bool:
+        """True when :meth:`audio` has (or will have, once a recorded call ends) what the caller heard."""
+        return self._audio is not None
+
     def audio(self) -> AudioClip:
         """What the caller had heard when this step ended (from the call's start), as an AudioClip.
 

@@ -206,7 +206,7 @@ class ScenarioWidget(w.VBox):
             return
         self._listened = key
         self.listen_clip = None
-        if last is None or last._audio is None:
+        if last is None or not last.has_audio:
             self.listen_box.layout.display = "none"
             self.listen_html.value = ""
             return

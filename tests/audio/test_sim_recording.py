@@ -46,7 +46,11 @@ async def test_a_snoop_recording_in_the_simulator_is_what_was_rendered(
 
     clip = await record_channel_audio(session, channel, 12.0, sleep=advance, name="listen-1")
     assert clip.duration == 12.0
-    expected = audio_for_channel(sim.engine, channel.id, start=recording_start, end=recording_start + 12.0)
+    # The tone the caller hears from 18 ms after the play is on the recording's frame at 20 ms (a recording
+    # is whole frames of its own, arinb.sim.recordings.RECORDING_PHASE): 2 ms later.
+    expected = audio_for_channel(
+        sim.engine, channel.id, start=recording_start - 0.002, end=recording_start + 12.0 - 0.002
+    )
     assert np.array_equal(clip.samples, expected.samples)
     # ...and it is the fr ring: 440 Hz, 1.5 s on / 3.5 s off.
     assert clip.dominant_frequency(0.1, 1.4) == pytest.approx(440, abs=0.5)
