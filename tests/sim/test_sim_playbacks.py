@@ -127,6 +127,9 @@ async def test_stopping_a_queued_playback() -> None:
     assert (paused.status, paused.body) == (409, {"message": "Can only pause while media is playing"})
     assert (await h.op("playbacks.stop", {"playbackId": "b"})).status == 204
     assert (await h.op("playbacks.get", {"playbackId": "b"})).body["state"] == "done"
+    # cancelled (res_stasis_playback.c: no operation but stop in that state), even restart is refused now
+    restart = await h.op("playbacks.control", {"playbackId": "b"}, operation="restart")
+    assert (restart.status, restart.body) == (409, {"message": "Can only restart while media is playing"})
     h.advance(5)
     assert _pb_states(h) == [
         ("PlaybackStarted", "sound:tt-weasels", "playing"),
