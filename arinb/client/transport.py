@@ -29,7 +29,13 @@ import aiohttp
 from yarl import URL
 
 from arinb.client.params import ari_operation
-from arinb.client.wsrest import RESPONSE_PREFIX, WsRequestDropped, WsRequests
+from arinb.client.wsrest import (
+    RESPONSE_PREFIX,
+    WsRequestDropped,
+    WsRequests,
+    probe_settles,
+    retries_over_http,
+)
 from arinb.credentials import Credentials, strip_url_credentials, url_credentials
 from arinb.errors import (
     AriAuthError,
@@ -239,13 +245,17 @@ class Transport:
             if self.rest == "websocket":
                 await self._probe(lane)
             else:
-                # "auto": HTTP until the answer comes, so that connect() never waits on an older server.
-                self._probe_task = asyncio.get_running_loop().create_task(
-                    self._probe(lane), name="arinb-rest-probe", context=contextvars.Context()
-                )
+                self._start_probe(lane)
+
+    def _start_probe(self, lane: WsRequests) -> None:
+        # "auto": HTTP until the answer comes, so that connect() (or the reconnect) never waits on an older
+        # server; the reader must keep reading meanwhile, since it is what takes the answer in.
+        self._probe_task = asyncio.get_running_loop().create_task(
+            self._probe(lane), name="arinb-rest-probe", context=contextvars.Context()
+        )
 
     async def _probe(self, lane: WsRequests) -> None:
-        """Ask once whether the server answers REST over the WebSocket (Asterisk 22 does)."""
+        """Ask whether the server answers REST over the WebSocket (Asterisk 22 does)."""
         error: AriError | None = None
         try:
             status, _reason, _ctype, _body = await asyncio.wait_for(
@@ -253,6 +263,9 @@ class Transport:
                 min(PROBE_TIMEOUT, self.connect_timeout),
             )
         except (TimeoutError, AriError) as exc:
+            if self.rest == "auto" and not probe_settles(exc):
+                log.debug("arinb: the socket dropped under the REST probe; probing again after the reconnect")
+                return  # the lane stays, unconfirmed (HTTP meanwhile): _read_loop probes the next socket
             why = "no answer" if isinstance(exc, TimeoutError) else str(exc)
             status = None
             if self.rest == "websocket":
@@ -411,6 +424,8 @@ class Transport:
                 ws = next_ws
                 if self.lane is not None:
                     self.lane.attach(ws)
+                    if not self.lane.confirmed:
+                        self._start_probe(self.lane)  # the first probe's socket dropped before it answered
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # a bug here must not pass silently
@@ -578,9 +593,9 @@ class Transport:
             try:
                 return await self._request_ws(lane, method, path, params, json)
             except WsRequestDropped:
-                if method != "GET":
+                if not retries_over_http(method):
                     raise
-                # An idempotent GET caught by a dropped socket: once more, over HTTP.
+                # Caught by a dropped socket, and safe to send again: once more, over HTTP.
         query = encode_params(params)
         shown_path = self.urls.path_prefix + path
         url = URL(self.urls.rest + path, encoded=True)

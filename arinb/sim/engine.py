@@ -364,7 +364,7 @@ class SimEngine:
     def set_var(self, ch: Channel, name: str, value: str) -> None:
         """Set a channel variable and send ChannelVarset."""
         ch.vars[name] = value
-        self.emit_channel("ChannelVarset", ch, pre={"variable": name, "value": value})
+        self.variables.varset(ch, name, value)
 
     def soon(self, fn: Callable[..., Any], *args: Any) -> None:
         """Run ``fn(*args)`` just after the current request has been answered.

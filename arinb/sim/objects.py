@@ -153,6 +153,15 @@ class Channel:
     stasis_app: str | None = None
     stasis_args: list[str] = field(default_factory=list)
     runs_pbx: bool = False
+    # continued from Stasis with no dialplan of its own (a ;1 originated to an app): the dialplan runs inside
+    # Stasis' exec, and STASISSTATUS is set when it ends (res_stasis.c: ast_pbx_run_args in stasis_app_exec)
+    pbx_in_stasis: bool = False
+    reported: list[str] = field(default_factory=list)  # set with report_events (ARI reportable variables)
+    channelvars: dict[str, str] | None = None  # the reportable variables in the channel's last snapshot
+    callerid_unpublished: bool = (
+        False  # its caller id changed with no snapshot (a Local peer's connected line)
+    )
+    stasis_place: tuple[str, str, int, str, str] | None = None  # its dialplan place while in Stasis
     progress_sent: bool = False
     hungup: bool = False
     tech_cause: int | None = None  # the driver's own hangup cause (chan_websocket: the close code)
@@ -182,7 +191,7 @@ class Channel:
             },
             "creationtime": format_timestamp(self.created),
             "language": self.language,
-        }
+        } | ({} if self.channelvars is None else {"channelvars": dict(self.channelvars)})
 
     @property
     def is_up(self) -> bool:
@@ -250,7 +259,6 @@ class Playback:
     segments: list[MediaSegment] = field(default_factory=list)
     stopped_queued: bool = False
     done: Callable[[], None] | None = None
-    command: Command | None = None
 
     @property
     def media_uri(self) -> str:

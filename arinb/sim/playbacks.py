@@ -92,7 +92,8 @@ class Playbacks:
         offsetms = req.int("offsetms", 0)
         if offsetms < 0:
             return error(400, "offsetms cannot be negative")
-        return offsetms / 1000.0, skipms / 1000.0
+        # res_stasis_playback.c: skipms=0 means the default skip (PLAYBACK_DEFAULT_SKIPMS, 3000).
+        return offsetms / 1000.0, (skipms or 3000) / 1000.0
 
     def _new(self, req: Request, target_uri: str, language: str, media: str) -> Playback | Reply:
         opts = self._options(req)
@@ -125,7 +126,6 @@ class Playbacks:
         self._queued.setdefault(ch.id, []).append(pb)
         channel = ch
         cmd = Command(f"play {pb.id}", lambda done: self._run(pb, done, channel), lambda: self._cancelled(pb))
-        pb.command = cmd
         # The control thread picks the play up right after the 201, which therefore says "queued".
         k.queue_of(ch).submit(cmd, defer=0.0)
         return Reply(201, body)
@@ -150,7 +150,6 @@ class Playbacks:
         key = f"bridge:{bridge.id}"
         self._queued.setdefault(key, []).append(pb)
         cmd = Command(f"play {pb.id}", lambda done: self._run(pb, done, None), lambda: self._cancelled(pb))
-        pb.command = cmd
         k.bridges.queue_of(bridge).submit(cmd, defer=0.0)
         return Reply(201, body)
 
@@ -214,8 +213,9 @@ class Playbacks:
             ch.silence.end = self.k.now()
             ch.silence = None
         self._current[self._key(pb)] = pb
-        # Early media: Asterisk indicates progress right after the first PlaybackStarted.
-        self._start_item(pb, progress=ch if ch is not None and ch.state != "Up" else None)
+        # Early media: Asterisk indicates progress right after the first PlaybackStarted (on a channel that
+        # is not Up: indicate_progress checks, once for both).
+        self._start_item(pb, progress=ch)
 
     def _start_item(self, pb: Playback, progress: Channel | None = None) -> None:
         k = self.k
@@ -256,7 +256,7 @@ class Playbacks:
                     seg = MediaSegment(lid, now + TONE_LEAD, None, "tone", res.tone, 0.0, pb.id, pb.media_uri)
                     pb.segments.append(k.log_segment(lid, seg))
                 return
-            pb.position = pb.offset if pb.index == 0 else 0.0
+            pb.position = pb.offset
             self._schedule(pb, now)
             return
 
@@ -313,6 +313,9 @@ class Playbacks:
         pb.state = "continuing"
         self._emit(pb, "PlaybackContinuing")
         pb.index += 1
+        # offsetms is for the first item that plays: Asterisk resets it after an item's final update, which
+        # an unsupported item skips (play_on_channel's "continue"), so the offset then goes to the next one.
+        pb.offset = 0.0
 
     def _finish(self, pb: Playback, state: str, cut_at: float | None = None) -> None:
         self._cancel_timer(pb)
@@ -322,9 +325,7 @@ class Playbacks:
         self._finish_quietly(pb)
 
     def _vanish(self, pb: Playback) -> None:
-        """An unsupported last item: the playback disappears with no PlaybackFinished."""
-        self._cut_segments(pb, self.k.now())
-        pb.state = "done"
+        """An unsupported last item: the playback disappears with no PlaybackFinished (it sent no audio)."""
         self._finish_quietly(pb)
 
     def _finish_quietly(self, pb: Playback) -> None:

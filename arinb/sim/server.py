@@ -84,6 +84,9 @@ EVENTS_AFTER_REPLY = frozenset(
         # the snoop's own thread puts it in Stasis a fraction of a ms after the 200 (snoop-and-record)
         "channels.snoopChannel",
         "channels.snoopChannelWithId",
+        # the channel's own thread leaves Stasis after the 204 (channel-continue-move)
+        "channels.continueInDialplan",
+        "channels.move",
     }
 )
 

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from arinb.timeline.compare import CompareResult
+    from arinb.timeline.snapshot import Snapshot
     from arinb.widgets.timeline import TimelineWidget
 
 __all__ = ["CONNECTION_KINDS", "Timeline"]
@@ -487,6 +488,18 @@ class Timeline:
         frame: pd.DataFrame = self._frames().frame()
         return frame
 
+    def snapshot(self) -> Snapshot:
+        """The rows added so far, read-only, for incremental readers (see :mod:`arinb.timeline.snapshot`).
+
+        >>> tl = Timeline()
+        >>> tl.add_connection("connect", at=1795695288.0)
+        >>> tl.snapshot().extra(0)["detail"]
+        ''
+        """
+        from arinb.timeline.snapshot import Snapshot
+
+        return Snapshot(self._s, self._offset)  # _s flushes: the snapshot has every event added so far
+
     def _frames(self) -> Any:
         if self._frame is None:
             from arinb.timeline.frame import FrameCache
@@ -629,7 +642,7 @@ class Timeline:
         import html as _html
 
         from arinb.timeline.views import counts
-        from arinb.widgets.timeline import _frame_rows, render_rows
+        from arinb.widgets.timeline import frame_rows, render_rows
 
         df = self.df
         table = counts(df)
@@ -637,7 +650,7 @@ class Timeline:
             f"<b>{_html.escape(str(t if isinstance(t, str) else k))}</b> {c}"
             for k, t, c in zip(table["kind"], table["type"], table["count"], strict=True)
         )
-        latest = render_rows(list(_frame_rows(df.iloc[::-1].head(25))))
+        latest = render_rows(list(frame_rows(df.iloc[::-1].head(25))))
         return f"<div><b>Timeline</b>: {len(df)} rows<br><small>{summary}</small>{latest}</div>"
 
     def _ipython_display_(self) -> None:

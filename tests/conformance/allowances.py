@@ -304,6 +304,18 @@ ORDER_ALLOWANCES: tuple[ResponseEventRace | CrossSocketRace | LocalHalvesRace | 
         ),
     ),
     ResponseEventRace(
+        "connected-line-204-vs-ChannelConnectedLine",
+        "POST",
+        re.compile(rf"^/ari/channels/{_CH}/variables?$"),
+        frozenset({"ChannelConnectedLine"}),
+        "channel",
+        "traces (not in README/MORE): a CONNECTEDLINE() write runs on the channel's control thread and its "
+        "event takes another thread: ChannelConnectedLine after the 204 in channel-variables #162/#163, "
+        "before it in #165/#166 (and in 8 of 8 sets of a probe run; an earlier capture also had a "
+        "report_events ChannelVarset and a CALLERID() ChannelCallerId after their 204)",
+        evidence=(("channel-variables", 162, 163), ("channel-variables", 166, 165)),
+    ),
+    ResponseEventRace(
         "originate-vs-ChannelCreated",
         "POST",
         re.compile(r"^/ari/channels$"),
