@@ -565,6 +565,27 @@ async def test_a_queued_playback_takes_only_restart_and_a_say_sequence_cannot_be
     assert _pb_states(h)[-1] == ("PlaybackFinished", "number:123", "done")
 
 
+async def test_a_list_is_controllable_once_a_sound_recording_or_tone_item_started() -> None:
+    h = Harness()
+    cid = await h.channel()
+
+    async def pause(pid: str) -> int:
+        return (await h.op("playbacks.control", {"playbackId": pid}, operation="pause")).status
+
+    # play_on_channel sets controllable as a sound, tone or found recording starts and never unsets it; a
+    # missing recording is skipped before that
+    for pid, media, status in (
+        ("after-missing-recording", "recording:nope,number:123", 500),
+        ("after-sound", "sound:beep,number:123", 204),
+    ):
+        await h.play(cid, media, pid)
+        h.advance(0.0)
+        h.advance(1.0)
+        assert h.engine.playbacks.get(pid).media_uri == "number:123"
+        assert await pause(pid) == status, media
+        await h.op("playbacks.stop", {"playbackId": pid})
+
+
 async def test_skipms_defaults_to_three_seconds_and_offsetms_is_exact() -> None:
     h = Harness()
     cid = await h.channel()
