@@ -18,7 +18,7 @@ takes that plus ~4 ms, a tone's first sample comes ~18 ms after PlaybackStarted.
 from __future__ import annotations
 
 import math
-import uuid
+import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +29,7 @@ from arinb.sim.media import (
     PAST_END_DURATION,
     PLAYBACK_OVERHEAD,
     TONE_LEAD,
+    Resolved,
     parse_media,
     resolve_media,
     split_media,
@@ -42,6 +43,19 @@ if TYPE_CHECKING:
 __all__ = ["Playbacks"]
 
 
+def _uuid4() -> str:
+    """A random (version 4) UUID's text, as ``str(uuid.uuid4())`` without the object (a play's default id).
+
+    >>> import uuid
+    >>> uuid.UUID(_uuid4()).version
+    4
+    """
+    n = int.from_bytes(os.urandom(16))
+    n = (n & ~(0xF000 << 64) | (4 << 76)) & ~(0xC000 << 48) | (0x8000 << 48)  # version 4, RFC 4122 variant
+    h = f"{n:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
 class Playbacks:
     """Every playback of one engine, by id (duplicate ids allowed, as on Asterisk)."""
 
@@ -50,6 +64,7 @@ class Playbacks:
         self.by_id: dict[str, list[Playback]] = {}
         self._current: dict[str, Playback] = {}  # channel id or "bridge:<id>" -> playing now
         self._queued: dict[str, list[Playback]] = {}
+        self._sound_cache: dict[tuple[str, str], Resolved] = {}  # see _resolve
 
     def ops(self) -> dict[str, Handler]:
         """Operation handlers this module answers."""
@@ -95,11 +110,10 @@ class Playbacks:
         # res_stasis_playback.c: skipms=0 means the default skip (PLAYBACK_DEFAULT_SKIPMS, 3000).
         return offsetms / 1000.0, (skipms or 3000) / 1000.0
 
-    def _new(self, req: Request, target_uri: str, language: str, media: str) -> Playback | Reply:
-        opts = self._options(req)
-        if not isinstance(opts, tuple):
-            return opts
-        pid = req.path.get("playbackId") or req.get("playbackId") or str(uuid.uuid4())
+    def _new(
+        self, req: Request, target_uri: str, language: str, media: str, opts: tuple[float, float]
+    ) -> Playback:
+        pid = req.path.get("playbackId") or req.get("playbackId") or _uuid4()
         pb = Playback(pid, split_media(media), target_uri, language, offset=opts[0], skip=opts[1])
         self.by_id.setdefault(pid, []).append(pb)
         return pb
@@ -118,9 +132,7 @@ class Playbacks:
             return opts
         if not media:
             return error(500, "Failed to queue media for playback")
-        pb = self._new(req, f"channel:{ch.id}", req.get("lang") or ch.language, media)
-        if isinstance(pb, Reply):
-            return pb
+        pb = self._new(req, f"channel:{ch.id}", req.get("lang") or ch.language, media, opts)
         pb.channel_id = ch.id
         body = pb.to_json()
         self._queued.setdefault(ch.id, []).append(pb)
@@ -141,9 +153,7 @@ class Playbacks:
             return opts
         if not media:
             return Reply(500, {"error": "Allocation failed"})
-        pb = self._new(req, f"bridge:{bridge.id}", req.get("lang") or "en", media)
-        if isinstance(pb, Reply):
-            return pb
+        pb = self._new(req, f"bridge:{bridge.id}", req.get("lang") or "en", media, opts)
         pb.bridge_id = bridge.id
         body = pb.to_json()
         k.bridges.announcer_join(bridge)
@@ -227,12 +237,7 @@ class Playbacks:
                 progress = None
             if pb.state != "playing":  # a handler stopped it inside the emit (synchronous send)
                 return
-            res = resolve_media(
-                parse_media(pb.media_uri),
-                k.sounds,
-                pb.language,
-                recording=k.recordings.playable,
-            )
+            res = self._resolve(pb.media_uri, pb.language)
             pb.resolved = res
             last = pb.index + 1 >= len(pb.media)
             if res.kind == "unsupported":
@@ -259,6 +264,18 @@ class Playbacks:
             pb.position = pb.offset
             self._schedule(pb, now)
             return
+
+    def _resolve(self, uri: str, language: str) -> Resolved:
+        """What one media item plays. A ``sound:`` item resolves the same every time (the library caches
+        its lookups), so its answer is kept: a busy simulator replays the same few sounds."""
+        key = (uri, language)
+        res = self._sound_cache.get(key)
+        if res is None:
+            k = self.k
+            res = resolve_media(parse_media(uri), k.sounds, language, recording=k.recordings.playable)
+            if uri.startswith("sound:") and len(self._sound_cache) < 4096:
+                self._sound_cache[key] = res
+        return res
 
     def _schedule(self, pb: Playback, start: float) -> None:
         """Log segments from ``pb.position`` at ``start`` and time the item's end."""
