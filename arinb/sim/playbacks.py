@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import os
+import random
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +44,13 @@ if TYPE_CHECKING:
 __all__ = ["Playbacks"]
 
 
+# Play ids need to be unique, not secret: a private generator seeded from the OS (again in a forked child,
+# as the random module does for its own) spares a system call per play.
+_RANDOM = random.Random()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_RANDOM.seed)
+
+
 def _uuid4() -> str:
     """A random (version 4) UUID's text, as ``str(uuid.uuid4())`` without the object (a play's default id).
 
@@ -50,7 +58,7 @@ def _uuid4() -> str:
     >>> uuid.UUID(_uuid4()).version
     4
     """
-    n = int.from_bytes(os.urandom(16))
+    n = _RANDOM.getrandbits(128)
     n = (n & ~(0xF000 << 64) | (4 << 76)) & ~(0xC000 << 48) | (0x8000 << 48)  # version 4, RFC 4122 variant
     h = f"{n:032x}"
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
