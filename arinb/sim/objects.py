@@ -263,17 +263,28 @@ class Playback:
     @property
     def media_uri(self) -> str:
         """The item playing now (the first one before it starts)."""
-        return self.media[min(self.index, len(self.media) - 1)]
+        media = self.media
+        return media[min(self.index, len(media) - 1)]
 
     def to_json(self) -> dict[str, Any]:
         """The ARI ``Playback`` object; ``next_media_uri`` only while another item is pending."""
-        out: dict[str, Any] = {"id": self.id, "media_uri": self.media_uri}
-        if self.index + 1 < len(self.media):
-            out["next_media_uri"] = self.media[self.index + 1]
-        out["target_uri"] = self.target_uri
-        out["language"] = self.language
-        out["state"] = self.state
-        return out
+        media, index = self.media, self.index
+        if index + 1 < len(media):  # every event of a list but its last item's: keep it quick
+            return {
+                "id": self.id,
+                "media_uri": media[index],
+                "next_media_uri": media[index + 1],
+                "target_uri": self.target_uri,
+                "language": self.language,
+                "state": self.state,
+            }
+        return {
+            "id": self.id,
+            "media_uri": media[-1],
+            "target_uri": self.target_uri,
+            "language": self.language,
+            "state": self.state,
+        }
 
 
 @dataclass(eq=False)
