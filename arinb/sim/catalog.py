@@ -189,12 +189,15 @@ class SoundLibrary:
         self._lookup_cache: dict[tuple[str, str], SoundFile | None] = {}
         self._extra: dict[str, SoundFile] = {}
         self._index_cache: dict[str, list[tuple[str, str]]] | None = None
+        # Bumped whenever what a lookup answers may change (add): keepers of earlier answers drop them.
+        self.generation = 0
 
     def add(self, name: str, duration: float, path: Path | None = None) -> None:
         """Register a sound by hand (a generated prompt, a test fixture)."""
         self._extra[name] = SoundFile(name, float(duration), path)
         self._lookup_cache.clear()
         self._index_cache = None
+        self.generation += 1
 
     def _lang_dirs(self, root: Path) -> list[tuple[str, Path]]:
         found = []

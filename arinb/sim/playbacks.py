@@ -77,6 +77,7 @@ class Playbacks:
         self._current: dict[str, Playback] = {}  # channel id or "bridge:<id>" -> playing now
         self._queued: dict[str, list[Playback]] = {}
         self._sound_cache: dict[tuple[str, str], tuple[MediaUri, Resolved]] = {}  # see _resolve
+        self._sound_generation = 0  # the sound library's generation the cache belongs to
 
     def ops(self) -> dict[str, Handler]:
         """Operation handlers this module answers."""
@@ -283,6 +284,9 @@ class Playbacks:
     def _resolve(self, item: str, language: str) -> tuple[MediaUri, Resolved]:
         """What one media item is and plays. A ``sound:`` item resolves the same every time (the library
         caches its lookups), so its answer is kept: a busy simulator replays the same few sounds."""
+        if self.k.sounds.generation != self._sound_generation:  # a sound was added: answers may differ
+            self._sound_cache.clear()
+            self._sound_generation = self.k.sounds.generation
         key = (item, language)
         found = self._sound_cache.get(key)
         if found is None:

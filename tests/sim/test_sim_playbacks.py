@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import uuid
 from pathlib import Path
 
 import pytest
@@ -829,3 +830,32 @@ async def test_a_forward_past_the_end_finishes_as_an_offset_past_the_end_does() 
     (finished,) = h.times("PlaybackFinished")
     assert finished - forwarded == pytest.approx(0.025, abs=1e-6)
     assert _pb_states(h)[-1] == ("PlaybackFinished", "sound:tt-weasels", "done")
+
+
+async def test_a_sound_added_to_the_library_plays_from_then_on() -> None:
+    h = Harness()
+    cid = await h.channel()
+    await h.play(cid, "sound:my-prompt", "before")
+    h.advance(1.0)
+    assert _pb_states(h)[-1] == ("PlaybackFinished", "sound:my-prompt", "failed")
+    h.engine.sounds.add("my-prompt", 1.0)  # a generated prompt, registered while the simulator runs
+    await h.play(cid, "sound:my-prompt", "after")
+    h.advance(0.0)
+    h.advance(2.0)
+    assert _pb_states(h)[-1] == ("PlaybackFinished", "sound:my-prompt", "done")
+    [seg] = _segments(h, cid, "after")
+    assert seg.end - seg.start == pytest.approx(1.0 - FILE_TAIL, abs=1e-6)
+
+
+async def test_generated_playback_ids_are_random_version_4_uuids() -> None:
+    h = Harness()
+    cid = await h.channel()
+    ids = [(await h.play(cid, "sound:beep")).body["id"] for _ in range(64)]
+    parsed = [uuid.UUID(i) for i in ids]
+    assert [str(u) for u in parsed] == ids and len(set(ids)) == len(ids)
+    # as Asterisk's ast_uuid_generate_str: version 4, RFC 4122 variant, the 122 other bits random
+    assert all(u.version == 4 and u.variant == uuid.RFC_4122 for u in parsed)
+    fixed = (0xF000 << 64) | (0xC000 << 48)
+    ones = [any(u.int >> b & 1 for u in parsed) for b in range(128)]
+    zeros = [any(not u.int >> b & 1 for u in parsed) for b in range(128)]
+    assert [b for b in range(128) if not fixed >> b & 1 and not (ones[b] and zeros[b])] == []
