@@ -39,6 +39,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from arinb.credentials import Credentials
 from arinb.models import dumps, format_timestamp, loads
 from arinb.sim import apidocs, mediasocket
+from arinb.sim.protocol import REPLY_GATE, ReplyGate
 from arinb.sim.routes import ROUTER, MethodNotAllowed, Operation, ResourceNotFound
 
 __all__ = ["DEFAULT_PASSWORD", "SERVER_HEADER", "AppConnection", "Engine", "SimServer", "is_loopback"]
@@ -541,6 +542,10 @@ class SimServer:
     ) -> web.StreamResponse:
         deferral = _Deferral() if operation.key in EVENTS_AFTER_REPLY else None
         token = _DEFERRAL.set(deferral)
+        # What the request sets off "right after its reply" (the other Local half going on) waits until the
+        # reply is written, however long that takes.
+        gate = ReplyGate()
+        gate_token = REPLY_GATE.set(gate)
         try:
             try:
                 reply = await self.engine.handle(operation.key, path_params, query, body)
@@ -553,16 +558,17 @@ class SimServer:
             response = self._reply(reply)
             if deferral is None:
                 await self._flush_events()
-            else:
-                # Write the reply now, then let the held frames go.
-                await response.prepare(request)
-                await response.write_eof()
+            # Write the reply now; then the held frames and the work it set off may go.
+            await response.prepare(request)
+            await response.write_eof()
             return response
         finally:
+            REPLY_GATE.reset(gate_token)
             if deferral is not None:
                 # One loop turn later: a RESTRequest this request unblocked (an answer queued behind the
                 # stopped tone) answers first, as Asterisk's request thread does before stasis delivers.
                 asyncio.get_running_loop().call_soon(deferral.release)
+            gate.release()
 
     async def _flush_events(self, exclude: _Outbox | None = None) -> None:
         """Let the frames that the request produced go out before its reply, as Asterisk writes them.
