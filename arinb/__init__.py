@@ -35,6 +35,7 @@ from arinb.errors import (
     AriWebSocketError,
     ChannelGone,
     PlaybackLost,
+    ScenarioStopped,
     SessionClosed,
 )
 from arinb.loop import Call, enable_nested_loops
@@ -90,6 +91,7 @@ __all__ = [
     "LiveRecording",
     "Playback",
     "PlaybackLost",
+    "ScenarioStopped",
     "SessionClosed",
     "Simulator",
     "StoredRecording",

@@ -4,6 +4,7 @@ Every error arinb raises is an :class:`AriError`::
 
     AriError
     ├── AriUsageError            (also ValueError) a call that cannot be sent as written
+    │   └── ScenarioStopped      a scenario's next()/run() was stopped by its reset() or close()
     ├── AriConnectionError       the ARI URL cannot be reached (hints at http.conf / ari.conf)
     │   └── AriWebSocketError    the events WebSocket was refused or lost for good
     ├── AriHttpError             ARI answered with a status >= 400; carries status, message, method, path
@@ -61,6 +62,7 @@ __all__ = [
     "AriWebSocketError",
     "ChannelGone",
     "PlaybackLost",
+    "ScenarioStopped",
     "SessionClosed",
     "http_error",
 ]
@@ -277,6 +279,13 @@ class ApplicationReplaced(AriError):
 
 class SessionClosed(AriError):
     """The session was closed while the call was waiting."""
+
+
+class ScenarioStopped(AriUsageError):
+    """A scenario's ``next()``/``run()`` was stopped by ``reset()`` or ``close()`` while a step ran.
+
+    >>> raise ScenarioStopped("tones: step 'ring' was stopped by reset() while it ran; ...")  # doctest: +SKIP
+    """
 
 
 #: What a 404 on each resource means and what to do about it.

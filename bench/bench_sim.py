@@ -186,6 +186,9 @@ class Load:
                 lv.measuring = False
                 lv.window_closed.set()
                 lv.replay = False
+                # Plays already sent must be answered before their channels go (else a 404, the bench's race).
+                if self.tasks:
+                    await asyncio.wait(list(self.tasks), timeout=30)
                 await asyncio.gather(*(self.request("DELETE", f"/channels/{c}") for c in list(self.channels)))
                 try:
                     await asyncio.wait_for(self.all_ended.wait(), 30)

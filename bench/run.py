@@ -448,6 +448,19 @@ def intake_section(
         lines.append(
             f"{text}. Every event in arinb's timeline at the end of every run: {'yes' if in_tl else 'NO'}."
         )
+        builds = [r["timeline_build_cpu_seconds"] for r in arinb.runs if "timeline_build_cpu_seconds" in r]
+        if builds and a in cpu:
+            later = 1e6 * statistics.median(builds) / expect
+            now_us = 1e6 / cpu[a]
+            lines.append(
+                f"arinb's intake leaves the timeline rows' columns to build later, off the intake path (when "
+                f"the socket is quiet or a reader asks): {later:.2f} µs of CPU per event, after "
+                f"{now_us:.2f} on the intake path. Both together: {1e6 / (now_us + later):,.0f} events per "
+                f"CPU-s"
+                + (f", {1e6 / (now_us + later) / cpu[base]:.2f}x raw json.loads" if base in cpu else "")
+                + "."
+            )
+            raw["clients"][a]["timeline_build_us_per_event"] = later
     lines.append(f"Swagger documents served from `{docs}`.")
     return lines, raw
 

@@ -2,7 +2,10 @@
 
 * :func:`audio_for_channel` renders what a simulated channel has sent so far (no network).
 * :func:`record_channel_audio` asks a real (or simulated) Asterisk for it: it snoops the channel's outgoing
-  audio, records the snoop channel, fetches the stored wav over ARI and cleans up after itself.
+  audio, records the snoop channel, fetches the stored wav over ARI and cleans up after itself. With an
+  arinb session or channel handle it is :meth:`arinb.Channel.audio <arinb.client.handles.Channel.audio>`
+  (the one implementation, which waits for the snoop's StasisStart); its own REST-only steps serve other
+  clients, which have nothing but ``request(method, path, params)``.
 """
 
 from __future__ import annotations
@@ -117,7 +120,9 @@ async def record_channel_audio(
 ) -> AudioClip:
     """Record ``seconds`` of what ``channel`` sends to its caller, over ARI, and return it as an AudioClip.
 
-    Steps (each an ARI call through ``session.request(method, path, params)``):
+    ``channel`` is an arinb channel handle or a channel id. With an arinb session (or handle) this is
+    ``channel.audio(seconds, app=app, spy=spy, sleep=sleep, name=name)``, awaited; ``fetch_timeout`` is then
+    the handle's own. Any other client needs only ``request(method, path, params)``, for these steps:
 
     1. ``POST /channels/{id}/snoop?spy=out&app=APP`` (a snoop channel on the channel's outgoing audio;
        it enters Stasis ``APP``, which must be an application this session is connected as, so your
@@ -145,6 +150,10 @@ async def record_channel_audio(
     channel_id = channel if isinstance(channel, str) else getattr(channel, "id", None)
     if not channel_id:
         raise AriUsageError("record_channel_audio needs a channel handle or a channel id")
+    handle = _arinb_channel(session, channel)
+    if handle is not None:
+        clip: AudioClip = await handle.audio(seconds, app=app, spy=spy, sleep=sleep, name=name)
+        return clip
     app_name = _app_name(session, app)
     recording = name or f"arinb-listen-{uuid.uuid4().hex[:12]}"
     snoop_id: str | None = None
@@ -160,10 +169,21 @@ async def record_channel_audio(
         await _call(session, "POST", f"/recordings/live/{recording}/stop")
         live = False
         data = await _fetch_stored(session, recording, fetch_timeout)
-        clip = AudioClip.from_wav(data, title=f"channel {channel_id} ({spy})")
-        return clip
+        return AudioClip.from_wav(data, title=f"channel {channel_id} ({spy})")
     finally:
         await _cleanup(session, recording, live=live, stored=stored, snoop_id=snoop_id)
+
+
+def _arinb_channel(session: Any, channel: Any) -> Any:
+    """arinb's handle for ``channel`` when arinb's client is in use (a handle, or an id on an AriSession)."""
+    from arinb.client.handles import Channel
+    from arinb.client.session import AriSession
+
+    if isinstance(channel, Channel):
+        return channel
+    if isinstance(session, AriSession) and isinstance(channel, str):
+        return session.channels.channel(channel)
+    return None
 
 
 async def _record_when_in_stasis(session: Any, snoop_id: str, recording: str, within: float = 2.0) -> None:

@@ -22,7 +22,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Final, Generic, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Final, Generic, Protocol, TypeVar, cast, runtime_checkable
 
 import orjson
 
@@ -70,6 +70,18 @@ class TimelineLike(Protocol):
     ) -> None: ...
 
     def add_connection(self, kind: str, at: float, detail: str = "") -> None: ...
+
+
+@runtime_checkable
+class FrameTimeline(TimelineLike, Protocol):
+    """A timeline that can also take an event as its frame text and build the row later (``Timeline``)."""
+
+    def add_frame(self, raw: str, received_at: float) -> None: ...
+
+    @property
+    def pending_frames(self) -> int: ...
+
+    def build_frames(self, limit: int | None = None) -> int: ...
 
 
 # What each event type carries (from Asterisk 22's events.json), so intake only looks where it must.
@@ -122,6 +134,8 @@ _TYPE_FLAGS: Final[dict[str, int]] = {
     "BridgeDestroyed": _BR | _SPECIAL,
     "ApplicationReplaced": _SPECIAL | _REPLACED,
 }
+
+_new_event: Final = Event.__new__
 
 #: How many distinct unknown event types intake remembers (and logs); more are looked up each time.
 _UNKNOWN_TYPES_KEPT: Final = 256
@@ -208,6 +222,9 @@ class SessionCore:
         self._flags: dict[str, int] = dict(_TYPE_FLAGS)
         self._unknown_seen = 0
         self._add_row = timeline.add_event if timeline is not None else None
+        # A timeline that builds rows from frame texts later: intake then only hands it the text.
+        self._frames: FrameTimeline | None = timeline if isinstance(timeline, FrameTimeline) else None
+        self._add_frame = self._frames.add_frame if self._frames is not None else None
         self._special: dict[str, Callable[[Event, Any, Any, Any, Any], None]] = {
             "PlaybackStarted": self._on_playback_started,
             "PlaybackFinished": self._on_playback_finished,
@@ -353,21 +370,23 @@ class SessionCore:
                 if rec is None and "name" in obj:
                     return self._bad_id(event, raw, received_at, "recording")
 
-        ev = Event(
-            event,
-            received_at,
-            raw,
-            ch.handle if ch is not None else None,
-            pb.handle if pb is not None else None,
-            br.handle if br is not None else None,
-            rec.handle if rec is not None else None,
-            etype,
-        )
+        # Event's slots set here rather than through Event(...): the constructor call costs more than the
+        # stores on this path (every slot is set: Event.__init__ is the reference).
+        ev = _new_event(Event)
+        ev.type = etype
+        ev.raw = event
+        ev.frame = raw
+        ev.received_at = received_at
+        ev.channel = ch.handle if ch is not None else None
+        ev.playback = pb.handle if pb is not None else None
+        ev.bridge = br.handle if br is not None else None
+        ev.recording = rec.handle if rec is not None else None
         self.events_received += 1
         self.last_event = ev
-        add_row = self._add_row
-        if add_row is not None:
-            add_row(event, received_at, raw)
+        if raw is not None and self._add_frame is not None:
+            self._add_frame(raw, received_at)  # the row is built from the text later, off this path
+        elif self._add_row is not None:
+            self._add_row(event, received_at, raw)
         special = self._special.get(etype) if flags & _SPECIAL else None
         self.dispatch.deliver(ev, ch, pb, br, rec, special)
         if flags & _REPLACED:
@@ -387,6 +406,18 @@ class SessionCore:
             if text not in KNOWN_EVENT_TYPES:
                 log.info("arinb: unknown ARI event type %r (delivered and recorded as is)", text)
         return _ANY_OBJECT
+
+    def timeline_backlog(self) -> int:
+        """How many events the timeline holds as frame texts whose rows are not built yet."""
+        return self._frames.pending_frames if self._frames is not None else 0
+
+    def build_timeline(self, limit: int | None = None) -> None:
+        """Build the timeline rows of queued frames (the oldest ``limit``, or all): the engine is idle."""
+        if self._frames is not None:
+            try:
+                self._frames.build_frames(limit)
+            except Exception:
+                log.exception("arinb: building the timeline's queued rows failed")
 
     def known_types(self) -> int:
         """How many event types intake has flags for (Asterisk's, plus a bounded number of unknown ones)."""

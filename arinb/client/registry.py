@@ -456,11 +456,17 @@ class Registry:
             self._lose(rec, why)
 
     def _target_left(self, target: str, why: str | None) -> None:
-        for pb in self.running_playbacks():
-            if pb.target == target:
-                pb.target_gone = True
-                if pb.started or pb.accepted:
-                    self._lose(pb, why)
+        # Every StasisEnd comes here: pick the few playbacks on that target in one pass (running_playbacks
+        # would copy every running playback of the session first), then settle them.
+        hits = [
+            pb for pb in self.playbacks.values() if pb.outcome is None and pb.json.get("target_uri") == target
+        ]
+        for queue in self.queued_playbacks.values():
+            hits.extend(pb for pb in queue if pb.outcome is None and pb.json.get("target_uri") == target)
+        for pb in hits:
+            pb.target_gone = True
+            if pb.started or pb.accepted:
+                self._lose(pb, why)
 
     def _lose(self, rec: PlaybackRecord, why: str | None) -> None:
         if why is None:

@@ -29,7 +29,13 @@ import aiohttp
 from yarl import URL
 
 from arinb.client.params import ari_operation
-from arinb.client.wsrest import RESPONSE_PREFIX, WsRequestDropped, WsRequests
+from arinb.client.wsrest import (
+    RESPONSE_PREFIX,
+    WsRequestDropped,
+    WsRequests,
+    probe_settles,
+    retries_over_http,
+)
 from arinb.credentials import Credentials, strip_url_credentials, url_credentials
 from arinb.errors import (
     AriAuthError,
@@ -133,17 +139,25 @@ def encode_params(params: dict[str, Any] | None) -> dict[str, str]:
     return {k: _param_value(v) for k, v in params.items() if v is not None}
 
 
+#: Seconds without a new event after which the timeline's queued frames are built (see _catch_up_tick).
+CATCH_UP_QUIET: Final = 0.05
+#: Queued frames beyond which the timeline builds some even while events keep coming (~0.2 s of work a
+#: quarter of it; bounds what a first ``tl.df`` after a long flood has to build).
+CATCH_UP_BACKLOG: Final = 1 << 18
+
+
 def _queued_reader(ws: Any) -> tuple[Any, Callable[[], Awaitable[Any]]] | None:
     """aiohttp's queue of parsed frames and its ``read()``, when this aiohttp has the layout we know.
 
     aiohttp 3.11-3.14 keep parsed messages in ``ws._reader`` (a ``WebSocketDataQueue``): ``_buffer`` is a
     deque of ``(message, size)`` and ``read()`` pops one with the flow-control accounting that resumes a
-    paused socket. Any other layout gives None and the reader uses ``ws.receive()`` only.
+    paused socket; messages are ``(type, data, extra)`` tuples. Any other layout gives None and the reader
+    uses ``ws.receive()`` only.
     """
     reader = getattr(ws, "_reader", None)
     buffer = getattr(reader, "_buffer", None)
     read = getattr(reader, "read", None)
-    if not isinstance(buffer, deque) or not callable(read):
+    if not isinstance(buffer, deque) or not callable(read) or not issubclass(aiohttp.WSMessage, tuple):
         return None
     return buffer, read
 
@@ -197,6 +211,7 @@ class Transport:
         self._after: asyncio.Task[Any] | None = None  # the on_reconnected work of the last reconnect
         self._closing = False
         self._stop_reading = False
+        self._catch_up: asyncio.TimerHandle | None = None  # the armed timeline catch-up check
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -230,13 +245,17 @@ class Transport:
             if self.rest == "websocket":
                 await self._probe(lane)
             else:
-                # "auto": HTTP until the answer comes, so that connect() never waits on an older server.
-                self._probe_task = asyncio.get_running_loop().create_task(
-                    self._probe(lane), name="arinb-rest-probe", context=contextvars.Context()
-                )
+                self._start_probe(lane)
+
+    def _start_probe(self, lane: WsRequests) -> None:
+        # "auto": HTTP until the answer comes, so that connect() (or the reconnect) never waits on an older
+        # server; the reader must keep reading meanwhile, since it is what takes the answer in.
+        self._probe_task = asyncio.get_running_loop().create_task(
+            self._probe(lane), name="arinb-rest-probe", context=contextvars.Context()
+        )
 
     async def _probe(self, lane: WsRequests) -> None:
-        """Ask once whether the server answers REST over the WebSocket (Asterisk 22 does)."""
+        """Ask whether the server answers REST over the WebSocket (Asterisk 22 does)."""
         error: AriError | None = None
         try:
             status, _reason, _ctype, _body = await asyncio.wait_for(
@@ -244,6 +263,9 @@ class Transport:
                 min(PROBE_TIMEOUT, self.connect_timeout),
             )
         except (TimeoutError, AriError) as exc:
+            if self.rest == "auto" and not probe_settles(exc):
+                log.debug("arinb: the socket dropped under the REST probe; probing again after the reconnect")
+                return  # the lane stays, unconfirmed (HTTP meanwhile): _read_loop probes the next socket
             why = "no answer" if isinstance(exc, TimeoutError) else str(exc)
             status = None
             if self.rest == "websocket":
@@ -273,6 +295,9 @@ class Transport:
         self._closing = True
         if self._probe_task is not None:
             self._probe_task.cancel()
+        if self._catch_up is not None:
+            self._catch_up.cancel()
+            self._catch_up = None
         if self.lane is not None:
             self.lane.detach("session closed")
         ws = self.ws
@@ -399,6 +424,8 @@ class Transport:
                 ws = next_ws
                 if self.lane is not None:
                     self.lane.attach(ws)
+                    if not self.lane.confirmed:
+                        self._start_probe(self.lane)  # the first probe's socket dropped before it answered
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # a bug here must not pass silently
@@ -413,14 +440,15 @@ class Transport:
     async def _pump(self, ws: aiohttp.ClientWebSocketResponse) -> str:
         """Read frames until the socket ends; returns why it ended. The hot path.
 
-        Frames already queued by aiohttp's parser are taken straight from its queue (``_take_queued``):
-        ``ws.receive()`` costs ~0.4 µs per frame in bookkeeping a data frame does not need. Anything else
-        (ping, close, error, an empty queue, a closing socket) goes through the public ``receive()``.
+        One ``ws.receive()`` per batch: it waits for data and handles everything that is not a data frame
+        (ping, close, error, a closing socket). Then the frames aiohttp's parser already queued from the same
+        socket reads are drained in a row from its queue (``_queued_reader``; each read returns at once,
+        without a loop turn), while the front of the queue is a text frame. They all arrived before the drain
+        began (nothing is read from the socket meanwhile), so they share one receive time.
         """
         receive = ws.receive
         queued = _queued_reader(ws)
-        direct = queued is not None
-        buffer, read_queued = queued if queued is not None else ((), receive)
+        buffer, read_queued = queued if queued is not None else (deque(), receive)
         feed = self.core.feed_frame
         lane = self.lane
         now = time.time
@@ -428,39 +456,60 @@ class Transport:
         binary_type = aiohttp.WSMsgType.BINARY
         try:
             while True:
-                take = False
-                if direct and buffer:
-                    try:
-                        take = buffer[0][0].type is text_type and not ws.closed
-                    except (AttributeError, IndexError, TypeError):  # not the layout we know after all
-                        direct = False
-                # read_queued returns at once: the frame is already parsed and queued.
-                msg = await (read_queued() if take else receive())
+                msg = await receive()
                 received_at = now()
                 kind = msg.type
-                if kind is text_type or kind is binary_type:
+                if kind is not text_type and kind is not binary_type:
+                    if kind is aiohttp.WSMsgType.ERROR:
+                        return f"error: {self._redact(str(msg.data))}"
+                    code = ws.close_code
+                    if code is None or code == aiohttp.WSCloseCode.ABNORMAL_CLOSURE:
+                        # 1006 is aiohttp's own code for a socket that ended without a close frame (a cut
+                        # network, a killed server): nobody closed it.
+                        return "connection lost (no close frame)"
+                    return f"closed by the server (code {code})"
+                while True:
                     data = msg.data
                     if lane is not None and kind is text_type and data.startswith(RESPONSE_PREFIX):
                         lane.feed(data)  # a reply to one of our RESTRequests, not an event
-                        continue
-                    try:
-                        feed(data, received_at)
-                    except Exception:
-                        log.exception("arinb: event intake failed on a frame (kept reading)")
-                    if self._stop_reading:
-                        return "stopped"
-                    continue
-                if kind is aiohttp.WSMsgType.ERROR:
-                    return f"error: {self._redact(str(msg.data))}"
-                code = ws.close_code
-                if code is None or code == aiohttp.WSCloseCode.ABNORMAL_CLOSURE:
-                    # 1006 is aiohttp's own code for a socket that ended without a close frame (a cut
-                    # network, a killed server): nobody closed it.
-                    return "connection lost (no close frame)"
-                return f"closed by the server (code {code})"
+                    else:
+                        try:
+                            feed(data, received_at)
+                        except Exception:
+                            log.exception("arinb: event intake failed on a frame (kept reading)")
+                        if self._stop_reading:
+                            return "stopped"
+                    # WSMessage is a tuple (type, data, extra): index 0 is cheaper than the property.
+                    if not buffer or buffer[0][0][0] is not text_type or ws.closed:
+                        break
+                    msg = await read_queued()  # returns at once: the frame is already parsed and queued
+                    kind = text_type
+                if self._catch_up is None and self.core.timeline_backlog():
+                    self._arm_catch_up()
         finally:
             if not ws.closed:
                 await ws.close()
+
+    def _arm_catch_up(self) -> None:
+        self._catch_up = asyncio.get_running_loop().call_later(
+            CATCH_UP_QUIET, self._catch_up_tick, self.core.events_received
+        )
+
+    def _catch_up_tick(self, seen: int) -> None:
+        """The timeline keeps frames whose rows it has not built (intake only hands it the text): build them
+        once the socket has been quiet for ``CATCH_UP_QUIET`` s, and while events keep pouring in, build the
+        oldest quarter whenever more than ``CATCH_UP_BACKLOG`` wait (a later ``tl.df`` stays quick)."""
+        self._catch_up = None
+        core = self.core
+        backlog = core.timeline_backlog()
+        if not backlog or self._closing:
+            return
+        if core.events_received == seen:
+            core.build_timeline()
+            return
+        if backlog >= CATCH_UP_BACKLOG:
+            core.build_timeline(CATCH_UP_BACKLOG // 4)
+        self._arm_catch_up()
 
     async def _reconnect(self, loss_at: float) -> aiohttp.ClientWebSocketResponse | None:
         attempt = 0
@@ -544,9 +593,9 @@ class Transport:
             try:
                 return await self._request_ws(lane, method, path, params, json)
             except WsRequestDropped:
-                if method != "GET":
+                if not retries_over_http(method):
                     raise
-                # An idempotent GET caught by a dropped socket: once more, over HTTP.
+                # Caught by a dropped socket, and safe to send again: once more, over HTTP.
         query = encode_params(params)
         shown_path = self.urls.path_prefix + path
         url = URL(self.urls.rest + path, encoded=True)

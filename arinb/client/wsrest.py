@@ -10,7 +10,11 @@ over HTTP.
 
 Replies are matched by their ``transaction_id``; each request has its own timer (``request_timeout``).
 A request in flight when the socket drops fails with :class:`WsRequestDropped` (an
-:class:`~arinb.errors.AriConnectionError`); the transport retries an idempotent GET once over HTTP.
+:class:`~arinb.errors.AriConnectionError`); the transport retries it once over HTTP only if
+:func:`retries_over_http` says so (an idempotent GET). This module is the whole socket-or-HTTP policy:
+:meth:`WsRequests.takes` picks the way, :func:`retries_over_http` the fallback, and a probe dropped with the
+socket says nothing about the server (:func:`probe_settles`), so the transport probes again after the
+reconnect.
 
 >>> lane = WsRequests(timeout=30.0)                       # doctest: +SKIP
 >>> lane.attach(ws)                                         # doctest: +SKIP
@@ -28,7 +32,14 @@ from typing import Any, Final
 from arinb.errors import AriConnectionError, AriTimeoutError
 from arinb.models import dumps, loads
 
-__all__ = ["RESPONSE_PREFIX", "WsRequestDropped", "WsRequests", "may_wait"]
+__all__ = [
+    "RESPONSE_PREFIX",
+    "WsRequestDropped",
+    "WsRequests",
+    "may_wait",
+    "probe_settles",
+    "retries_over_http",
+]
 
 #: How Asterisk starts every RESTResponse frame (``type`` is its first key): the reader's cheap test.
 RESPONSE_PREFIX: Final = '{"type":"RESTResponse"'
@@ -52,6 +63,31 @@ def may_wait(method: str, path: str) -> bool:
 
 class WsRequestDropped(AriConnectionError):
     """The events WebSocket closed while this request waited for its RESTResponse."""
+
+
+def retries_over_http(method: str) -> bool:
+    """Whether a request that :class:`WsRequestDropped` caught is sent once more over HTTP.
+
+    Only a GET: it changes nothing, so running it twice is harmless. Any other request may have run on the
+    server before the socket dropped; sending it again could do it twice, so its caller gets the error.
+
+    >>> retries_over_http("GET"), retries_over_http("POST")
+    (True, False)
+    """
+    return method == "GET"
+
+
+def probe_settles(error: BaseException | None) -> bool:
+    """Whether the connect-time probe's outcome (``error``, None if it was answered) decides the lane.
+
+    An answer, no answer in time, or an error frame does; a socket that dropped under the probe does not
+    (that says nothing about the server): the lane stays, unconfirmed, and is probed again on the next
+    socket.
+
+    >>> probe_settles(None), probe_settles(TimeoutError()), probe_settles(WsRequestDropped("gone"))
+    (True, True, False)
+    """
+    return not isinstance(error, WsRequestDropped)
 
 
 #: A lane whose oldest request has waited this long is stalled (Asterisk answers most requests in well

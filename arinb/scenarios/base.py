@@ -30,7 +30,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from arinb.errors import AriError, AriTimeoutError, AriUsageError
+from arinb.errors import AriError, AriTimeoutError, AriUsageError, ScenarioStopped
 from arinb.loop import Call, EngineLoop
 from arinb.models import parse_timestamp
 from arinb.scenarios.check import Check
@@ -191,7 +191,7 @@ class EventRow:
         )
 
 
-def _rows_html(rows: Sequence[EventRow]) -> str:
+def rows_html(rows: Sequence[EventRow]) -> str:
     if not rows:
         return "<div style='color:#888'>(no events)</div>"
     head = "<tr><th style='text-align:right'>t (s)</th><th>event</th><th>detail</th></tr>"
@@ -203,7 +203,7 @@ def _rows_html(rows: Sequence[EventRow]) -> str:
     )
 
 
-def _lines_html(lines: Sequence[str]) -> str:
+def lines_html(lines: Sequence[str]) -> str:
     if not lines:
         return ""
     return (
@@ -236,6 +236,11 @@ class StepResult:
     @property
     def ok(self) -> bool:
         return self.status != "failed"
+
+    @property
+    def has_audio(self) -> bool:
+        """True when :meth:`audio` has (or will have, once a recorded call ends) what the caller heard."""
+        return self._audio is not None
 
     def audio(self) -> AudioClip:
         """What the caller had heard when this step ended (from the call's start), as an AudioClip.
@@ -277,8 +282,8 @@ class StepResult:
                 f"<div style='color:#c62828'>{html.escape(type(self.error).__name__)}: "
                 f"{html.escape(str(self.error))}</div>"
             )
-        out.append(_lines_html(self.lines))
-        out.append(_rows_html(self.events))
+        out.append(lines_html(self.lines))
+        out.append(rows_html(self.events))
         return "".join(out)
 
 
@@ -323,7 +328,7 @@ class RunResult:
         for s in self.steps:
             if not s.ok:
                 out.append(s._repr_html_())
-        out.append(_lines_html(self.lines))
+        out.append(lines_html(self.lines))
         if self.check is not None:
             out.append(self.check._repr_html_())
         return "".join(out)
@@ -361,7 +366,8 @@ class Scenario:
         self.running: int | None = None  # index of the step running now
         self.failed = False
         self._engine = EngineLoop.shared()
-        self._task: asyncio.Task[Any] | None = None
+        self._task: asyncio.Task[Any] | None = None  # the task running a step (next, run), while it does
+        self._stop_reason: str | None = None  # "reset()" or "close()" while one of them stops that task
         self._listeners: list[Callable[[str], None]] = []
         self._set_up = False
         self._closed = False
@@ -520,14 +526,20 @@ class Scenario:
         n_lines = len(self.lines)
         mark = self.event_mark()
         error: BaseException | None = None
+        stopped: ScenarioStopped | None = None
         try:
             if not self._set_up:
                 self._set_up = True
                 await self.setup()
             await step.fn()
         except asyncio.CancelledError:
-            error = AriUsageError("step was cancelled (reset)")
-            raise
+            error = AriUsageError("step was cancelled")
+            task = asyncio.current_task()
+            if self._stop_reason is None or task is None or task.uncancel() > 0:
+                raise  # cancelled from outside (the call itself was cancelled): stay cancelled
+            # reset()/close() stopped it: the cell awaiting next()/run() gets a typed error, not a bare
+            # CancelledError from deep inside the engine.
+            stopped = error = ScenarioStopped(self._stopped_message(step.name, self._stop_reason))
         except Exception as exc:
             error = exc
         finally:
@@ -537,6 +549,8 @@ class Scenario:
                 self.index = i + 1
             else:
                 self.failed = True
+        if stopped is not None:
+            raise stopped  # reset()/close() is waiting for this task, then cleans up and starts over
         result = StepResult(
             self.title,
             i,
@@ -575,14 +589,20 @@ class Scenario:
             _audio=self.audio_source(),
         )
 
+    def _stopped_message(self, step: str, reason: str) -> str:
+        then = "build a new scenario to run again" if reason == "close()" else "`await sc.run()` starts over"
+        return f"{self.title}: step {step!r} was stopped by {reason} while it ran; {then}"
+
     async def _reset(self) -> None:
         task = self._task
         if task is not None and task is not asyncio.current_task() and not task.done():
+            self._stop_reason = self._stop_reason or "reset()"
             task.cancel()
             try:
-                await task
+                await task  # ends with ScenarioStopped (see _next) once the step has unwound
             except BaseException:
                 pass
+        self._stop_reason = None
         await self._safe_cleanup()
         self.index = 0
         self.running = None
@@ -595,6 +615,7 @@ class Scenario:
     async def _close(self) -> None:
         if self._closed:
             return
+        self._stop_reason = "close()"
         await self._reset()
         self._closed = True
         self._notify("closed")

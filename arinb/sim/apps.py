@@ -90,6 +90,7 @@ class Application:
 
     def __init__(self, name: str, conn: AppConnection) -> None:
         self.name = name
+        self.name_json = dumps(name)  # the frames' last field, encoded once
         self.conn: AppConnection | None = conn
         self.channels: Counter[str] = Counter()
         self.bridges: Counter[str] = Counter()
@@ -279,7 +280,7 @@ class EventBus:
             head, tail = template.split('"\\u0000"', 1)
             sent = 0
             for app in targets:
-                text = head + dumps(app.name) + tail
+                text = head + app.name_json + tail
                 sent += self._send(app, text)
             return sent
         body = dict(pre) if pre else {}
@@ -287,10 +288,11 @@ class EventBus:
         body["timestamp"] = timestamp
         body.update(fields)
         body["asterisk_id"] = self.engine.asterisk_id
+        # Encoded once for every app: only the last field, the app's name, differs.
         prefix = dumps(body)[:-1] + ',"application":'
         sent = 0
         for app in targets:
-            text = prefix + dumps(app.name) + "}"
+            text = prefix + app.name_json + "}"
             sent += self._send(app, text)
             if twice_for_all and app.subscribe_all:
                 sent += self._send(app, text)
@@ -321,10 +323,12 @@ class EventBus:
         return bool(self._targets(type_, channels, bridges, devices, endpoints, only_app))
 
     def _send(self, app: Application, text: str) -> int:
-        if app.conn is None:
+        conn = app.conn
+        if conn is None:
             return 0
-        self._record(app.name, text)
-        app.conn.deliver(text)
+        if self.keep_history:
+            self.history.append((app.name, text))
+        conn.deliver(text)
         return 1
 
     def _record(self, app_name: str, text: str) -> None:
@@ -343,12 +347,15 @@ class EventBus:
         if only_app is not None:
             app = self.apps.get(only_app)
             return [app] if app is not None and app.active and app.wants(type_) else []
-        # The hot path of a busy simulator (every event): plain loops, no generators.
+        # The hot path of a busy simulator (every event): plain loops, no generators, no properties.
         out = []
         for app in self.apps.values():
-            if not app.active or not app.wants(type_):
+            conn = app.conn
+            if conn is None or conn.closed:
+                continue  # not active
+            if (app.allowed or app.disallowed) and not app.wants(type_):
                 continue
-            if app.subscribe_all or _subscribed(app, channels, bridges, devices, endpoints):
+            if conn.subscribe_all or _subscribed(app, channels, bridges, devices, endpoints):
                 out.append(app)
         return out
 

@@ -43,7 +43,7 @@ def read_function(text: str) -> str | None:
     m = _FUNCTION.match(text)
     if m is None:
         return None
-    name, arg = m.group(1).upper(), m.group(2)
+    name, arg = m.group(1), m.group(2)  # function names are case-sensitive (len(x) is unknown)
     if name == "LEN":
         return str(len(arg))
     if name == "TOUPPER":

@@ -192,15 +192,26 @@ class Lifecycle:
                 priority = found
             if priority == 0:
                 return error(400, "Requested priority is illegal")
-        elif req.int("priority", 0):
+        elif req.int("priority", 0) > 0:
             priority = req.int("priority", 0)
+        elif req.int("priority", 0) < 0:
+            # ast_explicit_goto() keeps the priority for one below 0: the channel goes on at its next one
+            # (channel-continue-move: priority=-1 from priority 1 ran priority 2).
+            priority = ch.priority + 1
         elif not context_arg and not exten_arg:
             priority = ch.priority + 1  # no place given: the next priority
         else:
             priority = 1
         # A place that does not exist is not refused here: the dialplan, finding nothing there, hangs up.
         self.k.bridges.channel_left_stasis(ch)
-        self.leave_stasis(ch)
+        if not ch.runs_pbx:
+            # No dialplan of its own (a ;1 originated to an app): stasis_app_exec runs the dialplan itself,
+            # and Stasis' STASISSTATUS comes when that dialplan ends (channel-continue-move).
+            ch.pbx_in_stasis = True
+            ch.stasis_place = (ch.context, ch.exten, ch.priority, ch.app_name, ch.app_data)
+            self.leave_stasis(ch, status=False)
+        else:
+            self.leave_stasis(ch)
         self.k.pbx.continue_at(ch, context, exten, priority)
         return Reply(204)
 
@@ -265,15 +276,52 @@ class Lifecycle:
         k.emit_channel("StasisStart", ch, {"args": list(args)}, only_app=app)
         return True
 
-    def leave_stasis(self, ch: Channel) -> None:
-        """StasisEnd, the app's subscription to the channel ends, STASISSTATUS=SUCCESS."""
+    def leave_stasis(self, ch: Channel, *, status: bool = True) -> None:
+        """StasisEnd, the app's subscription to the channel ends, STASISSTATUS=SUCCESS (unless ``status`` is
+        False: the channel's dialplan runs first, see :meth:`dialplan_ended`)."""
         app = ch.stasis_app
         if app is None:
             return
         self.k.emit_channel("StasisEnd", ch, only_app=app)
         self.k.bus.unsubscribe_channel(app, ch.id)
         ch.stasis_app = None
-        self.k.set_var(ch, "STASISSTATUS", "SUCCESS")
+        if status:
+            self.k.set_var(ch, "STASISSTATUS", "SUCCESS")
+
+    def dialplan_ended(self, ch: Channel, cause: int, *, nowhere: bool = False) -> None:
+        """The dialplan a channel ran from Stasis (``pbx_in_stasis``) ended: by ``Hangup()`` (cause 16) or,
+        ``nowhere``, at a place that does not exist (cause 0). As channel-continue-move captured it:
+        STASISSTATUS=SUCCESS, no hangup request of its own, the Local peer's request with the cause,
+        ChannelDestroyed (after it, the snapshot of the place it was sent to: a late ChannelDialplan), then
+        the peer's own soft request and ChannelDestroyed with the same cause."""
+        if ch.hungup:
+            return
+        k = self.k
+        ch.pbx_in_stasis = False
+        if nowhere and ch.stasis_place is not None:
+            # Nothing ran at the new place, so no snapshot showed it yet: the STASISSTATUS event still
+            # carries the channel as it was in Stasis.
+            place = (ch.context, ch.exten, ch.priority, ch.app_name, ch.app_data)
+            ch.context, ch.exten, ch.priority, ch.app_name, ch.app_data = ch.stasis_place
+            k.set_var(ch, "STASISSTATUS", "SUCCESS")
+            ch.context, ch.exten, ch.priority, ch.app_name, ch.app_data = place
+        else:
+            k.set_var(ch, "STASISSTATUS", "SUCCESS")
+        ch.stasis_place = None
+        ch.hungup = True
+        self._teardown(ch, own_request=False)
+        peer = ch.peer if ch.peer is not None and not ch.peer.hungup and ch.peer.id in k.channels else None
+        if peer is not None:
+            peer.hungup = True
+            self._emit_hangup_request(peer, cause, None)
+        if ch.id in k.channels:
+            self._destroy(ch, cause, late_dialplan=nowhere)
+        if peer is not None:
+            self._teardown(peer)
+            self._destroy(peer, cause)
+        for c in (ch, peer):
+            if c is not None:
+                k.snoop.target_gone(c)
 
     # -- answer and the Local pair -------------------------------------------------------------------------
     def answer_channel(self, ch: Channel) -> None:
@@ -392,7 +440,7 @@ class Lifecycle:
             pre["soft"] = True
         self.k.emit_channel("ChannelHangupRequest", ch, pre=pre)
 
-    def _teardown(self, ch: Channel) -> None:
+    def _teardown(self, ch: Channel, *, own_request: bool = True) -> None:
         k = self.k
         if ch.pbx_timer is not None:
             ch.pbx_timer.cancel()
@@ -416,10 +464,12 @@ class Lifecycle:
         k.bridges.channel_hungup(ch)
         if ch.stasis_app is not None:
             self.leave_stasis(ch)
-        if ch.runs_pbx:
+        if ch.runs_pbx and own_request:
             self._emit_hangup_request(ch, 16, True)
 
-    def _destroy(self, ch: Channel, cause: int = 16) -> None:
+    def _destroy(self, ch: Channel, cause: int = 16, *, late_dialplan: bool = False) -> None:
+        """ChannelDestroyed, and the channel is gone. ``late_dialplan``: its last ChannelDialplan (the place
+        it was sent to, never run) follows the ChannelDestroyed, as Asterisk published it."""
         k = self.k
         if ch.kind in ("local1", "websocket") and ch.outgoing in ("exten", "app"):
             ch.app_name, ch.app_data = "AppDial2", "(Outgoing Line)"
@@ -429,6 +479,10 @@ class Lifecycle:
         if ch.tech_cause is not None:
             fields["tech_cause"] = ch.tech_cause
         k.emit_channel("ChannelDestroyed", ch, fields)
+        if late_dialplan:
+            k.emit_channel(
+                "ChannelDialplan", ch, {"dialplan_app": ch.app_name, "dialplan_app_data": ch.app_data}
+            )
         k.channels.pop(ch.id, None)
         k.bus.forget_channel(ch.id)
         k.system.channel_gone(ch.id)

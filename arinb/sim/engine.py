@@ -30,11 +30,11 @@ The server calls :meth:`SimEngine.handle` with Asterisk's operation key (``"chan
 from __future__ import annotations
 
 import asyncio
-import inspect
+import contextvars
 import logging
 import os
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from arinb.media_log import MediaSegment
@@ -109,6 +109,12 @@ class SimEngine:
         self._unreal_seq = 0
         self._tech_seq: dict[str, int] = {}
         self._soon: deque[tuple[float, Callable[..., Any], tuple[Any, ...], ReplyGate | None]] = deque()
+        # The wall-clock trigger of pending soon() work: one loop timer, kept armed across requests (a
+        # busy server would otherwise schedule one per request), see soon().
+        self._soon_timer: asyncio.TimerHandle | None = None
+        self._soon_loop: asyncio.AbstractEventLoop | None = None
+        self._soon_due = 0.0  # loop time at which the oldest pending work runs at the latest
+        self._soon_context: contextvars.Context | None = None  # the context that work was set off in
         # The features, each given this kernel as its Services.
         self.lifecycle = Lifecycle(self)
         self.originator = Originate(self)
@@ -175,14 +181,46 @@ class SimEngine:
         Most operations answer at once; ``answer`` and ``setChannelVar`` wait behind the channel's current
         playback (as Asterisk does), so the reply then comes late.
         """
+        result = self.start(op, path_params, query, body)
+        if not isinstance(result, Reply):  # a queued operation: its reply comes when its turn ran
+            result = await result
+        return result
+
+    def start(
+        self,
+        op: str,
+        path_params: dict[str, str] | None = None,
+        query: dict[str, str] | None = None,
+        body: Any = None,
+    ) -> Reply | Awaitable[Reply]:
+        """:meth:`handle` without a coroutine when the answer is at hand: the :class:`Reply`, or an awaitable
+        of it (a queued operation, or a fault rule that may delay). The server's hot path.
+
+        >>> from arinb.sim.clock import Clock
+        >>> SimEngine(clock=Clock.manual(start=0.0)).start("asterisk.ping").status
+        200
+        """
         handler = self._ops[op]
+        if self.faults.rules:
+            return self._handle_with_faults(handler, op, path_params, query, body)
         self._flush_soon(everything=True)  # what earlier requests set off happens before this one is handled
+        return handler(Request(op, dict(path_params or {}), dict(query or {}), body))
+
+    async def _handle_with_faults(
+        self,
+        handler: Handler,
+        op: str,
+        path_params: dict[str, str] | None,
+        query: dict[str, str] | None,
+        body: Any,
+    ) -> Reply:
+        self._flush_soon(everything=True)
         req = Request(op, dict(path_params or {}), dict(query or {}), body)
         fault = await self.faults.before(req)
         if fault is not None:
             return fault
         result = handler(req)
-        if inspect.isawaitable(result):
+        if not isinstance(result, Reply):
             result = await result
         return result
 
@@ -364,7 +402,7 @@ class SimEngine:
     def set_var(self, ch: Channel, name: str, value: str) -> None:
         """Set a channel variable and send ChannelVarset."""
         ch.vars[name] = value
-        self.emit_channel("ChannelVarset", ch, pre={"variable": name, "value": value})
+        self.variables.varset(ch, name, value)
 
     def soon(self, fn: Callable[..., Any], *args: Any) -> None:
         """Run ``fn(*args)`` just after the current request has been answered.
@@ -372,10 +410,11 @@ class SimEngine:
         What Asterisk does on another thread (the other Local half reacting, the control thread picking a
         play up) comes right after the reply, :data:`REACTION` later in simulated time. Pending work runs,
         in order, at whichever comes first: the next request (before it is handled), or a clock tick with a
-        manual clock (:meth:`Clock.advance`), or a few wall milliseconds (:data:`AFTER_REPLY_WALL`) after
-        the server has written the reply of the HTTP request that set it off, never before
-        (:class:`~arinb.sim.protocol.ReplyGate`: on a loaded machine that write may take longer than the
-        milliseconds). Its events still carry the simulated time they belong to.
+        manual clock (:meth:`Clock.advance`), or, with a running clock, a few wall milliseconds
+        (:data:`AFTER_REPLY_WALL`) later; but never before the server has written the reply of the HTTP
+        request that set it off (:class:`~arinb.sim.protocol.ReplyGate`: on a loaded machine that write may
+        take longer than the milliseconds), and then those milliseconds after it. Its events still carry the
+        simulated time they belong to.
         """
         gate = REPLY_GATE.get()
         if gate is not None and gate.open:
@@ -390,9 +429,35 @@ class SimEngine:
             # what Asterisk does at once (a snoop entering the app) must not need someone to move the clock.
             self.clock.call_later(REACTION, self._flush_soon)
         try:
-            asyncio.get_running_loop().call_later(AFTER_REPLY_WALL, self._flush_soon)
+            loop = asyncio.get_running_loop()
         except RuntimeError:
             self.clock.call_later(REACTION, self._flush_soon)  # no loop here: a clock timer
+            return
+        self._soon_due = loop.time() + AFTER_REPLY_WALL
+        if self._soon_timer is not None and self._soon_loop is loop:
+            # A trigger armed for earlier work (since run by a request) is still pending: it fires first and
+            # re-arms for this work's due time, in this work's context (as a timer armed here would run).
+            self._soon_context = contextvars.copy_context()
+            return
+        self._soon_loop = loop
+        self._soon_context = None
+        self._soon_timer = loop.call_at(self._soon_due, self._soon_wall_trigger)
+
+    def _soon_wall_trigger(self) -> None:
+        self._soon_timer = None
+        if not self._soon:
+            return
+        loop = self._soon_loop
+        if loop is not None and self._soon_due > loop.time():
+            context = self._soon_context
+            self._soon_context = None
+            self._soon_timer = loop.call_at(self._soon_due, self._soon_wall_trigger, context=context)
+            return
+        context, self._soon_context = self._soon_context, None
+        if context is not None:
+            context.run(self._flush_soon)  # late: as the work's own trigger would have run it
+        else:
+            self._flush_soon()
 
     def _flush_soon_after_reply(self) -> None:
         # The wall delay counts from the reply's write: the client reads the reply before those events.
@@ -406,14 +471,14 @@ class SimEngine:
 
         ``everything``: that too (a new request is about to be handled: what came before happens first).
         """
+        run_frozen = self.clock.run_frozen
         while self._soon:
             due, fn, args, gate = self._soon[0]
             if gate is not None and not gate.open and not everything:
                 return  # the gate runs the rest when it opens
             self._soon.popleft()
             try:
-                with self.clock.frozen_at(min(due, self.clock.now())):
-                    fn(*args)
+                run_frozen(min(due, self.clock.now()), fn, *args)
             except Exception:  # one bad callback must not stop the simulated world
                 log.exception("simulator callback failed")
 

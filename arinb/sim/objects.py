@@ -153,6 +153,15 @@ class Channel:
     stasis_app: str | None = None
     stasis_args: list[str] = field(default_factory=list)
     runs_pbx: bool = False
+    # continued from Stasis with no dialplan of its own (a ;1 originated to an app): the dialplan runs inside
+    # Stasis' exec, and STASISSTATUS is set when it ends (res_stasis.c: ast_pbx_run_args in stasis_app_exec)
+    pbx_in_stasis: bool = False
+    reported: list[str] = field(default_factory=list)  # set with report_events (ARI reportable variables)
+    channelvars: dict[str, str] | None = None  # the reportable variables in the channel's last snapshot
+    callerid_unpublished: bool = (
+        False  # its caller id changed with no snapshot (a Local peer's connected line)
+    )
+    stasis_place: tuple[str, str, int, str, str] | None = None  # its dialplan place while in Stasis
     progress_sent: bool = False
     hungup: bool = False
     tech_cause: int | None = None  # the driver's own hangup cause (chan_websocket: the close code)
@@ -182,7 +191,7 @@ class Channel:
             },
             "creationtime": format_timestamp(self.created),
             "language": self.language,
-        }
+        } | ({} if self.channelvars is None else {"channelvars": dict(self.channelvars)})
 
     @property
     def is_up(self) -> bool:
@@ -249,23 +258,35 @@ class Playback:
     timer: TimerHandle | None = None
     segments: list[MediaSegment] = field(default_factory=list)
     stopped_queued: bool = False
+    # Asterisk's ``controllable``: set once a sound, recording or tone item starts, never unset
+    controllable: bool = False
     done: Callable[[], None] | None = None
-    command: Command | None = None
 
     @property
     def media_uri(self) -> str:
         """The item playing now (the first one before it starts)."""
-        return self.media[min(self.index, len(self.media) - 1)]
+        media = self.media
+        return media[min(self.index, len(media) - 1)]
 
     def to_json(self) -> dict[str, Any]:
         """The ARI ``Playback`` object; ``next_media_uri`` only while another item is pending."""
-        out: dict[str, Any] = {"id": self.id, "media_uri": self.media_uri}
-        if self.index + 1 < len(self.media):
-            out["next_media_uri"] = self.media[self.index + 1]
-        out["target_uri"] = self.target_uri
-        out["language"] = self.language
-        out["state"] = self.state
-        return out
+        media, index = self.media, self.index
+        if index + 1 < len(media):  # every event of a list but its last item's: keep it quick
+            return {
+                "id": self.id,
+                "media_uri": media[index],
+                "next_media_uri": media[index + 1],
+                "target_uri": self.target_uri,
+                "language": self.language,
+                "state": self.state,
+            }
+        return {
+            "id": self.id,
+            "media_uri": media[-1],
+            "target_uri": self.target_uri,
+            "language": self.language,
+            "state": self.state,
+        }
 
 
 @dataclass(eq=False)

@@ -64,7 +64,7 @@ class Pbx:
         while not ch.hungup:
             step = k.dialplan.find(ch.context, ch.exten, ch.priority)
             if step is None:
-                self._hangup(ch)
+                self._hangup(ch, nowhere=True)
                 return
             data = self.substitute(ch, step.data)
             ch.app_name, ch.app_data = step.app, data
@@ -77,8 +77,14 @@ class Pbx:
             else:
                 return
 
-    def _hangup(self, ch: Channel) -> None:
-        """Hangup() or the end of the dialplan: the channel goes, its Local peer gets a hangup request."""
+    def _hangup(self, ch: Channel, *, nowhere: bool = False) -> None:
+        """Hangup() or the end of the dialplan: the channel goes, its Local peer gets a hangup request.
+
+        A channel continued from Stasis with no dialplan of its own ends as ``Lifecycle.dialplan_ended``
+        says (a place that does not exist: cause 0, as Asterisk 22.10.1 answered it)."""
+        if ch.pbx_in_stasis:
+            self.k.lifecycle.dialplan_ended(ch, 0 if nowhere else 16, nowhere=nowhere)
+            return
         self.k.lifecycle.hangup(ch, cause=16, soft=None, quiet=True)
 
     def _exec(self, ch: Channel, app: str, data: str) -> str:

@@ -15,16 +15,19 @@ import logging
 import math
 import wave
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from arinb.media_log import MediaSegment
+from arinb.sim.media import FRAME
 from arinb.sim.objects import Channel, Command, LiveRecording, StoredRecording
 from arinb.sim.protocol import Handler, Reply, Request, error
 
 if TYPE_CHECKING:
     from arinb.sim.services import Services
 
-__all__ = ["Recordings", "wav_bytes"]
+__all__ = ["RECORDING_PHASE", "Recordings", "on_recording_grid", "wav_bytes"]
 
 log = logging.getLogger("arinb.sim")
 
@@ -42,8 +45,13 @@ def _renderer() -> Callable[..., Any] | None:
 MAX_DURATION_FRAME_LAG = 0.008
 #: Audio a recording ended by its limit holds beyond its RecordingStarted-RecordingFinished gap.
 LIMIT_EXTRA_AUDIO = 0.015
-#: Asterisk's audio frame: 20 ms (160 samples at 8 kHz).
-FRAME = 0.02
+#: A recording takes its frame n at RecordingStarted + RECORDING_PHASE + n * 20 ms, holding what the channel
+#: sent in the 20 ms before: audio sent at t lands on frame ceil((t - started - phase) / 20 ms). Measured on
+#: snoop recordings of a real Asterisk 22.10.1 (55 plays at known phases, 6 snoops): the step between frames
+#: fell 12-20 ms after the playback's PlaybackStarted phase (also with the snoop made 10 ms before the record,
+#: so the phase follows the recording, not the snoop's creation); 16 ms is the middle. A play 0.502 s after
+#: RecordingStarted sounds at 0.500, a tone (first sample 18 ms later) at 0.520, as in AUDIO.md.
+RECORDING_PHASE = 0.016
 #: A recording that hears nothing ends after two 2-s waits for audio.
 NO_AUDIO_TIMEOUT = 4.0
 _FORMATS = {"wav", "wav16", "gsm", "ulaw", "alaw", "sln", "slin", "sln16", "g722", "g729", "ilbc", "ogg"}
@@ -64,6 +72,53 @@ def wav_bytes(samples: bytes, rate: int = 8000) -> bytes:
         w.setframerate(rate)
         w.writeframes(samples)
     return buf.getvalue()
+
+
+def on_recording_grid(segments: list[MediaSegment], started: float) -> list[MediaSegment]:
+    """``segments`` (a channel's media log) as a recording that started at ``started`` holds them.
+
+    A recording is a run of whole 20 ms frames (AUDIO.md: "a continuous run of 160-sample frames"), so each
+    stretch of audio starts on one of its frames (see :data:`RECORDING_PHASE`), the pieces of a stretch
+    follow each other with no gap (a gap shorter than a frame is absorbed by the frames in flight: a list's
+    next item), and a stretch keeps whole frames only (AUDIO.md: "the last (total mod 160) samples of a
+    playback never appear"). Silence segments are left out: the recording is zeros there anyway.
+
+    >>> from arinb.media_log import MediaSegment as S
+    >>> [seg] = on_recording_grid([S("c", 10.502, 10.925, "file")], 10.0)
+    >>> round(seg.start, 3), round(seg.end, 3)
+    (10.5, 10.92)
+    """
+    view: list[MediaSegment] = []
+    run_end: float | None = None  # where the current stretch ends in the log (None: no stretch yet, or open)
+    placed = 0.0  # where the current stretch's next piece goes in the recording
+    run_start = 0.0
+    members: list[MediaSegment] = []
+
+    def close() -> None:
+        if not members:
+            return
+        last = members[-1]
+        if last.end is not None:  # a finished stretch keeps whole frames only
+            keep = run_start + math.floor((last.end - run_start) / FRAME + 1e-6) * FRAME
+            for seg in members:
+                if seg.end is not None and seg.end > keep:
+                    seg.end = max(seg.start, keep)
+        view.extend(s for s in members if s.end is None or s.end > s.start)
+        members.clear()
+
+    for seg in sorted((s for s in segments if s.kind != "silence"), key=lambda s: s.start):
+        joins = members and run_end is not None and seg.start - run_end < FRAME - 1e-9
+        if not joins:
+            close()
+            frames = math.ceil((seg.start - started - RECORDING_PHASE) / FRAME - 1e-9)
+            run_start = placed = started + frames * FRAME
+        length = None if seg.end is None else max(0.0, seg.end - seg.start)
+        members.append(replace(seg, start=placed, end=None if length is None else placed + length))
+        if length is not None:
+            placed += length
+        run_end = seg.end
+    close()
+    return view
 
 
 class Recordings:
@@ -327,7 +382,7 @@ class Recordings:
         if stored.source_channel is not None:
             render = _renderer()
             if render is not None:
-                segments = self.k.media_log(stored.source_channel)
+                segments = on_recording_grid(self.k.media_log(stored.source_channel), stored.start)
                 try:
                     pcm: Any = render(segments, stored.start, stored.start + n / 8000, 8000)
                     data = bytes(pcm.astype("<i2").tobytes())

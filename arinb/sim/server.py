@@ -24,14 +24,16 @@ import base64
 import binascii
 import contextlib
 import contextvars
+import http
+import inspect
 import ipaddress
 import logging
 import re
 import warnings
 import weakref
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 from urllib.parse import parse_qsl, unquote, unquote_plus
 
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -39,6 +41,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from arinb.credentials import Credentials
 from arinb.models import dumps, format_timestamp, loads
 from arinb.sim import apidocs, mediasocket
+from arinb.sim.fasthttp import FastConnection, FastRequest
 from arinb.sim.protocol import REPLY_GATE, ReplyGate
 from arinb.sim.routes import ROUTER, MethodNotAllowed, Operation, ResourceNotFound
 
@@ -85,6 +88,9 @@ EVENTS_AFTER_REPLY = frozenset(
         # the snoop's own thread puts it in Stasis a fraction of a ms after the 200 (snoop-and-record)
         "channels.snoopChannel",
         "channels.snoopChannelWithId",
+        # the channel's own thread leaves Stasis after the 204 (channel-continue-move)
+        "channels.continueInDialplan",
+        "channels.move",
     }
 )
 
@@ -107,6 +113,9 @@ _REASONS = {
     501: "Not Implemented",
     503: "Service Unavailable",
 }
+
+# aiohttp's phrase for a status neither the engine nor _REASONS names.
+_HTTP_PHRASES = {s.value: s.phrase for s in http.HTTPStatus}
 
 # ast_true(): the spellings Asterisk accepts as "yes" for a boolean parameter such as subscribeAll.
 _TRUE = frozenset({"yes", "true", "y", "t", "1", "on"})
@@ -288,7 +297,8 @@ class AppConnection(Protocol):
 
 
 class Engine(Protocol):
-    """What the server needs from ``arinb.sim.engine.SimEngine``."""
+    """What the server needs from ``arinb.sim.engine.SimEngine`` (which also has ``start``: ``handle``
+    answering at once when it can; the fast lane uses it when the engine has it)."""
 
     asterisk_id: str
 
@@ -317,25 +327,79 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def _json_response(
-    status: int, body: Any, *, reason: str | None = None, headers: Mapping[str, str] | None = None
-) -> web.Response:
-    response = web.Response(
-        status=status, reason=reason or _REASONS.get(status), body=dumps(body).encode(), headers=headers
+class Parts(NamedTuple):
+    """One HTTP reply before aiohttp or the fast lane writes it: both add Content-Length (none for 204),
+    Date and Server after ``headers``, in that order, so a reply reads the same whichever wrote it."""
+
+    status: int
+    reason: str
+    headers: list[tuple[str, str]]
+    payload: bytes | None = None
+
+
+def _reason(status: int, reason: str | None = None) -> str:
+    # aiohttp's default phrase (HTTPStatus) when neither the engine nor Asterisk's table gives one.
+    return reason or _REASONS.get(status) or _HTTP_PHRASES.get(status, "")
+
+
+def _json_parts(
+    status: int, body: Any, *, reason: str | None = None, after: tuple[tuple[str, str], ...] = ()
+) -> Parts:
+    # The bare type, as Asterisk sends it (aiohttp's content_type= would add "; charset=utf-8").
+    return Parts(
+        status, _reason(status, reason), [("Content-Type", "application/json"), *after], dumps(body).encode()
     )
-    # Set after construction so aiohttp does not append "; charset=utf-8": Asterisk sends the bare type.
-    response.headers["Content-Type"] = "application/json"
-    return response
+
+
+def _error_parts(status: int, message: str, *, reason: str | None = None) -> Parts:
+    return _json_parts(status, {"message": message}, reason=reason)
+
+
+_UNAUTHORIZED = _json_parts(
+    401, {"message": "Authentication required"}, after=(("WWW-Authenticate", f'Basic realm="{REALM}"'),)
+)
+
+
+def _set_header(headers: list[tuple[str, str]], name: str, value: str) -> None:
+    """Replace the header in place (case-insensitively), or append it: as aiohttp's headers[name] = v."""
+    lname = name.lower()
+    for k, (key, _) in enumerate(headers):
+        if key.lower() == lname:
+            headers[k] = (key, value)
+            return
+    headers.append((name, value))
+
+
+def _reply_parts(reply: Any) -> Parts:
+    """The engine's :class:`~arinb.sim.protocol.Reply` as an HTTP reply."""
+    status = int(reply.status)
+    reason = _reason(status, getattr(reply, "reason", None))
+    headers = list((getattr(reply, "headers", None) or {}).items())
+    body = getattr(reply, "body", None)
+    content_type = getattr(reply, "content_type", None)
+    if isinstance(body, bytes | bytearray | memoryview):
+        _set_header(headers, "Content-Type", content_type or "application/octet-stream")
+        return Parts(status, reason, headers, bytes(body))
+    if body is None:
+        return Parts(status, reason, headers)
+    _set_header(headers, "Content-Type", content_type or "application/json")
+    return Parts(status, reason, headers, dumps(body).encode())
+
+
+def _web(parts: Parts) -> web.Response:
+    return web.Response(status=parts.status, reason=parts.reason, body=parts.payload, headers=parts.headers)
 
 
 def _error(status: int, message: str, *, reason: str | None = None) -> web.Response:
-    return _json_response(status, {"message": message}, reason=reason)
+    return _web(_error_parts(status, message, reason=reason))
 
 
-def _unauthorized() -> web.Response:
-    response = _error(401, "Authentication required")
-    response.headers["WWW-Authenticate"] = f'Basic realm="{REALM}"'
-    return response
+class _Planned(NamedTuple):
+    """A request that reached an operation: what the engine gets, once the body is read."""
+
+    operation: Operation
+    path_params: dict[str, str]
+    query: dict[str, str]
 
 
 def _basic_auth(header: str) -> tuple[str, str] | None:
@@ -366,6 +430,8 @@ class SimServer:
 
     ``start()`` binds (port 0 picks a free one), ``close()`` closes every WebSocket (1001) and the
     listener. Only loopback by default; binding elsewhere with the default password logs a loud warning.
+    ``fast_lane=False`` leaves every request to aiohttp (the fast lane, :mod:`arinb.sim.fasthttp`, answers
+    the same bytes; the tests compare the two).
     """
 
     def __init__(
@@ -375,14 +441,19 @@ class SimServer:
         *,
         host: str = "127.0.0.1",
         port: int = 0,
+        fast_lane: bool = True,
     ) -> None:
         self.engine = engine
+        self.fast_lane = fast_lane
         self.credentials = credentials
         self.host = host
         self.port = port
         self._sockets: set[web.WebSocketResponse] = set()
         self._unsent: set[_Outbox] = set()  # outboxes holding frames not yet written
         self._runner: web.AppRunner | None = None
+        self._listener: asyncio.Server | None = None
+        self._fast: set[FastConnection] = set()  # connections the fast lane still answers itself
+        self._auth_cache: dict[str, tuple[str, str] | None] = {}
         self.max_unsent_bytes = MAX_UNSENT_BYTES
         self.app = web.Application(client_max_size=MAX_BODY)
         self.app.router.add_route("*", "/ari", self._handle)
@@ -429,9 +500,24 @@ class SimServer:
             logger=_redacting_logger(self.credentials),
         )
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True)
-        await site.start()
-        self.port = int(self._runner.addresses[0][1])
+        aiohttp_protocol = self._runner.server
+        assert aiohttp_protocol is not None
+
+        def fast_connection() -> asyncio.Protocol:
+            return FastConnection(
+                self.serve_fast, aiohttp_protocol, self._fast, server_header=SERVER_HEADER, max_body=MAX_BODY
+            )
+
+        # Plain REST requests are answered by the fast lane; a connection that sends anything else (the
+        # events WebSocket, a chunked body, HTTP/1.0, a malformed request...) is handed to aiohttp for good.
+        self._listener = await asyncio.get_running_loop().create_server(
+            fast_connection if self.fast_lane else aiohttp_protocol,
+            self.host,
+            self.port,
+            reuse_address=True,
+            backlog=128,  # as aiohttp's TCPSite
+        )
+        self.port = int(self._listener.sockets[0].getsockname()[1])
 
     async def close(self) -> None:
         # Concurrently: each close waits for its client's answering close frame.
@@ -442,6 +528,12 @@ class SimServer:
             ),
             return_exceptions=True,
         )
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
+        for conn in list(self._fast):
+            conn.close()
+        self._fast.clear()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -455,12 +547,15 @@ class SimServer:
 
     # ---- requests ---------------------------------------------------------------------------------
 
-    def _authenticated(self, request: web.Request, pairs: list[tuple[str, str]]) -> bool:
+    def _authenticated(self, authorization: str | None, pairs: list[tuple[str, str]]) -> bool:
         # As Asterisk: an Authorization header decides alone; otherwise the FIRST api_key=user:password.
-        header = request.headers.get("Authorization")
-        if header is not None:
-            creds = _basic_auth(header)
-            if creds is not None:
+        if authorization is not None:
+            creds = self._auth_cache.get(authorization)
+            if creds is None:
+                creds = _basic_auth(authorization)
+                if len(self._auth_cache) < 64:  # a client sends the same header every time
+                    self._auth_cache[authorization] = creds
+            if creds:
                 return self.credentials.matches(*creds)
         for name, value in pairs:
             if name.lower() == "api_key":
@@ -479,58 +574,82 @@ class SimServer:
             log.exception("arinb simulator: unexpected error on %s %s", request.method, request.path)
             return _error(500, "Internal Server Error")
 
-    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
-        pairs = parse_qsl(request.rel_url.raw_query_string, keep_blank_values=True, max_num_fields=10_000)
-        if not self._authenticated(request, pairs):
-            return _unauthorized()
-        raw_tail = request.rel_url.raw_path[len("/ari") :].lstrip("/")
+    def _plan(
+        self, method: str, raw_path: str, raw_query: str, authorization: str | None, host: str | None
+    ) -> Parts | _Planned:
+        """What Asterisk decides before any resource code runs (auth, routing, api-docs): the reply, or the
+        operation to run. Shared by aiohttp's handler and the fast lane (:mod:`arinb.sim.fasthttp`)."""
+        pairs = parse_qsl(raw_query, keep_blank_values=True, max_num_fields=10_000)
+        if not self._authenticated(authorization, pairs):
+            return _UNAUTHORIZED
+        raw_tail = raw_path[len("/ari") :].lstrip("/")
         if raw_tail.endswith("/"):
-            return _error(404, f"ARI URLs do not end with a slash. Try /ari/{unquote(raw_tail[:-1])}")
+            return _error_parts(404, f"ARI URLs do not end with a slash. Try /ari/{unquote(raw_tail[:-1])}")
         if raw_tail.startswith("api-docs/"):
-            return self._api_docs(request, unquote(raw_tail[len("api-docs/") :]))
+            return self._api_docs(method, host, unquote(raw_tail[len("api-docs/") :]))
         segments = [unquote_plus(s) for s in raw_tail.split("/")]
         try:
-            match = ROUTER.match(request.method, segments)
+            match = ROUTER.match(method, segments)
         except ResourceNotFound:
-            return _error(404, "Resource not found")
+            return _error_parts(404, "Resource not found")
         except MethodNotAllowed as e:
-            if request.method == "OPTIONS":
-                return web.Response(status=204, headers={"Allow": ", ".join(("OPTIONS", *e.allowed))})
-            return _error(405, "Invalid method")
-        operation = match.operation
+            if method == "OPTIONS":
+                return Parts(204, _reason(204), [("Allow", ", ".join(("OPTIONS", *e.allowed)))])
+            return _error_parts(405, "Invalid method")
         # A repeated name keeps its LAST value, as in Asterisk. The api_key never goes further than here.
         query = {name: value for name, value in pairs if name.lower() != "api_key"}
-        if operation.websocket:
-            return await self._events(request, query)
-        if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
-            form = parse_qsl((await request.read()).decode("utf-8", "replace"), keep_blank_values=True)
-            query.update(form)  # Asterisk appends form fields after the query string
-            body: Any = None
-        else:
-            parsed = await self._json_body(request)
-            if isinstance(parsed, web.Response):
-                return parsed
-            body = parsed
-        if isinstance(body, dict):
-            for p in operation.params_of("query"):
-                if p.name in body and (value := _to_query_value(body[p.name])) is not None:
-                    query[p.name] = value
-        return await self._call_engine(request, operation, match.path_params, query, body)
+        return _Planned(match.operation, match.path_params, query)
 
     @staticmethod
-    async def _json_body(request: web.Request) -> Any:
-        if request.content_type != "application/json" or not request.body_exists:
+    def _reads_body(method: str, content_type: str, has_body: bool) -> bool:
+        """Whether the request's body matters (a form POST, or JSON): only then is it read."""
+        if method == "POST" and content_type == "application/x-www-form-urlencoded":
+            return True
+        return content_type == "application/json" and has_body
+
+    @staticmethod
+    def _body(plan: _Planned, method: str, content_type: str, raw: bytes | None) -> Any:
+        """The engine's ``body`` from the raw request body (form fields go to ``plan.query``), or the
+        400 reply for a body jansson refuses."""
+        if method == "POST" and content_type == "application/x-www-form-urlencoded":
+            form = parse_qsl((raw or b"").decode("utf-8", "replace"), keep_blank_values=True)
+            plan.query.update(form)  # Asterisk appends form fields after the query string
             return None
-        raw = await request.read()
-        if not raw.strip():
+        if content_type != "application/json" or not raw or not raw.strip():
             return None
         try:
             body = loads(raw)
         except ValueError:
-            return _error(400, "Error parsing request body")
+            return _error_parts(400, "Error parsing request body")
         if _has_huge_integer(raw):
-            return _error(400, "Error parsing request body")  # jansson: "too big integer"
+            return _error_parts(400, "Error parsing request body")  # jansson: "too big integer"
+        if isinstance(body, dict):
+            for p in plan.operation.params_of("query"):
+                if p.name in body and (value := _to_query_value(body[p.name])) is not None:
+                    plan.query[p.name] = value
         return body
+
+    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
+        url = request.rel_url
+        plan = self._plan(
+            request.method,
+            url.raw_path,
+            url.raw_query_string,
+            request.headers.get("Authorization"),
+            request.headers.get("Host"),
+        )
+        if isinstance(plan, Parts):
+            return _web(plan)
+        if plan.operation.websocket:
+            return await self._events(request, plan.query)
+        content_type = request.content_type
+        raw = None
+        if self._reads_body(request.method, content_type, request.body_exists):
+            raw = await request.read()
+        body = self._body(plan, request.method, content_type, raw)
+        if isinstance(body, Parts):
+            return _web(body)
+        return await self._call_engine(request, plan.operation, plan.path_params, plan.query, body)
 
     async def _call_engine(
         self,
@@ -543,7 +662,7 @@ class SimServer:
         deferral = _Deferral() if operation.key in EVENTS_AFTER_REPLY else None
         token = _DEFERRAL.set(deferral)
         # What the request sets off "right after its reply" (the other Local half going on) waits until the
-        # reply is written, however long that takes.
+        # reply is written, however long that takes (engine.soon).
         gate = ReplyGate()
         gate_token = REPLY_GATE.set(gate)
         try:
@@ -555,7 +674,7 @@ class SimServer:
                 return _error(501, f"{operation.key} is not implemented by the arinb simulator")
             finally:
                 _DEFERRAL.reset(token)
-            response = self._reply(reply)
+            response = _web(_reply_parts(reply))
             if deferral is None:
                 await self._flush_events()
             # Write the reply now; then the held frames and the work it set off may go.
@@ -568,6 +687,114 @@ class SimServer:
                 # One loop turn later: a RESTRequest this request unblocked (an answer queued behind the
                 # stopped tone) answers first, as Asterisk's request thread does before stasis delivers.
                 asyncio.get_running_loop().call_soon(deferral.release)
+            gate.release()
+
+    # ---- the fast lane (arinb.sim.fasthttp): the same decisions, without aiohttp's request machinery ------
+
+    def serve_fast(self, conn: FastConnection, req: FastRequest) -> Awaitable[None] | None:
+        """Answer one plain REST request of the fast lane: written at once when nothing needs waiting
+        (the common case), else the returned task finishes it (the connection waits for it)."""
+        try:
+            plan = self._plan(req.method, req.raw_path, req.raw_query, req.authorization, req.host)
+            if isinstance(plan, Parts):
+                self._write_fast(conn, req, plan)
+                return None
+            body = self._body(plan, req.method, req.content_type, req.body)
+            if isinstance(body, Parts):
+                self._write_fast(conn, req, body)
+                return None
+            return self._fast_call(conn, req, plan, body)
+        except Exception:
+            log.exception("arinb simulator: unexpected error on %s %s", req.method, unquote(req.raw_path))
+            self._write_fast(conn, req, _error_parts(500, "Internal Server Error"))
+            return None
+
+    def _fast_call(
+        self, conn: FastConnection, req: FastRequest, plan: _Planned, body: Any
+    ) -> Awaitable[None] | None:
+        # _call_engine's order of reply and frames, with the engine's synchronous answer when it has one.
+        key = plan.operation.key
+        deferral = _Deferral() if key in EVENTS_AFTER_REPLY else None
+        loop = asyncio.get_running_loop()
+        token = _DEFERRAL.set(deferral)
+        gate = ReplyGate()  # see _call_engine; opened where the reply is written
+        gate_token = REPLY_GATE.set(gate)
+        try:
+            start = getattr(self.engine, "start", None)
+            try:
+                result = (start or self.engine.handle)(key, plan.path_params, plan.query, body)
+            except KeyError as e:
+                if e.args != (key,):
+                    raise
+                result = None
+                parts = _error_parts(501, f"{key} is not implemented by the arinb simulator")
+            else:
+                if inspect.isawaitable(result):
+                    # Its context holds the deferral and the gate, as the request task does on aiohttp's side.
+                    return loop.create_task(self._fast_finish(conn, req, key, result, deferral, gate))
+                parts = _reply_parts(result)
+        except BaseException:
+            if deferral is not None:
+                loop.call_soon(deferral.release)
+            gate.release()
+            raise
+        finally:
+            _DEFERRAL.reset(token)
+            REPLY_GATE.reset(gate_token)
+        if deferral is not None:
+            self._write_fast(conn, req, parts)
+            loop.call_soon(deferral.release)
+            gate.release()
+            return None
+        if any(not o.slow for o in self._unsent):
+            return loop.create_task(self._fast_flush_and_write(conn, req, parts, gate))
+        self._write_fast(conn, req, parts)
+        gate.release()
+        return None
+
+    async def _fast_finish(
+        self,
+        conn: FastConnection,
+        req: FastRequest,
+        key: str,
+        pending: Awaitable[Any],
+        deferral: _Deferral | None,
+        gate: ReplyGate,
+    ) -> None:
+        try:
+            try:
+                parts = _reply_parts(await pending)
+            except KeyError as e:
+                if e.args != (key,):
+                    log.exception(
+                        "arinb simulator: unexpected error on %s %s", req.method, unquote(req.raw_path)
+                    )
+                    parts = _error_parts(500, "Internal Server Error")
+                else:
+                    parts = _error_parts(501, f"{key} is not implemented by the arinb simulator")
+            except Exception:
+                log.exception("arinb simulator: unexpected error on %s %s", req.method, unquote(req.raw_path))
+                parts = _error_parts(500, "Internal Server Error")
+            if deferral is None:
+                await self._flush_events()
+            self._write_fast(conn, req, parts)
+        finally:
+            if deferral is not None:
+                asyncio.get_running_loop().call_soon(deferral.release)
+            gate.release()
+
+    @staticmethod
+    def _write_fast(conn: FastConnection, req: FastRequest, parts: Parts) -> None:
+        """Where every fast-lane reply is written (aiohttp's replies pass on_response_prepare instead)."""
+        conn.write(parts, req.keep_alive)
+
+    async def _fast_flush_and_write(
+        self, conn: FastConnection, req: FastRequest, parts: Parts, gate: ReplyGate
+    ) -> None:
+        try:
+            await self._flush_events()
+            self._write_fast(conn, req, parts)
+        finally:
             gate.release()
 
     async def _flush_events(self, exclude: _Outbox | None = None) -> None:
@@ -603,27 +830,10 @@ class SimServer:
                 await self._send_frame(ws, text)
 
     @staticmethod
-    def _reply(reply: Any) -> web.StreamResponse:
-        status = int(reply.status)
-        reason = getattr(reply, "reason", None) or _REASONS.get(status)
-        headers = dict(getattr(reply, "headers", None) or {})
-        body = getattr(reply, "body", None)
-        content_type = getattr(reply, "content_type", None)
-        if isinstance(body, bytes | bytearray | memoryview):
-            response = web.Response(status=status, reason=reason, body=bytes(body), headers=headers)
-            response.headers["Content-Type"] = content_type or "application/octet-stream"
-            return response
-        if body is None:
-            return web.Response(status=status, reason=reason, headers=headers)
-        response = _json_response(status, body, reason=reason, headers=headers)
-        if content_type:
-            response.headers["Content-Type"] = content_type
-        return response
-
-    def _api_docs(self, request: web.Request, name: str) -> web.Response:
-        if request.method != "GET":
-            return _error(405, "Unsupported method")
-        base = apidocs.base_path(request.headers.get("Host"))
+    def _api_docs(method: str, host: str | None, name: str) -> Parts:
+        if method != "GET":
+            return _error_parts(405, "Unsupported method")
+        base = apidocs.base_path(host)
         doc: dict[str, Any] | None
         if name == "resources.json":
             doc = apidocs.resource_listing(base)
@@ -632,8 +842,8 @@ class SimServer:
         else:
             doc = None
         if doc is None:
-            return _error(404, "Resource not found")
-        return _json_response(200, doc)
+            return _error_parts(404, "Resource not found")
+        return _json_parts(200, doc)
 
     # ---- the events WebSocket ---------------------------------------------------------------------
 

@@ -1,6 +1,26 @@
 """Channel and global variables: ``GET/POST /channels/{id}/variable``, ``/channels/{id}/variables``,
 ``/asterisk/variable``, and the dialplan functions they can read and write.
 
+As a real Asterisk 22.10.1 answered them (``tests/data/ari/traces/channel-variables.json``, read in
+res/ari/resource_channels.c, res/stasis/control.c, main/pbx_variables.c, main/channel.c):
+
+* Names are case-sensitive, blanks included (``" SP "`` is its own variable); ``_``/``__`` prefixes are
+  dropped for reading (``__INH`` is read as ``INH``). Built-ins first (``CALLINGPRES`` is 67, "number not
+  available", while the caller id has neither name nor number), then the channel's, then globals.
+* A name ending in ``)`` is a function: unknown (``callerid(name)`` too: function names are case-sensitive),
+  malformed or with a bad argument it reads as 500 "Unable to read provided function"
+  (``CALLERID(bogus)`` reads ""); written, it answers 204 whatever happens, sends no ChannelVarset, and an
+  unset (no value) does nothing. ``CALLERID(...)`` sends ChannelCallerId, ``CONNECTEDLINE(...)``
+  ChannelConnectedLine (a Local pair makes it the other half's caller id, shown at that half's next
+  snapshot), ``CHANNEL(language)`` sets both halves of a Local pair (a snapshot each, no event of its own).
+* ``report_events``: the variable (or function) joins the channel's reportable list, shown as
+  ``channelvars`` in the channel's snapshots; any set without it takes it off the list. A snapshot is made
+  when a variable is set while the list is not empty and when a function changes the caller id, connected
+  line or language; in between, the channel JSON keeps the last snapshot's ``channelvars``.
+* ``POST .../variables``: every value is checked first (a string, or ``{"value": string, "report_events":
+  bool}``); an empty key is skipped, a blank one stops the sets there with 400 "Failed to execute function".
+* Globals (``/asterisk/variable``) are read without functions: a function name reads as "".
+
 >>> import asyncio
 >>> from arinb.sim.clock import Clock
 >>> from arinb.sim.engine import SimEngine
@@ -14,6 +34,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from arinb.sim.bridgevars import read_function
 from arinb.sim.objects import Channel
 from arinb.sim.protocol import Handler, Reply, Request, error
 
@@ -21,6 +42,13 @@ if TYPE_CHECKING:
     from arinb.sim.services import Services
 
 __all__ = ["Variables"]
+
+_FUNCTION = re.compile(r"^([A-Za-z_][\w.]*)\((.*)\)$")
+#: ``CALLINGPRES`` while the caller id is not valid: AST_PRES_NUMBER_NOT_AVAILABLE.
+_PRES_NOT_AVAILABLE = "67"
+_BAD_VALUE = (
+    "Each value in 'variables' must be a string or an object with 'value' and optional 'report_events'"
+)
 
 
 class Variables:
@@ -51,7 +79,7 @@ class Variables:
                 "CHANNEL": ch.name,
                 "UNIQUEID": ch.id,
                 "HANGUPCAUSE": "0",
-                "CALLINGPRES": "0",
+                "CALLINGPRES": "0" if ch.caller_name or ch.caller_number else _PRES_NOT_AVAILABLE,
                 "CALLINGANI2": "0",
                 "CALLINGTON": "0",
                 "CALLINGTNS": "0",
@@ -93,20 +121,26 @@ class Variables:
         return Reply(200, {"value": found})
 
     def _read_function(self, ch: Channel, call: str) -> str | None:
-        m = re.fullmatch(r"\s*([A-Za-z_][\w.]*)\((.*)\)\s*", call)
+        """``ast_func_read2``: the value, or None when the read fails (unknown function, bad argument)."""
+        m = _FUNCTION.match(call)
         if m is None:
             return None
-        func, arg = m.group(1).upper(), m.group(2).strip().lower()
+        func, arg = m.group(1), m.group(2).strip().lower()
         if func == "CALLERID":
-            return {
+            if not arg:
+                return None
+            values = {
                 "num": ch.caller_number,
                 "number": ch.caller_number,
                 "name": ch.caller_name,
                 "all": _cid(ch),
-            }.get(arg)
+            }
+            return values.get(arg, "")  # an unknown datatype reads as ""
         if func == "CONNECTEDLINE":
+            if not arg:
+                return None
             return {"num": ch.connected_number, "number": ch.connected_number, "name": ch.connected_name}.get(
-                arg
+                arg, ""
             )
         if func == "CHANNEL":
             return {
@@ -118,9 +152,7 @@ class Variables:
                 "exten": ch.exten,
                 "channeltype": ch.name.split("/", 1)[0],
             }.get(arg)
-        if func == "LEN":
-            return str(len(m.group(2)))
-        return None
+        return read_function(call)  # the ones that need no channel (LEN, TOUPPER, ...)
 
     # -- writing: pbx_builtin_setvar_helper() ----------------------------------------------------------
     def write(self, ch: Channel | None, name: str, value: str | None) -> None:
@@ -130,8 +162,8 @@ class Variables:
         the name as given; unsetting sends ``""`` only if the old value was not empty.
         """
         if name.endswith(")"):
-            if ch is not None:
-                self._write_function(ch, name, value or "")
+            if ch is not None and value is not None:  # ast_func_write() with no value does nothing
+                self._write_function(ch, name, value)
             return
         bare = _bare(name)
         store = ch.vars if ch is not None else self.k.system.global_vars
@@ -141,15 +173,41 @@ class Variables:
         if value is not None:
             store[name] = value
             if ch is not None:
-                self.k.emit_channel("ChannelVarset", ch, pre={"variable": name, "value": value})
+                self.varset(ch, name, value)
         elif old and ch is not None:
-            self.k.emit_channel("ChannelVarset", ch, pre={"variable": name, "value": ""})
+            self.varset(ch, name, "")
+
+    def varset(self, ch: Channel, name: str, value: str) -> None:
+        """ChannelVarset for a channel variable just set (``ast_channel_publish_varset``): with reportable
+        variables, a new snapshot (``channelvars``) first."""
+        if ch.reported:
+            self._snapshot(ch)
+        self.k.emit_channel("ChannelVarset", ch, pre={"variable": name, "value": value})
+
+    def _snapshot(self, ch: Channel) -> None:
+        """A new channel snapshot: ``channelvars`` as the reportable list reads now (absent if empty)."""
+        if not ch.reported:
+            ch.channelvars = None
+            return
+        out: dict[str, str] = {}
+        for name in ch.reported:
+            value = self._read_function(ch, name) if "(" in name else self.lookup(ch, name)
+            out[name] = value or ""
+        ch.channelvars = out
+
+    def _reportable(self, ch: Channel, name: str, report: bool) -> None:
+        """``ast_channel_set_ari_var_reportable``: every set puts the name on the list or takes it off."""
+        if report and name not in ch.reported:
+            ch.reported.append(name)
+        elif not report and name in ch.reported:
+            ch.reported.remove(name)
 
     def _write_function(self, ch: Channel, call: str, value: str) -> None:
-        m = re.fullmatch(r"\s*([A-Za-z_][\w.]*)\((.*)\)\s*", call)
+        m = _FUNCTION.match(call)
         if m is None:
-            return  # an unknown function: the write fails, the request still answers 204
-        func, arg = m.group(1).upper(), m.group(2).strip().lower()
+            return  # malformed: the write fails, the request still answers 204
+        func, arg = m.group(1), m.group(2).strip().lower()
+        k = self.k
         if func == "CALLERID" and arg in ("name", "num", "number", "all"):
             if arg == "name":
                 ch.caller_name = value
@@ -158,11 +216,34 @@ class Variables:
             else:
                 parsed = re.match(r'^\s*"?([^"<]*?)"?\s*<([^>]*)>\s*$', value)
                 ch.caller_name, ch.caller_number = parsed.groups() if parsed else ("", value)
-            self.k.emit_channel(
-                "ChannelCallerId",
-                ch,
-                {"caller_presentation": 0, "caller_presentation_txt": "Presentation Allowed, Not Screened"},
-            )
+            self._snapshot(ch)
+            k.emit_channel("ChannelCallerId", ch, _PRESENTATION)
+        elif func == "CONNECTEDLINE" and arg in ("name", "num", "number", "all"):
+            if arg == "name":
+                ch.connected_name = value
+            elif arg in ("num", "number"):
+                ch.connected_number = value
+            else:
+                parsed = re.match(r'^\s*"?([^"<]*?)"?\s*<([^>]*)>\s*$', value)
+                ch.connected_name, ch.connected_number = parsed.groups() if parsed else ("", value)
+            self._snapshot(ch)
+            k.emit_channel("ChannelConnectedLine", ch)
+            peer = _local_peer(ch)
+            if peer is not None:
+                # The Local pair passes it on: the other half's caller id is now this connected line, and
+                # shows in its next snapshot (channel-variables #163, #166).
+                peer.caller_name, peer.caller_number = ch.connected_name, ch.connected_number
+                peer.callerid_unpublished = True
+        elif func == "CHANNEL" and arg == "language":
+            # A Local half passes CHANNEL() writes to its other half (AST_OPTION_CHANNEL_WRITE): both get the
+            # language and a new snapshot, which shows a caller id changed since the last one.
+            peer = _local_peer(ch)
+            for target in (ch, peer) if peer is not None else (ch,):
+                target.language = value
+                self._snapshot(target)
+                if target.callerid_unpublished:
+                    target.callerid_unpublished = False
+                    k.emit_channel("ChannelCallerId", target, _PRESENTATION)
 
     # -- operations ---------------------------------------------------------------------------------------
     def _op_get_global(self, req: Request) -> Reply:
@@ -189,7 +270,7 @@ class Variables:
 
     def _op_get_vars(self, req: Request) -> Reply:
         raw = req.get("variables")
-        if raw is None or raw == "":
+        if raw is None:  # (``variables=`` is a list of one empty name: "Variable names are required")
             return error(400, "At least one variable name is required")
         ch = self.k.channels.get(req.path.get("channelId", ""))
         if ch is None:
@@ -206,6 +287,7 @@ class Variables:
         return Reply(200, {"variables": out})
 
     async def _op_set_vars(self, req: Request) -> Reply:
+        # ast_ari_channels_set_channel_vars() and json_to_ast_variables(), in their order.
         k = self.k
         if not isinstance(req.body, dict):
             return error(400, "The 'variables' field is required")
@@ -217,17 +299,30 @@ class Variables:
         raw = req.body.get("variables")
         if not isinstance(raw, dict):
             return error(400, "The 'variables' field must be a JSON object")
-        values: list[tuple[str, str | None]] = []
+        values: list[tuple[str, str, bool]] = []
         for key, item in raw.items():
-            if isinstance(item, dict):  # {"value": ..., "report_events": ...}
-                item = item.get("value")
-            if item is not None and not isinstance(item, str):
-                item = str(item)
-            values.append((str(key).strip(), item))
+            report = False
+            if isinstance(item, dict):
+                value = item.get("value")
+                if not isinstance(value, str):
+                    return error(400, "Each object value in 'variables' must include string field 'value'")
+                if "report_events" in item:
+                    if not isinstance(item["report_events"], bool):
+                        return error(400, "Field 'report_events' in 'variables' entries must be boolean")
+                    report = item["report_events"]
+                item = value
+            elif not isinstance(item, str):
+                return error(400, _BAD_VALUE)
+            if key:
+                values.append((str(key), item, report))
         target = ch
 
         def setvars() -> Reply:
-            for name, value in values:
+            for name, value, report in values:
+                name = name.strip()
+                if not name:  # ast_channel_set_ari_var_reportable() refuses it; the ones before are set
+                    return error(400, "Failed to execute function")
+                self._reportable(target, name, report)
                 self.write(target, name, value)
             return Reply(204)
 
@@ -242,9 +337,11 @@ class Variables:
         if isinstance(ch, Reply):
             return ch
         value = req.get("value")  # absent: the variable is unset
+        report = req.bool("report_events")
         target = ch
 
         def setvar() -> Reply:
+            self._reportable(target, name, report)
             self.write(target, name, value)
             return Reply(204)
 
@@ -254,6 +351,16 @@ class Variables:
 def _bare(name: str) -> str:
     """A variable's name without the ``_``/``__`` inheritance prefix (``ast_var_name``)."""
     return name[2:] if name.startswith("__") else name[1:] if name.startswith("_") else name
+
+
+_PRESENTATION = {"caller_presentation": 0, "caller_presentation_txt": "Presentation Allowed, Not Screened"}
+
+
+def _local_peer(ch: Channel) -> Channel | None:
+    """The other half of a Local pair (None for any other channel, or once it is gone)."""
+    if ch.kind not in ("local1", "local2") or ch.peer is None or ch.peer.hungup:
+        return None
+    return ch.peer
 
 
 def _cid(ch: Channel) -> str:

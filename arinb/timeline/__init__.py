@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from arinb.timeline.snapshot import Snapshot
 from arinb.timeline.timeline import CONNECTION_KINDS, Timeline
 
 if TYPE_CHECKING:
     from arinb.timeline.compare import CompareResult
 
-__all__ = ["CONNECTION_KINDS", "CompareResult", "Timeline"]
+__all__ = ["CONNECTION_KINDS", "CompareResult", "Snapshot", "Timeline"]
 
 
 def __getattr__(name: str) -> Any:

@@ -8,7 +8,7 @@ column         dtype                        meaning
 seq            int64                        arrival order, from 0
 kind           category                     event, request or connection
 received_at    datetime64[ns, UTC]          wall clock when the frame arrived (requests: the reply)
-timestamp      datetime64[ns, UTC]          Asterisk's own ``timestamp`` (events only)
+timestamp      datetime64[ns, UTC]          Asterisk's own ``timestamp`` (events only; NaT if unusable)
 lag            float64                      received_at - timestamp, seconds
 type           category                     event type; for connection rows the connection kind
 application    category                     the Stasis application
@@ -33,6 +33,11 @@ detail         string                       connection rows: URL or message
 raw            string                       the verbatim JSON frame (requests: the response body)
 ============== ============================ ==========================================================
 
+Times outside what ``datetime64[ns]`` holds (years 1678-2262): a server ``timestamp`` there is NaT, as an
+invalid one is (``raw`` keeps its text); a ``received_at`` there (the caller's clock, often milliseconds
+passed as seconds) makes ``tl.df`` raise :class:`~arinb.errors.AriUsageError` naming the row, rather than
+wrap around to another date.
+
 Strings use pandas' ``string[python]`` dtype: building it from a million raw frames takes milliseconds,
 where the pyarrow storage would copy every byte (~2 s per million frames measured).
 
@@ -51,6 +56,7 @@ from typing import Any, Final, cast
 import numpy as np
 import pandas as pd
 
+from arinb.errors import AriUsageError
 from arinb.models import dumps
 from arinb.timeline._store import HTTP_METHODS, KINDS, STRING_COLUMNS, ColumnStore
 
@@ -113,6 +119,27 @@ def _strings(values: np.ndarray) -> pd.arrays.StringArray:
     pd.NA (written by this module), so the check is skipped.
     """
     return cast(pd.arrays.StringArray, _STRING_TEMPLATE._from_backing_data(values))
+
+
+#: The epoch seconds ``datetime64[ns]`` holds (1677-09-21 to 2262-04-11), less a margin for the rounding.
+NS_LIMIT: Final = 9_223_372_035.0
+
+
+def _usable(seconds: np.ndarray) -> np.ndarray:
+    """Epoch seconds with the ones ``datetime64[ns]`` cannot hold made NaN (missing)."""
+    return np.where(np.abs(seconds) <= NS_LIMIT, seconds, np.nan)
+
+
+def _check_wall_times(seconds: np.ndarray, column: str, first_seq: int) -> None:
+    """Raise if a receive time cannot be held: it would wrap around to another date."""
+    bad = np.flatnonzero(np.abs(seconds) > NS_LIMIT)  # NaN compares False: missing is fine
+    if bad.size:
+        value = float(seconds[bad[0]])
+        raise AriUsageError(
+            f"timeline row {first_seq + int(bad[0])}: {column} {value:g} is not epoch seconds between the "
+            "years 1678 and 2262 (what pandas' datetime64[ns] holds); pass seconds, e.g. time.time(), "
+            "not milliseconds"
+        )
 
 
 def _datetime_ns(seconds: np.ndarray, resolution: float) -> np.ndarray:
@@ -288,15 +315,17 @@ class FrameCache:
             return
         s, b = self._store, self._buf
         lo, hi = self._offset + start, self._offset + stop
+        received = np.frombuffer(s.received_at[start:stop], dtype=np.float64)
+        _check_wall_times(received, "received_at", lo)  # before any buffer is written
         self.rows_converted += stop - start
         b["seq"][lo:hi] = np.arange(lo, hi, dtype=np.int64)
         b["kind"][lo:hi] = np.frombuffer(s.kind[start:stop], dtype=np.int8)
-        received = np.frombuffer(s.received_at[start:stop], dtype=np.float64)
-        stamps = np.frombuffer(s.timestamp[start:stop], dtype=np.float64)
+        stamps = _usable(np.frombuffer(s.timestamp[start:stop], dtype=np.float64))
         received_ns = b["received_at"][lo:hi] = _datetime_ns(received, 1e-6)
         stamps_ns = b["timestamp"][lo:hi] = _datetime_ns(stamps, 1e-3)
         # From the rounded times, so that a frame read back from a file recomputes the same lag.
-        b["lag"][lo:hi] = np.where(stamps_ns == _NAT, np.nan, (received_ns - stamps_ns) / 1e9)
+        missing = (stamps_ns == _NAT) | (received_ns == _NAT)
+        b["lag"][lo:hi] = np.where(missing, np.nan, (received_ns - stamps_ns) / 1e9)
         for name in STRING_COLUMNS:
             codes = np.frombuffer(s.codes[name][start:stop], dtype=np.int32)
             if name in OPEN_CATEGORIES:

@@ -1,9 +1,12 @@
 """`Timeline`: every event, REST request and connection change of a session, in arrival order.
 
-The write side (``add_event``, ``add_request``, ``add_connection``) is called on the engine thread and is
-built for speed: ``add_event`` queues the row (one list append) and the columns are extracted a batch at a
-time, no pandas. Any read (``len``, ``df``, views, widget, save) flushes the queue first, under a lock, so a
-reader sees every event added before it and never a half-converted batch. The read side (``df``, views,
+The write side (``add_event``, ``add_frame``, ``add_request``, ``add_connection``) is called on the engine
+thread and is built for speed: ``add_event`` interns the row's few fields and queues it, and the columns are
+extracted a batch at a time, no pandas. ``add_frame`` (the client's path) only keeps the frame's text and
+receive time: its row is built from the text later, off the intake path (``build_frames``: when the engine
+is idle, when a request or connection row comes, or when anything reads). Any read (``df``, views, widget,
+save) flushes both queues first, under a lock, so a reader sees every event added before it and never a
+half-converted batch; ``len`` counts queued rows without building them. The read side (``df``, views,
 persistence, compare, widget) runs on the kernel thread and builds pandas objects incrementally.
 """
 
@@ -14,7 +17,8 @@ import struct
 import threading
 import time
 from array import array
-from collections.abc import Iterable, Mapping
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -34,6 +38,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from arinb.timeline.compare import CompareResult
+    from arinb.timeline.snapshot import Snapshot
     from arinb.widgets.timeline import TimelineWidget
 
 __all__ = ["CONNECTION_KINDS", "Timeline"]
@@ -98,6 +103,79 @@ def _body_id(body: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _encode_row(
+    hot: tuple[Any, ...],
+    odd_row: Callable[[Any], tuple[tuple[int, ...], Any, dict[str, Any]]],
+    event: dict[str, Any],
+    received_at: float,
+    raw: str | None,
+) -> None:
+    """Intern one event's recorded fields to codes and queue its row in ``hot`` (a timeline's ``_hot``).
+
+    The only place an event becomes a row: ``add_event`` calls it for each event, ``build_frames`` for
+    each queued frame. A dict subscript per field (a new value gets its code inside the lookup); ``odd_row``
+    (the store's) handles what the fast path chokes on.
+    """
+    (received, codes, pack, stamps, raws, v_type, v_app, v_cid, v_cname, v_cstate, v_pid, v_pstate,
+     v_media, v_next, v_bridge, v_rec) = hot  # fmt: skip
+    try:
+        get = event.get
+        channel = get("channel")
+        if type(channel) is dict:
+            cget = channel.get
+            channel_id = cget("id")
+            cname = v_cname[cget("name")]
+            cstate = v_cstate[cget("state")]
+        else:
+            channel_id = None
+            cname = cstate = 0
+        bridge_id = get("bridge")
+        if bridge_id is not None:
+            bridge_id = bridge_id.get("id") if type(bridge_id) is dict else None
+        playback = get("playback")
+        if type(playback) is dict:
+            pget = playback.get
+            pid = v_pid[pget("id")]
+            pstate = v_pstate[pget("state")]
+            media = v_media[pget("media_uri")]
+            next_media = v_next[pget("next_media_uri")]
+            if channel_id is None:
+                # A playback event names its channel (or bridge) only through target_uri.
+                target = pget("target_uri")
+                if type(target) is str:
+                    if target.startswith("channel:"):
+                        channel_id = target[8:]
+                    elif bridge_id is None and target.startswith("bridge:"):
+                        bridge_id = target[7:]
+        else:
+            pid = pstate = media = next_media = 0
+        recording = get("recording")
+        if recording is None:
+            rec = 0
+        elif type(recording) is dict:
+            rec = v_rec[recording.get("name")]
+            target = recording.get("target_uri")
+            if channel_id is None and type(target) is str and target.startswith("channel:"):
+                channel_id = target[8:]
+        else:
+            rec = 0
+        # One packed row: array.extend(tuple) iterates generically, ~4x the cost of pack + frombytes.
+        row = pack(v_type[get("type")], v_app[get("application")], v_cid[channel_id], cname, cstate,
+                   pid, pstate, media, next_media, v_bridge[bridge_id], rec)  # fmt: skip
+        stamp = get("timestamp")
+    except (AttributeError, TypeError):  # not a dict, or an unhashable value where a string belongs
+        odd, stamp, event = odd_row(event)
+        row = pack(*odd)
+    # The one append that can fail goes first, so a failure leaves no partial row behind.
+    try:
+        received.append(received_at)
+    except TypeError:
+        received.append(as_float(received_at))
+    codes(row)
+    stamps.append(stamp)
+    raws.append(event if raw is None else raw)  # last: completes the row
+
+
 class Timeline:
     """Every event, request and connection change of an ARI session, as rows.
 
@@ -136,7 +214,17 @@ class Timeline:
             self._q_raws,
             *(s.vocabs[name].codes for name in STRING_COLUMNS),
         )
-        # Serialises flushes and the rare direct appends (requests, connections). add_event never takes it.
+        # add_frame's queue of rows not built yet: whole chunks of (receive times, frame texts) and the chunk
+        # being filled. Every row in it is newer than every row in the queues above (add_frame and add_event
+        # keep that order). Chunks are tuples: the GC stops walking them after one look (see ObjectColumn).
+        # _f_lock guards the queue only (a few appends), never a build: intake never waits on a reader.
+        self._f_lock = threading.Lock()
+        self._f_chunks: deque[tuple[array[float], tuple[str, ...]]] = deque()
+        self._f_received: array[float] = array("d")
+        self._f_raws: list[str] = []
+        self._f_count = 0  # rows in the whole queue
+        # Serialises flushes and the rare direct appends (requests, connections). add_event and add_frame
+        # never take it.
         self._flush_lock = threading.Lock()
         self._frame: Any = None  # arinb.timeline.frame.FrameCache, created on first read
         self._offset = 0  # rows read from a file (Timeline.read), before the store's rows
@@ -145,8 +233,8 @@ class Timeline:
     @property
     def _s(self) -> ColumnStore:
         """The column store, with every event added so far in it (readers such as the widget use this)."""
-        if self._q_raws:
-            self._flush()
+        if self._q_raws or self._f_count or self._flush_lock.locked():
+            self._flush()  # (locked: a build may hold frames that left the queue, not yet published)
         return self._store
 
     # ------------------------------------------------------------------ write side (engine thread)
@@ -159,66 +247,98 @@ class Timeline:
         subscript each: a new value gets its code inside the lookup) and queues the row; the columns are
         filled a batch at a time, when :attr:`PENDING_MAX` rows wait or anything reads the timeline.
         """
-        (received, codes, pack, stamps, raws, v_type, v_app, v_cid, v_cname, v_cstate, v_pid, v_pstate,
-         v_media, v_next, v_bridge, v_rec) = self._hot  # fmt: skip
-        try:
-            get = event.get
-            channel = get("channel")
-            if type(channel) is dict:
-                cget = channel.get
-                channel_id = cget("id")
-                cname = v_cname[cget("name")]
-                cstate = v_cstate[cget("state")]
-            else:
-                channel_id = None
-                cname = cstate = 0
-            bridge_id = get("bridge")
-            if bridge_id is not None:
-                bridge_id = bridge_id.get("id") if type(bridge_id) is dict else None
-            playback = get("playback")
-            if type(playback) is dict:
-                pget = playback.get
-                pid = v_pid[pget("id")]
-                pstate = v_pstate[pget("state")]
-                media = v_media[pget("media_uri")]
-                next_media = v_next[pget("next_media_uri")]
-                if channel_id is None:
-                    # A playback event names its channel (or bridge) only through target_uri.
-                    target = pget("target_uri")
-                    if type(target) is str:
-                        if target.startswith("channel:"):
-                            channel_id = target[8:]
-                        elif bridge_id is None and target.startswith("bridge:"):
-                            bridge_id = target[7:]
-            else:
-                pid = pstate = media = next_media = 0
-            recording = get("recording")
-            if recording is None:
-                rec = 0
-            elif type(recording) is dict:
-                rec = v_rec[recording.get("name")]
-                target = recording.get("target_uri")
-                if channel_id is None and type(target) is str and target.startswith("channel:"):
-                    channel_id = target[8:]
-            else:
-                rec = 0
-            # One packed row: array.extend(tuple) iterates generically, ~4x the cost of pack + frombytes.
-            row = pack(v_type[get("type")], v_app[get("application")], v_cid[channel_id], cname, cstate,
-                       pid, pstate, media, next_media, v_bridge[bridge_id], rec)  # fmt: skip
-            stamp = get("timestamp")
-        except (AttributeError, TypeError):  # not a dict, or an unhashable value where a string belongs
-            odd, stamp, event = self._store.odd_row(event)
-            row = pack(*odd)
-        # The one append that can fail goes first, so a failure leaves no partial row behind.
-        try:
-            received.append(received_at)
-        except TypeError:
-            received.append(as_float(received_at))
-        codes(row)
-        stamps.append(stamp)
-        raws.append(event if raw is None else raw)  # last: completes the row
-        if len(raws) >= self.PENDING_MAX:
+        if self._f_count:
+            self._flush()  # frames queued before this event become rows first (arrival order)
+        _encode_row(self._hot, self._store.odd_row, event, received_at, raw)
+        if len(self._q_raws) >= self.PENDING_MAX:
             self._flush()
+
+    def add_frame(self, raw: str, received_at: float) -> None:
+        """Append one event as its WebSocket frame text, received at ``received_at`` (epoch seconds).
+
+        ``raw`` must be the text of a JSON object (as the client checked before dispatching it). The hot path
+        of intake: two appends. The row's columns are built from the text later, a batch at a time
+        (:meth:`build_frames`: the client calls it when the engine is idle; requests, connections and every
+        read call it first), so intake does not pay for them while events pour in.
+
+        >>> tl = Timeline()
+        >>> tl.add_frame('{"type":"StasisStart","channel":{"id":"1.1","state":"Ring"}}', 1795695288.85)
+        >>> len(tl), tl.pending_frames, tl.df["channel_id"][0], tl.pending_frames
+        (1, 1, '1.1', 0)
+        """
+        if self._q_raws:
+            self._flush()  # events queued by add_event before this frame become rows first
+        with self._f_lock:
+            raws = self._f_raws
+            self._f_received.append(received_at)
+            raws.append(raw)
+            self._f_count += 1
+            if len(raws) >= self.PENDING_MAX:
+                self._f_chunks.append((self._f_received, tuple(raws)))
+                self._f_received = array("d")
+                self._f_raws = []
+
+    @property
+    def pending_frames(self) -> int:
+        """How many frames ``add_frame`` queued whose rows are not built yet."""
+        return self._f_count
+
+    def build_frames(self, limit: int | None = None) -> int:
+        """Build the rows of queued frames (about the oldest ``limit`` of them, in whole chunks of
+        :attr:`PENDING_MAX`, or all); returns how many it built.
+
+        Any thread; readers and the other writers call it as needed. The client calls it when the events
+        socket has been quiet for a moment, so a later ``tl.df`` finds the columns ready.
+        """
+        if not self._f_count:
+            return 0
+        with self._flush_lock:
+            self._flush_queue_locked()  # add_event's rows are older than every queued frame
+            return self._build_frames_locked(limit)
+
+    def _take_frames(self) -> tuple[array[float], tuple[str, ...]] | None:
+        """The oldest chunk of queued frames, out of the queue (the chunk being filled if it is the last)."""
+        with self._f_lock:
+            if self._f_chunks:
+                chunk = self._f_chunks.popleft()
+            elif self._f_raws:
+                chunk = (self._f_received, tuple(self._f_raws))
+                self._f_received = array("d")
+                self._f_raws = []
+            else:
+                return None
+            self._f_count -= len(chunk[1])
+            return chunk
+
+    def _build_frames_locked(self, limit: int | None = None) -> int:
+        """Parse queued frames and append their rows, a chunk at a time (lock held, add_event's queue empty).
+
+        Each frame is encoded exactly as ``add_event`` encodes a freshly parsed event, into a scratch queue
+        of this call's own (the engine thread may append to the timeline meanwhile). ``len`` and every
+        reader take the lock this runs under, so none sees a chunk after it left the queue and before its
+        rows are published.
+        """
+        received: array[float] = array("d")
+        codes: array[int] = array("i")
+        stamps: list[Any] = []
+        raws: list[Any] = []
+        hot = (received, codes.frombytes, _PACK_CODES, stamps, raws, *self._hot[5:])
+        odd_row = self._store.odd_row
+        done = 0
+        while limit is None or done < limit:
+            chunk = self._take_frames()
+            if chunk is None:
+                break
+            for at, raw in zip(*chunk, strict=True):
+                try:
+                    event: Any = loads(raw)
+                except ValueError:  # not JSON after all (add_frame's caller checked it): kept as text
+                    event = {"type": "MalformedFrame", "error": "invalid JSON"}
+                _encode_row(hot, odd_row, event, at, raw)
+            self._store.append_batch(received, codes, stamps, raws)
+            done += len(raws)
+            del received[:], codes[:], stamps[:], raws[:]
+        return done
 
     def _flush(self) -> None:
         """Move the queued rows into the columns, in order (any thread).
@@ -231,6 +351,11 @@ class Timeline:
             self._flush_locked()
 
     def _flush_locked(self) -> None:
+        self._flush_queue_locked()
+        if self._f_count:
+            self._build_frames_locked()
+
+    def _flush_queue_locked(self) -> None:
         raws = self._q_raws
         count = len(raws)  # raws is appended last: every queue holds at least these rows
         if not count:
@@ -345,7 +470,9 @@ class Timeline:
     # ------------------------------------------------------------------ read side (kernel thread)
 
     def __len__(self) -> int:
-        return self._offset + self._s.n  # _s flushes: every event added so far counts
+        # Every row added so far, queued ones included, without building them (intake may count in a loop).
+        with self._flush_lock:
+            return self._offset + self._store.n + len(self._q_raws) + self._f_count
 
     def __repr__(self) -> str:
         return f"<Timeline {len(self)} rows>"
@@ -356,10 +483,22 @@ class Timeline:
 
         Built incrementally: a second access only converts the rows added since the first.
         """
-        if self._q_raws:
+        if self._q_raws or self._f_count or self._flush_lock.locked():
             self._flush()
         frame: pd.DataFrame = self._frames().frame()
         return frame
+
+    def snapshot(self) -> Snapshot:
+        """The rows added so far, read-only, for incremental readers (see :mod:`arinb.timeline.snapshot`).
+
+        >>> tl = Timeline()
+        >>> tl.add_connection("connect", at=1795695288.0)
+        >>> tl.snapshot().extra(0)["detail"]
+        ''
+        """
+        from arinb.timeline.snapshot import Snapshot
+
+        return Snapshot(self._s, self._offset)  # _s flushes: the snapshot has every event added so far
 
     def _frames(self) -> Any:
         if self._frame is None:
@@ -503,7 +642,7 @@ class Timeline:
         import html as _html
 
         from arinb.timeline.views import counts
-        from arinb.widgets.timeline import _frame_rows, render_rows
+        from arinb.widgets.timeline import frame_rows, render_rows
 
         df = self.df
         table = counts(df)
@@ -511,7 +650,7 @@ class Timeline:
             f"<b>{_html.escape(str(t if isinstance(t, str) else k))}</b> {c}"
             for k, t, c in zip(table["kind"], table["type"], table["count"], strict=True)
         )
-        latest = render_rows(list(_frame_rows(df.iloc[::-1].head(25))))
+        latest = render_rows(list(frame_rows(df.iloc[::-1].head(25))))
         return f"<div><b>Timeline</b>: {len(df)} rows<br><small>{summary}</small>{latest}</div>"
 
     def _ipython_display_(self) -> None:

@@ -18,9 +18,9 @@ from typing import Any
 
 import ipywidgets as w
 
-from arinb.errors import AriUsageError
+from arinb.errors import AriUsageError, ScenarioStopped
 from arinb.loop import Call
-from arinb.scenarios.base import Scenario, _lines_html, _rows_html
+from arinb.scenarios.base import Scenario, lines_html, rows_html
 from arinb.widgets.throttle import Throttle
 
 __all__ = ["ScenarioWidget"]
@@ -54,6 +54,7 @@ class ScenarioWidget(w.VBox):
         self._builder: threading.Thread | None = None
         self._show_timeline = timeline
         self.last_error: BaseException | None = None
+        self._pending: Call[Any] | None = None  # the step or run a click started, until it ends
 
         app = getattr(scenario, "app", "")
         ext = getattr(scenario, "extension", "")
@@ -85,8 +86,8 @@ class ScenarioWidget(w.VBox):
         self.listen_box.add_class("arinb-listen")
         self.listen_box.layout.display = "none"
         self.timeline_box = w.VBox()
-        self.step_button.on_click(lambda _b: self._start(self.scenario.next))
-        self.run_button.on_click(lambda _b: self._start(self.scenario.run))
+        self.step_button.on_click(lambda _b: self._start_unless_busy(self.scenario.next))
+        self.run_button.on_click(lambda _b: self._start_unless_busy(self.scenario.run))
         self.reset_button.on_click(lambda _b: self._start(self._reset_and_prepare))
         super().__init__(
             children=[
@@ -112,6 +113,15 @@ class ScenarioWidget(w.VBox):
 
     # -- actions ---------------------------------------------------------------------------------------
 
+    def _start_unless_busy(self, action: Any) -> None:
+        # A click can reach the kernel after the previous one disabled the button but before the browser
+        # showed it (a slow machine, a double click): the button was not enabled, so the click is dropped
+        # rather than answered with a red "step is still running".
+        pending = self._pending
+        if self.scenario.running is not None or (pending is not None and not pending.done()):
+            return
+        self._start(action)
+
     def _start(self, action: Any) -> None:
         self.last_error = None
         self._set_buttons(busy=True)
@@ -120,10 +130,12 @@ class ScenarioWidget(w.VBox):
         except Exception as exc:  # e.g. a usage error raised at once in a script
             self._finished_with(exc)
             return
+        self._pending = call
         call.add_done_callback(lambda c: self._finished_with(c.exception()))
 
     def _finished_with(self, error: BaseException | None) -> None:
-        if error is not None:
+        # A step stopped by the Reset button is what the user asked for, not an error to show.
+        if error is not None and not isinstance(error, ScenarioStopped):
             self.last_error = error
         self._changed("done")
 
@@ -177,9 +189,9 @@ class ScenarioWidget(w.VBox):
         self.steps_html.value = (
             "<ol style='margin:4px 0;padding-left:1.5em;list-style:none'>" + "".join(rows) + "</ol>"
         )
-        self.lines_html.value = _lines_html(sc.lines)
+        self.lines_html.value = lines_html(sc.lines)
         events = getattr(sc, "events", None)
-        self.events_html.value = _rows_html(events) if events else ""
+        self.events_html.value = rows_html(events) if events else ""
         self._set_buttons(busy=sc.running is not None)
         self.status.value = self._status_text()
         self._refresh_listen()
@@ -194,7 +206,7 @@ class ScenarioWidget(w.VBox):
             return
         self._listened = key
         self.listen_clip = None
-        if last is None or last._audio is None:
+        if last is None or not last.has_audio:
             self.listen_box.layout.display = "none"
             self.listen_html.value = ""
             return

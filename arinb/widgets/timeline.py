@@ -2,15 +2,20 @@
 
 A :class:`~arinb.widgets.throttle.Throttle` polls the timeline a few times a second (8 Hz by default) and
 sets the widgets' ``value`` traits when something changed. Each refresh reads only the rows added since
-the previous one (counts are updated with ``numpy.bincount`` on their type codes; the table needs at most
-``rows`` of them), so a burst of thousands of events costs the kernel next to nothing.
+the previous one, through a :class:`~arinb.timeline.Snapshot` (counts are updated with ``numpy.bincount``
+on their type codes; the table needs at most ``rows`` of them), so a burst of thousands of events costs the
+kernel next to nothing.
+
+"lag ms" is real time: the receive time (wall clock) minus the server's timestamp, shown only while the
+server's clock keeps the wall clock's pace. A sped-up or hand-driven simulator stamps events with simulated
+time; subtracting that from a wall-clock time gives nonsense (seconds, negative), so the column stays empty
+and the status line says why.
 
 >>> tl.widget()    # or TimelineWidget(tl), or `tl` as a cell's last line  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
-import bisect
 import datetime as _dt
 import html
 import threading
@@ -21,19 +26,25 @@ from typing import TYPE_CHECKING, Any, Final
 import ipywidgets as w
 import numpy as np
 
-from arinb.timeline._store import KIND_CONNECTION, KIND_REQUEST, KINDS
+from arinb.timeline.snapshot import CONNECTION, EVENT, KINDS, REQUEST
 from arinb.widgets.throttle import Throttle
 
 if TYPE_CHECKING:
-    from arinb.timeline import Timeline
+    from arinb.timeline import Snapshot, Timeline
 
-__all__ = ["TimelineWidget", "render_rows"]
+__all__ = ["TimelineWidget", "frame_rows", "render_rows"]
 
 REQUESTS: Final = "\x00requests"  # the type-filter value that selects REST calls
 #: the filters' "all" choice. Not None: ipywidgets 8 shows a None value as an empty selection.
 ALL: Final = ""
 _SCAN_CHUNK: Final = 4096
 _MAX_CHANNELS: Final = 100  # channels offered in the filter (the most recent ones)
+# How far the server's clock may drift from the wall clock (seconds, plus a share of the wall time elapsed)
+# before its timestamps count as another clock's: delivery jitter and a busy kernel stay well below it, a
+# simulator at speed 2 crosses it within a second, at speed 50 within 20 ms.
+_PACE_SLACK: Final = 0.5
+_PACE_SHARE: Final = 0.05
+_NOT_REAL_TIME: Final = "lag hidden: the server's clock does not run in real time (a sped-up simulator?)"
 _HEAD: Final = ("#", "time (UTC)", "kind", "what", "channel", "state", "playback / media", "lag ms")
 _STYLE: Final = (
     "<style>.arinb-tl{border-collapse:collapse;font:12px monospace}"
@@ -47,7 +58,10 @@ _STYLE: Final = (
 def _clock(epoch: float) -> str:
     if epoch != epoch:  # NaN
         return ""
-    t = _dt.datetime.fromtimestamp(epoch, _dt.UTC)
+    try:
+        t = _dt.datetime.fromtimestamp(epoch, _dt.UTC)
+    except (OverflowError, OSError, ValueError):  # beyond year 9999: not seconds (milliseconds?)
+        return "?"
     return f"{t:%H:%M:%S}.{t.microsecond // 1000:03d}"
 
 
@@ -103,6 +117,11 @@ class TimelineWidget(w.VBox):
         self._base_requests = 0
         self._labels: dict[str, str] = {}  # channel id -> "name (id)"
         self._dirty = True  # filters changed: rebuild rows from the whole timeline
+        # The first timestamped event (wall receive time, server timestamp): the server clock's pace is
+        # measured from it. Once the server clock is seen not to keep the wall clock's pace, lag is hidden.
+        self._pace_ref: tuple[float, float] | None = None
+        self.lag_in_real_time = True
+        self._snap: Snapshot = timeline.snapshot()
         self.refreshes = 0
         self.last_refresh_ms = 0.0
         self.rows_scanned = 0  # store rows read to build display rows (instrumentation)
@@ -130,13 +149,13 @@ class TimelineWidget(w.VBox):
             return self._counts()
 
     def _counts(self) -> dict[str, int]:
-        vocab = self.timeline._s.vocabs["type"].strings
+        vocab = self._snap.strings("type")
         out = dict(self._base_type_counts)
-        for code in np.flatnonzero(self._type_counts):
+        for code in np.flatnonzero(self._type_counts).tolist():
             name = vocab[code] if code < len(vocab) else None
             if name is not None:
                 out[name] = out.get(name, 0) + int(self._type_counts[code])
-        requests = int(self._kind_counts[KIND_REQUEST]) + self._base_requests
+        requests = int(self._kind_counts[REQUEST]) + self._base_requests
         if requests:
             out["requests"] = requests
         return out
@@ -159,11 +178,11 @@ class TimelineWidget(w.VBox):
     def refresh(self) -> None:
         """Fold in the rows added since the last refresh and update the traits that changed."""
         with self._lock:
-            store = self.timeline._s
-            n = store.n
+            snap = self._snap = self.timeline.snapshot()
+            n = snap.n
             if self.paused:
                 waiting = n - self._seen
-                self._set(self.status_html, self._status(n, f"paused ({waiting} new rows waiting)"))
+                self._set(self.status_html, self._status(f"paused ({waiting} new rows waiting)"))
                 return
             if n == self._seen and not self._dirty and self._base_done:
                 return
@@ -184,20 +203,21 @@ class TimelineWidget(w.VBox):
             self._set(self.counts_html, self._counts_html())
             self._set(self.table_html, render_rows(self._rows))
             self.last_refresh_ms = (time.perf_counter() - started) * 1000.0
-            self._set(self.status_html, self._status(n, ""))
+            self._set(self.status_html, self._status(""))
 
     @staticmethod
     def _set(widget: w.HTML, value: str) -> None:
         if widget.value != value:  # an unchanged trait is not sent to the browser
             widget.value = value
 
-    def _status(self, n: int, note: str) -> str:
-        total = self.timeline._offset + n
+    def _status(self, note: str) -> str:
         parts = [
-            f"{total} rows",
+            f"{self._snap.total} rows",
             f"showing {len(self._rows)} latest",
             f"refresh {self.last_refresh_ms:.1f} ms",
         ]
+        if not self.lag_in_real_time:
+            parts.append(_NOT_REAL_TIME)
         if note:
             parts.append(note)
         return "<small>" + " · ".join(html.escape(p) for p in parts) + "</small>"
@@ -205,28 +225,49 @@ class TimelineWidget(w.VBox):
     def _fold_counts(self, start: int, stop: int) -> None:
         if stop <= start:
             return
-        store = self.timeline._s
-        kinds = np.frombuffer(store.kind[start:stop], dtype=np.int8)
-        codes = np.frombuffer(store.codes["type"][start:stop], dtype=np.int32)
+        snap = self._snap
+        kinds = snap.kinds(start, stop)
+        codes = snap.codes("type", start, stop)
         self._kind_counts += np.bincount(kinds, minlength=len(KINDS))[: len(KINDS)]
-        typed = codes[kinds != KIND_REQUEST]
+        typed = codes[kinds != REQUEST]
         size = max(len(self._type_counts), int(codes.max(initial=0)) + 1)
         grown = np.zeros(size, dtype=np.int64)
         grown[: len(self._type_counts)] = self._type_counts
         grown += np.bincount(typed, minlength=size)
         self._type_counts = grown
         self._label_channels(start, stop)
+        events = kinds == EVENT
+        self._check_pace(snap.received_at(start, stop)[events], snap.timestamps(start, stop)[events])
+
+    def _check_pace(self, received: np.ndarray, stamps: np.ndarray) -> None:
+        """Whether the server's timestamps still keep the wall clock's pace (else lag is hidden from now on).
+
+        Measured from the first timestamped event, so a constant clock offset (skew) does not count.
+        """
+        if not self.lag_in_real_time:
+            return
+        stamped = ~np.isnan(stamps) & ~np.isnan(received)
+        if not stamped.any():
+            return
+        received, stamps = received[stamped], stamps[stamped]
+        if self._pace_ref is None:
+            self._pace_ref = (float(received[0]), float(stamps[0]))
+        wall = received - self._pace_ref[0]
+        drift = (stamps - self._pace_ref[1]) - wall
+        if np.any(np.abs(drift) > _PACE_SLACK + _PACE_SHARE * np.abs(wall)):
+            self.lag_in_real_time = False
+            self._dirty = True  # rows already shown lose their lag too
 
     def _label_channels(self, start: int, stop: int) -> None:
         """``name (id)`` labels for channels first named in rows [start, stop)."""
-        store = self.timeline._s
-        names = np.frombuffer(store.codes["channel_name"][start:stop], dtype=np.int32)
-        ids = np.frombuffer(store.codes["channel_id"][start:stop], dtype=np.int32)
+        snap = self._snap
+        names = snap.codes("channel_name", start, stop)
+        ids = snap.codes("channel_id", start, stop)
         named = (names > 0) & (ids > 0)
         if not named.any():
             return
         id_codes, first = np.unique(ids[named], return_index=True)
-        id_strings, name_strings = store.vocabs["channel_id"].strings, store.vocabs["channel_name"].strings
+        id_strings, name_strings = snap.strings("channel_id"), snap.strings("channel_name")
         for code, row in zip(id_codes, first, strict=True):
             cid = id_strings[code]
             if cid is not None and cid not in self._labels:
@@ -235,9 +276,9 @@ class TimelineWidget(w.VBox):
     def _fold_base(self) -> None:
         """Counts and rows of a timeline read from a file (rows before the store's first)."""
         self._base_done = True
-        if not self.timeline._offset:
+        if not self._snap.offset:
             return
-        base = self.timeline.df.iloc[: self.timeline._offset]
+        base = self.timeline.df.iloc[: self._snap.offset]
         events = base[base["kind"] != "request"]
         for etype, count in events["type"].value_counts().items():
             if count:
@@ -246,23 +287,23 @@ class TimelineWidget(w.VBox):
         for cid, name in zip(base["channel_id"], base["channel_name"], strict=True):
             if isinstance(cid, str) and cid not in self._labels and isinstance(name, str):
                 self._labels[cid] = f"{name} ({cid})"
+        stamped = base[base["kind"] == "event"]
+        self._check_pace(_epoch(stamped["received_at"]), _epoch(stamped["timestamp"]))
 
     # -- choosing and rendering rows
 
     def _mask(self, start: int, stop: int) -> np.ndarray | None:
         """Which store rows in [start, stop) pass the filters (None = all)."""
-        store = self.timeline._s
+        snap = self._snap
         mask: np.ndarray | None = None
         wanted_type = self.type_filter.value
         if wanted_type == REQUESTS:
-            mask = np.frombuffer(store.kind[start:stop], dtype=np.int8) == KIND_REQUEST
+            mask = snap.kinds(start, stop) == REQUEST
         elif wanted_type != ALL:
-            code = store.vocabs["type"].codes.get(wanted_type, -1)
-            mask = np.frombuffer(store.codes["type"][start:stop], dtype=np.int32) == code
+            mask = snap.codes("type", start, stop) == snap.code_of("type", wanted_type)
         wanted_channel = self.channel_filter.value
         if wanted_channel != ALL:
-            code = store.vocabs["channel_id"].codes.get(wanted_channel, -1)
-            on_channel = np.frombuffer(store.codes["channel_id"][start:stop], dtype=np.int32) == code
+            on_channel = snap.codes("channel_id", start, stop) == snap.code_of("channel_id", wanted_channel)
             mask = on_channel if mask is None else mask & on_channel
         return mask
 
@@ -279,7 +320,7 @@ class TimelineWidget(w.VBox):
             picked.extend(int(i) for i in rows[: limit - len(picked)])
             hi = lo
         out = [self._store_row(i) for i in picked]
-        if floor == 0 and len(out) < limit and self.timeline._offset:
+        if floor == 0 and len(out) < limit and self._snap.offset:
             out.extend(self._base_rows(limit - len(out)))
         return out
 
@@ -287,52 +328,37 @@ class TimelineWidget(w.VBox):
         return bool(self.type_filter.value == ALL and self.channel_filter.value == ALL)
 
     def _store_row(self, i: int) -> tuple[str, ...]:
-        store = self.timeline._s
-        strings = {name: store.vocabs[name].strings for name in store.vocabs}
-        names = (
-            "type",
-            "channel_id",
-            "channel_name",
-            "channel_state",
-            "playback_id",
-            "playback_state",
-            "media_uri",
-        )
-        code = {name: store.codes[name][i] for name in names}
+        snap = self._snap
 
         def text(name: str) -> str:
-            value = strings[name][code[name]]
+            value = snap.text(name, i)
             return "" if value is None else value
 
-        kind = store.kind[i]
-        seq = str(self.timeline._offset + i)
-        at = _clock(store.received_at[i])
+        kind = snap.kind(i)
+        seq = str(snap.offset + i)
+        received = float(snap.received_at(i, i + 1)[0])
+        at = _clock(received)
         channel = text("channel_name") or text("channel_id")
         state = text("channel_state") or text("playback_state")
         playback = " ".join(x for x in (text("playback_id"), text("media_uri")) if x)
-        if kind == KIND_REQUEST:
-            extra = self._extra(i)
+        if kind == REQUEST:
+            extra = snap.extra(i)
             status = extra.get("status")
             elapsed = extra.get("elapsed", float("nan"))
             reply = f"{status}" if status is not None else (extra.get("error") or "no reply")
             took = f" ({elapsed * 1000:.1f} ms)" if elapsed == elapsed else ""
             what = f"{extra.get('method', '')} {extra.get('path', '')} → {reply}{took}"
             return ("request", seq, at, "request", what, channel, state, playback, "")
-        if kind == KIND_CONNECTION:
-            detail = self._extra(i).get("detail") or ""
+        if kind == CONNECTION:
+            detail = snap.extra(i).get("detail") or ""
             return ("connection", seq, at, "connection", f"{text('type')} {detail}".strip(), "", "", "", "")
-        lag = store.received_at[i] - store.timestamp[i]
-        lag_ms = f"{lag * 1000:.1f}" if lag == lag else ""
+        lag = received - float(snap.timestamps(i, i + 1)[0])
+        lag_ms = f"{lag * 1000:.1f}" if lag == lag and self.lag_in_real_time else ""
         return ("event", seq, at, "event", text("type"), channel, state, playback, lag_ms)
-
-    def _extra(self, i: int) -> dict[str, Any]:
-        extra = self.timeline._s.extra
-        k = bisect.bisect_left(extra, i, key=lambda item: item[0])
-        return extra[k][1] if k < len(extra) and extra[k][0] == i else {}
 
     def _base_rows(self, limit: int) -> list[tuple[str, ...]]:
         """Display rows from a timeline's file rows (Timeline.read), newest first."""
-        base = self.timeline.df.iloc[: self.timeline._offset]
+        base = self.timeline.df.iloc[: self._snap.offset]
         wanted_type, wanted_channel = self.type_filter.value, self.channel_filter.value
         if wanted_type == REQUESTS:
             base = base[base["kind"] == "request"]
@@ -340,23 +366,21 @@ class TimelineWidget(w.VBox):
             base = base[(base["type"] == wanted_type).fillna(False)]
         if wanted_channel != ALL:
             base = base[(base["channel_id"] == wanted_channel).fillna(False)]
-        return list(_frame_rows(base.iloc[::-1].head(limit)))
+        return list(frame_rows(base.iloc[::-1].head(limit), lag=self.lag_in_real_time))
 
     # -- filter options
 
     def _update_options(self) -> None:
-        store = self.timeline._s
-        types = sorted(
-            {t for t in store.vocabs["type"].strings if t is not None} | set(self._base_type_counts)
-        )
+        snap = self._snap
+        types = sorted({t for t in snap.strings("type") if t is not None} | set(self._base_type_counts))
         type_options = [("all types", ALL), ("REST requests", REQUESTS)] + [(t, t) for t in types]
         if [o[1] for o in self.type_filter.options] != [o[1] for o in type_options]:
             value = self.type_filter.value
             with self.type_filter.hold_trait_notifications():
                 self.type_filter.options = type_options
                 self.type_filter.value = value
-        ids = [c for c in store.vocabs["channel_id"].strings[-_MAX_CHANNELS:] if c is not None]
-        base_ids = [c for c in self._labels if c not in store.vocabs["channel_id"].codes]
+        ids = [c for c in snap.strings("channel_id")[-_MAX_CHANNELS:] if c is not None]
+        base_ids = [c for c in self._labels if snap.code_of("channel_id", c) < 0]
         ids = (base_ids + ids)[-_MAX_CHANNELS:]
         options = [("all channels", ALL)] + [(self._labels.get(c, c), c) for c in ids]
         if self.channel_filter.options != tuple(options):
@@ -389,8 +413,17 @@ class TimelineWidget(w.VBox):
         super().close()
 
 
-def _frame_rows(frame: Any) -> Iterator[tuple[str, ...]]:
-    """Display rows from timeline frame rows (used for rows read from a file)."""
+def _epoch(times: Any) -> np.ndarray:
+    """A datetime64 column as epoch seconds (NaN for NaT)."""
+    values = times.to_numpy(dtype="datetime64[ns]")
+    return np.where(np.isnat(values), np.nan, values.astype(np.int64) / 1e9)
+
+
+def frame_rows(frame: Any, *, lag: bool = True) -> Iterator[tuple[str, ...]]:
+    """Display rows (for :func:`render_rows`) from timeline frame rows, e.g. ``tl.df.iloc[::-1].head(25)``.
+
+    ``lag=False`` leaves the lag cells empty (timestamps of a server clock that is not real time).
+    """
     import pandas as pd
 
     def text(value: Any) -> str:
@@ -411,5 +444,5 @@ def _frame_rows(frame: Any) -> Iterator[tuple[str, ...]]:
             what = f"{text(row.type)} {text(row.detail)}".strip()
             yield ("connection", str(row.seq), at, kind, what, "", "", "", "")
         else:
-            lag = f"{row.lag * 1000:.1f}" if not pd.isna(row.lag) else ""
-            yield ("event", str(row.seq), at, kind, text(row.type), channel, state, playback, lag)
+            lag_ms = f"{row.lag * 1000:.1f}" if lag and not pd.isna(row.lag) else ""
+            yield ("event", str(row.seq), at, kind, text(row.type), channel, state, playback, lag_ms)

@@ -17,6 +17,9 @@ import arinb
 from arinb.audio import audio_for_channel
 from arinb.errors import AriNotFound, AriUsageError
 
+#: How much later a recording holds a tone that started 18 ms after the play: on its frame at 20 ms.
+ON_FRAME = 0.002
+
 
 @pytest.fixture
 async def call() -> AsyncIterator[tuple[Any, Any, Any]]:
@@ -47,7 +50,9 @@ async def test_audio_for_seconds_is_what_the_media_log_says(call: tuple[Any, Any
 
     clip = await channel.audio(6.0, sleep=advance)
     assert clip.duration == 6.0 and clip.title == f"channel {channel.id} (out)"
-    expected = audio_for_channel(sim.engine, channel.id, start=t0, end=t0 + 6.0)
+    # A recording holds whole 20 ms frames of its own: the tone the caller hears from 18 ms after the play
+    # is on the recording's frame at 20 ms, 2 ms later (arinb.sim.recordings.RECORDING_PHASE).
+    expected = audio_for_channel(sim.engine, channel.id, start=t0 - ON_FRAME, end=t0 + 6.0 - ON_FRAME)
     assert np.array_equal(clip.samples, expected.samples)
     assert clip.dominant_frequency(0.1, 1.4) == pytest.approx(440, abs=0.5)
     # 1.5 s on, 3.5 s off, and a second burst cut by the end (the tone starts 18 ms after the play)
@@ -73,7 +78,7 @@ async def test_audio_until_the_hangup(call: tuple[Any, Any, Any]) -> None:
     clip = await asyncio.wait_for(asyncio.ensure_future(_awaited(whole)), 10)
     assert clip.duration == pytest.approx(2.0, abs=0.021)  # whole 20 ms frames
     assert sorted(clip.peak_frequencies(0.1, 0.4)) == pytest.approx([480, 620], abs=1)
-    expected = audio_for_channel(sim.engine, channel.id, start=t0, end=t0 + 2.0)
+    expected = audio_for_channel(sim.engine, channel.id, start=t0 - ON_FRAME, end=t0 + 2.0 - ON_FRAME)
     assert np.array_equal(clip.samples, expected.samples[: len(clip)])
     assert await leftovers(session) == ([], [])
     # The snoop left with the call (its StasisEnd came): it is not hung up again, which only added a 404

@@ -46,7 +46,11 @@ async def test_a_snoop_recording_in_the_simulator_is_what_was_rendered(
 
     clip = await record_channel_audio(session, channel, 12.0, sleep=advance, name="listen-1")
     assert clip.duration == 12.0
-    expected = audio_for_channel(sim.engine, channel.id, start=recording_start, end=recording_start + 12.0)
+    # The tone the caller hears from 18 ms after the play is on the recording's frame at 20 ms (a recording
+    # is whole frames of its own, arinb.sim.recordings.RECORDING_PHASE): 2 ms later.
+    expected = audio_for_channel(
+        sim.engine, channel.id, start=recording_start - 0.002, end=recording_start + 12.0 - 0.002
+    )
     assert np.array_equal(clip.samples, expected.samples)
     # ...and it is the fr ring: 440 Hz, 1.5 s on / 3.5 s off.
     assert clip.dominant_frequency(0.1, 1.4) == pytest.approx(440, abs=0.5)
@@ -113,3 +117,19 @@ async def test_pause_and_unpause_in_the_simulator(tones_call: tuple[Any, Any, An
     expected = np.concatenate([src[:played], np.zeros(resumed - played, np.int16), src[:160], src[played:]])
     assert np.array_equal(pcm[: expected.size], expected)
     assert not np.any(pcm[expected.size :])
+
+
+async def test_with_an_arinb_session_it_is_channel_audio(tones_call: tuple[Any, Any, Any]) -> None:
+    """One implementation: given an arinb session, record_channel_audio is Channel.audio (its own snoop id,
+    the record sent once the snoop entered the app), for a handle and for a bare channel id alike."""
+    sim, session, channel = tones_call
+    await channel.play("tone:busy", playback_id="busy-2")
+
+    async def advance(seconds: float) -> None:
+        sim.clock.advance(seconds)
+
+    for target in (channel, channel.id):
+        clip = await record_channel_audio(session, target, 1.0, sleep=advance)
+        assert clip.duration == 1.0
+    snoops = [p for p in session.timeline.requests()["path"] if "/snoop" in p]
+    assert len(snoops) == 2 and all("/snoop/arinb-snoop-" in p for p in snoops)

@@ -274,14 +274,18 @@ def _step_the_tones_stepper(page: Any, notebook: Any) -> None:
     stepper.scroll_into_view_if_needed()
     step = stepper.locator("button.arinb-step:visible")
     status = stepper.locator(".arinb-status:visible")
-    for _ in range(5):
+    n_steps = 5
+    for k in range(1, n_steps + 1):
         step.wait_for(state="visible")
-        page.wait_for_function("b => !b.disabled", arg=step.element_handle(), timeout=30_000)
+        # Click step k only once the kernel says step k is next and the button is enabled again: on a slow
+        # machine the "busy" state of the previous click may reach the browser after 150 ms, and a click
+        # on a button that only looks enabled would be a second click on the same step.
+        here = f"'step {k} of'"
+        _wait_or_explain(page, stepper, f"el => el.innerText.includes({here})", status.last, 60_000)
+        _wait_or_explain(page, stepper, "b => !b.disabled", step, 30_000)
         step.click()
-        page.wait_for_timeout(150)
-    page.wait_for_function(
-        "el => el.innerText.includes('finished')", arg=status.last.element_handle(), timeout=60_000
-    )
+        _wait_or_explain(page, stepper, f"el => !el.innerText.includes({here})", status.last, 60_000)
+    _wait_or_explain(page, stepper, "el => el.innerText.includes('finished')", status.last, 60_000)
     timeline = stepper.locator(".arinb-timeline:visible")
     scope = timeline.first if timeline.count() else stepper
     # The live view polls the timeline a few times a second: its last rows may come a moment later.
@@ -319,6 +323,15 @@ def _step_the_tones_stepper(page: Any, notebook: Any) -> None:
     )
     events = stepper.locator(".arinb-events")
     assert "PlaybackFinished" not in events.inner_text() and "Answering" not in stepper.inner_text()
+
+
+def _wait_or_explain(page: Any, stepper: Any, predicate: str, target: Any, timeout: int) -> None:
+    """``page.wait_for_function(predicate, target)``; on a timeout, fail with what the stepper shows."""
+    try:
+        page.wait_for_function(predicate, arg=target.element_handle(), timeout=timeout)
+    except Exception as exc:
+        shown = stepper.inner_text()[:3000]
+        pytest.fail(f"waiting for {predicate!r}: {type(exc).__name__}; the stepper shows:\n{shown}")
 
 
 @pytest.fixture(scope="module")

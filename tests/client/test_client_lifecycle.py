@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import logging
 import socket
 import threading
 import time
@@ -445,7 +446,7 @@ async def test_every_bridge_and_recording_is_checked_but_one_destroyed_meanwhile
 
 
 async def test_a_bridge_or_recording_check_that_fails_settles_nothing(
-    ari: FakeAri, session: AriSession, timeline: FakeTimeline
+    ari: FakeAri, session: AriSession, timeline: FakeTimeline, caplog: pytest.LogCaptureFixture
 ) -> None:
     bridge = session.bridges.bridge("br-1")
     recording = session.recordings.live.recording("rec-1")
@@ -453,8 +454,17 @@ async def test_a_bridge_or_recording_check_that_fails_settles_nothing(
     unavailable = Reply(503, {"message": "Service Unavailable"})
     ari.route("GET", "/bridges/{bid}", unavailable)
     ari.route("GET", "/recordings/live/{name}", unavailable)
-    await gap(ari, session)
-    assert await _reconciled(timeline) == ["checked 1 bridge, 1 recording: all still there"]
+    with caplog.at_level(logging.DEBUG, logger="arinb.client"):
+        await gap(ari, session)
+        assert await _reconciled(timeline) == ["checked 1 bridge, 1 recording: all still there"]
+    # Logged like a failed channel or playback check (test_client_reconnect_sim.py): which object, and why.
+    lines = [r.getMessage() for r in caplog.records if "could not check" in r.getMessage()]
+    assert lines == [
+        "arinb: could not check bridge br-1 after the reconnect: "
+        "503 Service Unavailable (GET /ari/bridges/br-1)",
+        "arinb: could not check recording rec-1 after the reconnect: "
+        "503 Service Unavailable (GET /ari/recordings/live/rec-1)",
+    ]
     assert not bridge.destroyed and set(session.core.bridges) == {"br-1"}
     assert not finished.done()  # the recording still runs: its RecordingFinished ends the wait
     done = {"name": "rec-1", "format": "wav", "state": "done", "target_uri": "channel:1.1"}

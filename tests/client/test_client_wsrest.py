@@ -19,7 +19,7 @@ import arinb
 from arinb.client import wsrest
 from arinb.client.session import connect
 from arinb.client.transport import PROBE_TIMEOUT
-from arinb.client.wsrest import may_wait
+from arinb.client.wsrest import WsRequestDropped, may_wait, probe_settles, retries_over_http
 from arinb.errors import AriConnectionError, AriNotFound, AriTimeoutError, AriWebSocketError
 
 
@@ -93,6 +93,35 @@ async def test_auto_switches_to_the_websocket_when_the_probe_is_answered(ari: Fa
         assert ari.ws_requests == 1
     finally:
         await s.close()
+
+
+async def test_auto_probes_again_after_a_drop_that_cut_the_probe_off(ari: FakeAri) -> None:
+    pings = 0
+
+    async def first_ping_drops_the_socket(_req: FakeRequest) -> Reply:
+        nonlocal pings
+        pings += 1
+        if pings == 1:  # the socket goes before the probe's answer does
+            for ws in list(ari.sockets):
+                await ws.close()
+        return Reply(200, {"ping": "pong"})
+
+    ari.route("GET", "/asterisk/ping", first_ping_drops_the_socket)
+    s = await connect(ari.url, apps="test", timeline=False, backoff=(0.05, 0.1))
+    try:
+        # A dropped probe says nothing about the server: the reconnect asks again, and the lane comes up.
+        await eventually(lambda: s.rest == "websocket", within=5.0, what="the lane after the second probe")
+        assert pings == 2 and s.reconnects == 1
+        await s.request("GET", "/asterisk/ping")
+        assert ari.ws_requests == 1
+    finally:
+        await s.close()
+
+
+def test_the_socket_or_http_policy_lives_in_wsrest() -> None:
+    assert retries_over_http("GET") and not retries_over_http("POST") and not retries_over_http("DELETE")
+    assert probe_settles(None) and probe_settles(TimeoutError()) and probe_settles(AriTimeoutError("slow"))
+    assert not probe_settles(WsRequestDropped("the events WebSocket closed"))
 
 
 @pytest.fixture

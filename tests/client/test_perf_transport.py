@@ -118,3 +118,47 @@ def test_an_aiohttp_without_the_known_queue_layout_falls_back_to_receive() -> No
     odd = Public()
     odd._reader = OtherQueue()  # type: ignore[attr-defined]
     assert _queued_reader(odd) is None
+
+
+async def test_the_timeline_rows_are_built_once_the_socket_is_quiet(
+    server_url: tuple[str, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Intake only queues each frame's text; nobody reads the timeline here, yet its rows get built.
+    url, _ = server_url
+    tl = Timeline()
+    core = SessionCore(tl)
+    await _pump(url, core, 3000, True, monkeypatch, [0])
+    assert len(tl) == 3001
+    for _ in range(250):
+        if not tl.pending_frames:
+            break
+        await asyncio.sleep(0.02)
+    assert tl.pending_frames == 0
+    df = tl.df
+    assert list(df["type"].value_counts().items()) == [("ChannelVarset", 3000), ("MalformedFrame", 1)]
+
+
+async def test_a_long_flood_builds_the_oldest_rows_while_it_lasts(monkeypatch: pytest.MonkeyPatch) -> None:
+    built: list[int | None] = []
+
+    class Core:
+        events_received = 0
+        backlog = transport.CATCH_UP_BACKLOG + 10
+
+        def timeline_backlog(self) -> int:
+            return self.backlog
+
+        def build_timeline(self, limit: int | None = None) -> None:
+            built.append(limit)
+
+    core = Core()
+    t = _transport(core)  # type: ignore[arg-type]
+    t._catch_up_tick(seen=-1)  # events kept coming since the check was armed: build a quarter, re-arm
+    assert built == [transport.CATCH_UP_BACKLOG // 4] and t._catch_up is not None
+    t._catch_up.cancel()
+    t._catch_up_tick(seen=0)  # quiet since the check: build everything
+    assert built[-1] is None and t._catch_up is None
+    core.backlog = 5
+    t._catch_up_tick(seen=-1)  # a small backlog while events flow: wait for the quiet
+    assert len(built) == 2 and t._catch_up is not None
+    t._catch_up.cancel()

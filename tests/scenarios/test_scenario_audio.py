@@ -138,7 +138,14 @@ def test_a_recorded_call_matches_the_media_log(sim: arinb.Simulator) -> None:
     ref_start = int(np.flatnonzero(reference.samples)[0])
     n = min(len(heard) - start, len(reference) - ref_start)
     assert n > 16 * 8000
-    assert np.array_equal(heard.samples[start : start + n], reference.samples[ref_start : ref_start + n])
+    # A recording holds whole 20 ms frames: the last (total mod 160) samples of the playback never appear
+    # in it (AUDIO.md: 138 for monkeys, whose 129418 samples sent are 808 frames and 138 samples).
+    whole = (129440 - 22) // 160 * 160
+    assert np.array_equal(
+        heard.samples[start : start + whole], reference.samples[ref_start : ref_start + whole]
+    )
+    assert np.any(reference.samples[ref_start + whole : ref_start + whole + 138])
+    assert not np.any(heard.samples[start + whole : start + n])
     recorded.close()
     rendered.close()
 

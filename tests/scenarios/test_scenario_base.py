@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from arinb.errors import AriUsageError
+from arinb.errors import AriError, AriUsageError, ScenarioStopped
 from arinb.scenarios.base import Check, Scenario, ScenarioClock, Step
 
 
@@ -95,9 +95,53 @@ async def test_reset_cancels_a_running_step_and_cleans_up() -> None:
     with pytest.raises(AriUsageError, match="still running"):
         await sc.next()
     await sc.reset()
+    # A typed error naming the step and what to do, not a bare CancelledError from inside the engine.
+    with pytest.raises(ScenarioStopped, match=r"step 'two' was stopped by reset\(\) while it ran; `await sc"):
+        await running
+    assert sc.running is None and sc.index == 0 and sc.cleanups >= 1 and not sc.failed
+
+
+async def _started(sc: Recorder, index: int) -> None:
+    for _ in range(200):
+        if sc.running == index:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"step {index} never started")
+
+
+async def test_reset_during_an_awaited_run_raises_a_typed_error_and_starts_over() -> None:
+    sc = Recorder(block_at="two")
+    running = asyncio.ensure_future(sc.run())
+    await _started(sc, 1)
+    await sc.reset()
+    with pytest.raises(ScenarioStopped) as caught:
+        await running
+    assert isinstance(caught.value, AriError) and "\n" not in str(caught.value)
+    assert sc.index == 0 and sc.results == [] and sc.cleanups == 1
+    sc.block_at = None
+    assert (await sc.run()).ok  # the scenario is usable again
+
+
+async def test_close_during_an_awaited_run_raises_a_typed_error() -> None:
+    sc = Recorder(block_at="one")
+    running = asyncio.ensure_future(sc.run())
+    await _started(sc, 0)
+    await sc.close()
+    with pytest.raises(ScenarioStopped, match=r"stopped by close\(\).*build a new scenario"):
+        await running
+    with pytest.raises(AriUsageError, match="closed"):
+        await sc.next()
+
+
+async def test_cancelling_the_call_itself_still_cancels() -> None:
+    sc = Recorder(block_at="one")
+    call = sc.run()
+    running = asyncio.ensure_future(call)
+    await _started(sc, 0)
+    call.cancel()
     with pytest.raises(asyncio.CancelledError):
         await running
-    assert sc.running is None and sc.index == 0 and sc.cleanups >= 1
+    await sc.reset()
 
 
 def test_script_mode_blocks_and_returns_results() -> None:

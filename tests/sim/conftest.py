@@ -105,9 +105,11 @@ def stub_engine() -> StubEngine:
     return StubEngine()
 
 
-@pytest.fixture
-async def stub_server(stub_engine: StubEngine) -> AsyncIterator[SimServer]:
-    srv = SimServer(stub_engine, Credentials(USER, PASSWORD))
+@pytest.fixture(params=["fast-lane", "aiohttp"])
+async def stub_server(stub_engine: StubEngine, request: pytest.FixtureRequest) -> AsyncIterator[SimServer]:
+    # Every server test runs on both lanes: plain REST requests answered by arinb.sim.fasthttp, and all of
+    # them by aiohttp.
+    srv = SimServer(stub_engine, Credentials(USER, PASSWORD), fast_lane=request.param == "fast-lane")
     await srv.start()
     try:
         yield srv

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import wave
+from pathlib import Path
 from typing import Any
 
 from arinb.models import loads, parse_timestamp
@@ -62,3 +64,14 @@ class Harness:
         return await self.op(
             "channels.playWithId", {"channelId": cid, "playbackId": pid}, media=media, **query
         )
+
+
+def write_wav(path: Path, seconds: float) -> Path:
+    """A silent 8 kHz mono 16-bit wav of ``seconds`` (a sound file as Asterisk's sound folders hold them)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(b"\0\0" * round(seconds * 8000))
+    return path

@@ -14,7 +14,8 @@ from aiohttp import web
 
 from arinb.credentials import Credentials
 from arinb.models import loads
-from arinb.sim.server import SERVER_HEADER, WRITE_TIMEOUT, SimServer, is_loopback
+from arinb.sim.fasthttp import FastConnection, FastRequest
+from arinb.sim.server import SERVER_HEADER, WRITE_TIMEOUT, Parts, SimServer, is_loopback
 from tests.sim.conftest import PASSWORD, USER, StubEngine, basic
 
 
@@ -396,6 +397,10 @@ class _WireLog(SimServer):
                 self.wire.append(f"reply {request.method}")
 
         self.app.on_response_prepare.append(on_prepare)
+
+    def _write_fast(self, conn: FastConnection, req: FastRequest, parts: Parts) -> None:
+        self.wire.append(f"reply {req.method}")  # a reply of the fast lane (plain REST requests)
+        super()._write_fast(conn, req, parts)
 
     async def _send_frames(self, ws: web.WebSocketResponse, texts: list[str]) -> None:
         self.wire.extend(f"frame {loads(text)['type']}" for text in texts)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
-from sim_helpers import Harness
+from sim_helpers import Harness, write_wav
 
 from arinb.models import parse_timestamp
+from arinb.sim.catalog import SoundLibrary
 from arinb.sim.media import FILE_TAIL, PLAYBACK_OVERHEAD
 
 # tests/data/ari/sounds-en.tsv: the captured durations of the English sounds
@@ -51,6 +54,25 @@ async def test_dialplan_playback_sends_each_found_file_back_to_back_then_goes_on
     # the dialplan goes on (into Stasis) once both files and the playback overhead have passed
     (start,) = h.times("StasisStart")
     assert start - begin == pytest.approx(BEEP + WEASELS - 2 * FILE_TAIL + PLAYBACK_OVERHEAD, abs=2e-3)
+
+
+@pytest.mark.parametrize("installed", [False, True], ids=["catalog", "sound-file"])
+async def test_dialplan_playback_segments_name_the_file_played_or_the_sound(
+    tmp_path: Path, installed: bool
+) -> None:
+    if installed:  # a sound folder: the segment names the file (arinb/media_log.py), with its own duration
+        path = write_wav(tmp_path / "en" / "beep.wav", 1.0)
+        sounds, source, duration = SoundLibrary([tmp_path], use_system=False), str(path), 1.0
+    else:  # only the built-in catalog: the sound's name and its captured duration
+        sounds, source, duration = SoundLibrary(use_system=False), "beep", BEEP
+    h = Harness(subscribe_all=True, sounds=sounds)
+    h.engine.dialplan.add_extension("default", "2002", ["Answer()", "Playback(beep)", "Stasis(probe)"])
+    await h.op("channels.originate", endpoint="Local/2002@default", context="default", extension="wait")
+    h.advance(5.0)
+    two = next(c.id for c in h.engine.channels.values() if c.name.endswith(";2"))
+    [seg] = h.engine.media_log(two)
+    assert (seg.source, seg.media_uri) == (source, "beep")
+    assert seg.end - seg.start == pytest.approx(duration - FILE_TAIL, abs=1e-6)
 
 
 async def test_dialplan_playback_of_missing_files_only_takes_the_overhead() -> None:
@@ -141,3 +163,15 @@ async def test_get_and_stop_of_an_unknown_playback_are_404_and_skipms_zero_is_al
     assert (await h.play(cid, "sound:tt-weasels", "pb", skipms=0)).status == 201
     got = await h.op("playbacks.get", {"playbackId": "pb"})
     assert (got.status, got.body["id"]) == (200, "pb")
+
+
+async def test_dialplan_playback_looks_the_sound_up_in_the_channels_language(tmp_path: Path) -> None:
+    en = write_wav(tmp_path / "en" / "beep.wav", 1.0)
+    write_wav(tmp_path / "fr" / "beep.wav", 0.5)
+    # a library whose fallback language is fr: the channel (language en) still gets the en file
+    h = Harness(subscribe_all=True, sounds=SoundLibrary([tmp_path], use_system=False, default_language="fr"))
+    h.engine.dialplan.add_extension("default", "2003", ["Answer()", "Playback(beep)", "Stasis(probe)"])
+    await h.op("channels.originate", endpoint="Local/2003@default", context="default", extension="wait")
+    h.advance(5.0)
+    two = next(c.id for c in h.engine.channels.values() if c.name.endswith(";2"))
+    assert [s.source for s in h.engine.media_log(two)] == [str(en)]

@@ -27,6 +27,11 @@ SERVER_ONLY = {"rest-over-ws", "external-media-websocket"}
 # (404/409/201 in the capture): tests/conformance replays it concurrently and judges the race
 # (allowances.py, RacyOutcome); this sequential replay cannot.
 SERVER_ONLY |= {"snoop-and-record"}
+# channel-variables and channel-continue-move (captured 2026-12-06 with tools/capture_trace.py) were made
+# on a server that had run other calls (their Local counters do not start where this replay's do) and hold
+# the races allowances.py documents (a set's 204 against its events, the Local halves' events):
+# tests/conformance replays and judges them.
+SERVER_ONLY |= {"channel-variables", "channel-continue-move"}
 NAMES = sorted(p.stem for p in TRACES.glob("*.json") if p.stem not in SERVER_ONLY)
 
 # Captures where two events of the same millisecond came in an order the real server does not keep from
@@ -35,6 +40,7 @@ NAMES = sorted(p.stem for p in TRACES.glob("*.json") if p.stem not in SERVER_ONL
 RACY = {
     "bridge-basic-subscribe-all",
     "originate-app",
+    "playback-control",  # originated to the app as originate-app is: the Local halves' events race
     "record-and-play",
     "tones-subscribe-all",
 }
@@ -49,16 +55,19 @@ def _norm(value: Any) -> Any:
     return json.loads(text)
 
 
-@pytest.fixture(scope="module")
-def replays() -> dict[str, Replay]:
-    import asyncio
-
-    return {name: asyncio.run(replay(name)) for name in NAMES}
-
-
 @pytest.mark.parametrize("name", NAMES)
-def test_event_order(replays: dict[str, Replay], name: str) -> None:
-    r = replays[name]
+async def test_the_engine_does_what_the_capture_shows(name: str) -> None:
+    """One replay per trace, inside the test (not a shared fixture): mutation testing then credits each
+    capture's checks to the simulator code its replay ran (docs/mutation.md)."""
+    r = await replay(name)
+    _check_event_order(r, name)
+    _check_event_fields(r, name)
+    _check_frames_are_asterisk_shaped(r)
+    _check_replies(r, name)
+    _check_playback_durations(r)
+
+
+def _check_event_order(r: Replay, name: str) -> None:
     sockets = {s.get("socket", "") for s in r.trace["steps"] if s["kind"] == "event"}
     for sock in sockets:
         mine, theirs = r.types(sock), r.trace_types(sock)
@@ -66,14 +75,16 @@ def test_event_order(replays: dict[str, Replay], name: str) -> None:
             theirs = theirs[:-1]
         if name in RACY:
             assert Counter(mine) == Counter(theirs)
+            # the races are between channel events: the playback events keep their order
+            assert [t for t in mine if t.startswith("Playback")] == [
+                t for t in theirs if t.startswith("Playback")
+            ]
         else:
             assert mine == theirs
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_event_fields(replays: dict[str, Replay], name: str) -> None:
+def _check_event_fields(r: Replay, name: str) -> None:
     """Each real event has an engine event of the same type with the very same fields (timestamps aside)."""
-    r = replays[name]
     mine = [_norm(e) for e in r.events()]
     for e in mine:
         e.pop("timestamp", None)
@@ -88,10 +99,8 @@ def test_event_fields(replays: dict[str, Replay], name: str) -> None:
     assert missing == []
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_frames_are_asterisk_shaped(replays: dict[str, Replay], name: str) -> None:
+def _check_frames_are_asterisk_shaped(r: Replay) -> None:
     """Key order as Asterisk writes it: compare each frame's keys with the real frame of that type."""
-    r = replays[name]
     real_keys: dict[tuple[str, bool], list[str]] = {}
     for step in r.trace["steps"]:
         if step["kind"] == "event":
@@ -105,9 +114,8 @@ def test_frames_are_asterisk_shaped(replays: dict[str, Replay], name: str) -> No
             assert list(ev) == real_keys[key]
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_replies(replays: dict[str, Replay], name: str) -> None:
-    r = replays[name]
+def _check_replies(r: Replay, name: str) -> None:
+    """The same statuses, reason phrases and error bodies; the same bodies for successes."""
     by_step = {id(step): reply for _, step, reply in r.replies}
     checked = 0
     for req, resp in paired_responses(r.trace):
@@ -154,9 +162,8 @@ def _durations(events: list[dict[str, Any]]) -> list[tuple[str, float]]:
     return out
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_playback_durations(replays: dict[str, Replay], name: str) -> None:
-    r = replays[name]
+def _check_playback_durations(r: Replay) -> None:
+    """Each playback (and each item of a list) lasts what it lasted on Asterisk, within 5 % or 50 ms."""
     mine, theirs = _durations(r.events()), _durations(r.trace_events())
     assert [m for m, _ in mine] == [m for m, _ in theirs]
     for (media, d_mine), (_, d_real) in zip(mine, theirs, strict=True):

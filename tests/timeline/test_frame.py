@@ -100,3 +100,26 @@ def test_df_is_read_only() -> None:
     editable = df.copy()
     editable.loc[0, "lag"] = 99.0
     assert tl.df["lag"].iloc[0] != 99.0
+
+
+def test_times_outside_datetime64_ns_are_never_shifted_to_another_date() -> None:
+    from arinb.errors import AriUsageError
+
+    tl = Timeline()
+    now = 1795695288.0
+    # A server timestamp pandas cannot hold (2300, 1600): NaT like an invalid one, the raw text keeps it.
+    tl.add_event({"type": "A", "timestamp": "2300-01-01T00:00:00.000+0000"}, received_at=now)
+    tl.add_event({"type": "B", "timestamp": "1600-01-01T00:00:00.000+0000"}, received_at=now)
+    tl.add_event({"type": "C", "timestamp": "2262-04-10T00:00:00.000+0000"}, received_at=now)  # in range
+    df = tl.df
+    assert df["timestamp"].isna().tolist() == [True, True, False]
+    assert df["lag"].isna().tolist() == [True, True, False]
+    assert df["timestamp"].iloc[2].year == 2262 and "2300-01-01" in df["raw"].iloc[0]
+    # Our own clock out of range (milliseconds passed as seconds): a clear error, not a date in 1702.
+    tl.add_event({"type": "D"}, received_at=now * 1000)
+    with pytest.raises(AriUsageError, match=r"row 3: received_at 1\.79\d+e\+12 is not epoch seconds.*milli"):
+        tl.df  # noqa: B018
+    bad = Timeline()
+    bad.add_request("GET", "/ari/asterisk/info", {}, 200, sent_at=-1e10, elapsed=0.001)
+    with pytest.raises(AriUsageError, match="row 0: received_at"):
+        bad.df  # noqa: B018

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from arinb.errors import AriUsageError
-from arinb.models import dumps, format_timestamp, parse_timestamp
+from arinb.models import dumps, format_timestamp, loads, parse_timestamp
 from arinb.timeline import Timeline
 
 
@@ -283,3 +283,111 @@ def test_batch_timestamps_decide_as_parse_timestamp(text: str) -> None:
         want = pd.NaT
     got = tl.df["timestamp"].iloc[0]
     assert (pd.isna(got) and pd.isna(want)) or got == want
+
+
+def _frame(i: int, etype: str = "ChannelVarset") -> str:
+    return dumps(
+        {
+            "type": etype,
+            "timestamp": f"2026-11-26T12:14:48.{i % 1000:03d}+0000",
+            "application": "app",
+            "channel": {"id": f"c{i % 7}", "name": f"PJSIP/c{i % 7}", "state": "Up"},
+            "playback": {"id": f"pb{i}", "state": "playing", "target_uri": f"channel:c{i % 7}"},
+        }
+    )
+
+
+def test_frames_become_the_same_rows_as_their_parsed_events() -> None:
+    # add_frame keeps only the text; the row built later equals the one add_event makes right away.
+    frames = [_frame(i, "PlaybackStarted" if i % 3 else "ChannelVarset") for i in range(50)]
+    lazy, eager = Timeline(), Timeline()
+    for i, text in enumerate(frames):
+        lazy.add_frame(text, 1795695288.0 + i)
+        eager.add_event(loads(text), 1795695288.0 + i, text)
+    assert len(lazy) == 50 and lazy.pending_frames == 50  # counted, not built
+    pd.testing.assert_frame_equal(lazy.df, eager.df)
+    assert lazy.pending_frames == 0
+
+
+def test_frames_keep_arrival_order_with_events_requests_and_connections() -> None:
+    tl = Timeline()
+    tl.add_frame(_frame(0), 1.0)
+    tl.add_event({"type": "Eager", "channel": {"id": "e1"}}, 2.0, raw="{}")
+    tl.add_frame(_frame(3), 3.0)
+    tl.add_request("GET", "/ari/channels/c3", {}, 200, 4.0, 0.001)
+    tl.add_frame(_frame(5), 5.0)
+    tl.add_connection("loss", at=6.0)
+    tl.add_frame(_frame(7), 7.0)
+    df = tl.df
+    assert list(df["kind"]) == ["event", "event", "event", "request", "event", "connection", "event"]
+    events = ["ChannelVarset", "Eager", "ChannelVarset", "ChannelVarset", "loss", "ChannelVarset"]
+    assert list(df["type"][[0, 1, 2, 4, 5, 6]]) == events
+    assert list(df["channel_id"][[0, 2, 3, 4, 6]]) == ["c0", "c3", "c3", "c5", "c0"]
+    assert (df["seq"].to_numpy() == range(7)).all()
+
+
+def test_build_frames_takes_the_oldest_chunks_first() -> None:
+    tl = Timeline()
+    total = 2 * Timeline.PENDING_MAX + 5
+    for i in range(total):
+        tl.add_frame(_frame(i), float(i))
+    assert tl.build_frames(limit=1) == Timeline.PENDING_MAX  # whole chunks
+    assert tl.pending_frames == total - Timeline.PENDING_MAX and len(tl) == total
+    assert tl.build_frames() == Timeline.PENDING_MAX + 5 and tl.build_frames() == 0
+    assert (tl.df["playback_id"] == [f"pb{i}" for i in range(total)]).all()
+
+
+def test_a_frame_that_is_not_json_is_still_a_row() -> None:
+    tl = Timeline()
+    tl.add_frame("{not json", 1.0)
+    tl.add_frame(_frame(1), 2.0)
+    df = tl.df
+    assert list(df["type"]) == ["MalformedFrame", "ChannelVarset"] and df["raw"][0] == "{not json"
+
+
+def test_frames_added_while_readers_build_are_never_lost_or_duplicated() -> None:
+    tl = Timeline()
+    total = 5 * Timeline.PENDING_MAX + 77
+    done = threading.Event()
+    errors: list[BaseException] = []
+
+    def read(how: int) -> None:
+        try:
+            seen = 0
+            while not done.is_set():
+                n = (len(tl.df), len(tl), tl.build_frames())[how]
+                if how < 2:
+                    assert n >= seen
+                    seen = n
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    readers = [threading.Thread(target=read, args=(how,)) for how in (0, 1, 2)]
+    for r in readers:
+        r.start()
+    for i in range(total):
+        tl.add_frame(f'{{"type":"T","n":{i}}}', float(i))
+        if i % 5000 == 0:
+            tl.add_request("GET", f"/ari/channels/{i}", {}, 200, float(i), 0.001)
+    done.set()
+    for r in readers:
+        r.join()
+    assert not errors
+    df = tl.df
+    events = df[df["kind"] == "event"]
+    assert [loads(r)["n"] for r in events["raw"]] == list(range(total))
+    assert df["received_at"].is_monotonic_increasing
+    assert len(df) == len(tl) == total + len(range(0, total, 5000))
+
+
+def test_the_frames_kept_are_not_walked_by_the_garbage_collector() -> None:
+    import gc
+
+    tl = Timeline()
+    for i in range(3 * Timeline.PENDING_MAX):
+        tl.add_frame(_frame(i), float(i))
+    gc.collect()
+    queued = [chunk for chunk in gc.get_referents(tl._f_chunks) if isinstance(chunk, tuple)]
+    assert queued and not any(gc.is_tracked(texts) for _, texts in queued)
+    tl.build_frames()
+    assert not gc.is_tracked(tl._s.raw[0 : len(tl)])

@@ -85,6 +85,61 @@ def test_a_failing_step_shows_in_red_and_reset_recovers() -> None:
     assert not widget.step_button.disabled and "arinb-step-failed" not in widget.steps_html.value
 
 
+def test_a_click_that_arrives_while_a_step_runs_is_dropped() -> None:
+    # In the browser, a click can reach the kernel before the "busy" state of the click before it reached
+    # the browser (a slow machine, a double click): it must not become a red "still running" error, nor a
+    # second step.
+    import asyncio
+    import threading
+
+    widget, sc = make_widget()
+    release = threading.Event()
+    entered = threading.Event()
+    original = sc.steps[0].fn
+
+    async def slow_call_in() -> None:
+        entered.set()
+        while not release.is_set():
+            await asyncio.sleep(0.01)
+        await original()
+
+    sc.steps[0] = scenarios.Step("call in", "Waits for the test.", slow_call_in)
+    first = threading.Thread(target=widget.step_button.click, daemon=True)
+    first.start()
+    assert entered.wait(5)
+    widget.step_button.click()  # the second click, while step 1 runs
+    widget.run_button.click()  # Run too
+    release.set()
+    first.join(10)
+    settle(widget)
+    assert widget.last_error is None, widget.last_error
+    assert sc.index == 1 and not sc.failed
+    assert widget.status.value == "step 2 of 5"
+
+
+def test_reset_while_a_step_runs_is_not_shown_as_an_error() -> None:
+    import asyncio
+    import threading
+
+    widget, sc = make_widget()
+    entered = threading.Event()
+
+    async def endless_call_in() -> None:
+        entered.set()
+        await asyncio.sleep(60)
+
+    sc.steps[0] = scenarios.Step("call in", "Never ends by itself.", endless_call_in)
+    first = threading.Thread(target=widget.step_button.click, daemon=True)
+    first.start()
+    assert entered.wait(5)
+    widget.reset_button.click()  # stops the step: its call ends with ScenarioStopped, which Reset asked for
+    first.join(10)
+    settle(widget)
+    assert widget.last_error is None, widget.last_error
+    assert sc.index == 0 and not sc.failed and sc.running is None
+    assert widget.status.value == "step 1 of 5"
+
+
 def test_throttled_refresh_follows_changes_without_a_manual_refresh() -> None:
     widget, sc = make_widget()
     sc.say("hello from the app")

@@ -11,6 +11,7 @@ import pytest
 from testkit.data import TRACES
 
 from arinb.errors import AriUsageError
+from arinb.models import format_timestamp
 from arinb.timeline import Timeline
 from arinb.widgets.throttle import Throttle
 from arinb.widgets.timeline import ALL, REQUESTS, TimelineWidget
@@ -47,6 +48,47 @@ def _flood(tl: Timeline, count: int, start: int = 0, channels: int = 10) -> None
             },
             time.time(),
         )
+
+
+def _stamped(tl: Timeline, received_at: float, stamp: float) -> None:
+    """One event stamped ``stamp`` by the server's clock, received at ``received_at`` (wall clock)."""
+    event = {"type": "ChannelDtmfReceived", "timestamp": format_timestamp(stamp), "channel": {"id": "c1"}}
+    tl.add_event(event, received_at)
+
+
+T0 = 1795695288.0
+
+
+def test_lag_is_receive_time_minus_timestamp_on_a_real_time_server(make_widget) -> None:
+    tl = Timeline()
+    for k in range(5):
+        _stamped(tl, T0 + k + 0.012, T0 + k)  # the server's clock keeps wall pace; 12 ms on the way
+    wd = make_widget(tl)
+    assert [row[8] for row in wd.shown] == ["12.0"] * 5
+    assert "lag hidden" not in wd.status_html.value and wd.lag_in_real_time
+
+
+def test_lag_is_not_mixed_with_a_sped_up_servers_simulated_time(tmp_path: Path, make_widget) -> None:
+    tl = Timeline()
+    _stamped(tl, T0 + 0.012, T0)
+    wd = make_widget(tl)
+    assert wd.shown[0][8] == "12.0"  # one event: nothing says the clock is not real time yet
+    for k in range(1, 5):  # a simulator at speed 50: 0.1 s of wall time is 5 simulated seconds
+        _stamped(tl, T0 + 0.1 * k + 0.012, T0 + 5.0 * k)
+    wd.refresh()
+    # Before: received_at - timestamp gave -4888.0 ms and worse. Now no lag, also on the row shown before.
+    assert [row[8] for row in wd.shown] == [""] * 5
+    assert not wd.lag_in_real_time and "lag hidden" in wd.status_html.value
+    # The same rows read back from a file: the widget sees the pace there too.
+    back = make_widget(Timeline.read(tl.save(tmp_path / "fast.jsonl")))
+    assert [row[8] for row in back.shown] == [""] * 5 and "lag hidden" in back.status_html.value
+
+
+def test_a_receive_time_in_milliseconds_does_not_break_the_view(make_widget) -> None:
+    tl = Timeline()
+    tl.add_event({"type": "StasisStart", "channel": {"id": "c1"}}, received_at=T0 * 1000)
+    wd = make_widget(tl)
+    assert wd.shown[0][2] == "?" and wd.shown[0][4] == "StasisStart"
 
 
 def test_initial_state(tones: Timeline, make_widget) -> None:
