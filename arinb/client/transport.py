@@ -468,8 +468,11 @@ class Transport:
                         # network, a killed server): nobody closed it.
                         return "connection lost (no close frame)"
                     return f"closed by the server (code {code})"
+                # Nothing below gives the loop a turn (read_queued returns at once), so the socket cannot
+                # close under the drain: one look at ws.closed per batch.
+                drain = not ws.closed
+                data = msg.data
                 while True:
-                    data = msg.data
                     if lane is not None and kind is text_type and data.startswith(RESPONSE_PREFIX):
                         lane.feed(data)  # a reply to one of our RESTRequests, not an event
                     else:
@@ -479,11 +482,11 @@ class Transport:
                             log.exception("arinb: event intake failed on a frame (kept reading)")
                         if self._stop_reading:
                             return "stopped"
-                    # WSMessage is a tuple (type, data, extra): index 0 is cheaper than the property.
-                    if not buffer or buffer[0][0][0] is not text_type or ws.closed:
+                    if not (drain and buffer and buffer[0][0][0] is text_type):
                         break
                     msg = await read_queued()  # returns at once: the frame is already parsed and queued
                     kind = text_type
+                    data = msg[1]  # WSMessage is a tuple (type, data, extra): cheaper than the property
                 if self._catch_up is None and self.core.timeline_backlog():
                     self._arm_catch_up()
         finally:
