@@ -105,11 +105,6 @@ class Resolved:
         """Seconds of file audio (0 for tones and failures)."""
         return sum(p.content for p in self.parts)
 
-    @property
-    def controllable(self) -> bool:
-        """Pause, restart, forward and reverse work on sound files only (Asterisk: ``controllable``)."""
-        return self.kind == "files"
-
 
 def split_media(media: str) -> list[str]:
     """Split a ``media`` parameter into items the way Asterisk does: on every comma, nothing else."""

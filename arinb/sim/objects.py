@@ -258,6 +258,8 @@ class Playback:
     timer: TimerHandle | None = None
     segments: list[MediaSegment] = field(default_factory=list)
     stopped_queued: bool = False
+    # Asterisk's ``controllable``: set once a sound, recording or tone item starts, never unset
+    controllable: bool = False
     done: Callable[[], None] | None = None
 
     @property

@@ -8,8 +8,11 @@ a real Asterisk 22.10.1 showed.
   and when it is the last item no PlaybackFinished ever comes.
 * ``sound:`` that does not exist: PlaybackStarted then PlaybackFinished ``failed``. Tones never end.
 * Stop: ``done``; stopping a queued playback makes it ``done`` at once and it finishes when its turn comes.
-* Control: pause/unpause/restart/forward/reverse on a playing sound (unpause sends another PlaybackStarted);
-  409 on a queued playback or a tone; hangup fails the current playback and every queued one.
+* Control (res_stasis_playback.c's table of operations by state, playback-control.json): playing: every
+  operation (unpause a no-op); paused: pause (a no-op) and unpause, which sends another PlaybackStarted;
+  queued: restart, a no-op; anything else 409. Only sound, recording and tone items are controllable (a say
+  sequence answers 500); a tone pauses, restarts its cadence, and ignores forward and reverse.
+* Hangup fails the current playback and every queued one.
 
 Timing follows AUDIO.md: a file's caller-side content is the file minus its last 22 samples, the playback
 takes that plus ~4 ms, a tone's first sample comes ~18 ms after PlaybackStarted.
@@ -22,7 +25,7 @@ import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from arinb.ari.playback import PLAYBACK_OPERATIONS
+from arinb.ari.playback import CONTROL_BY_STATE, CONTROL_NOOPS, CONTROLLABLE_SCHEMES, PLAYBACK_OPERATIONS
 from arinb.media_log import MediaSegment
 from arinb.sim.media import (
     FRAME,
@@ -170,13 +173,17 @@ class Playbacks:
         operation = req.get("operation")
         if not operation:
             return error(400, "Missing operation")
+        if operation not in PLAYBACK_OPERATIONS:
+            return error(400, f"Invalid operation {operation}")
         pb = self.get(req.path.get("playbackId", ""))
         if pb is None:
             return error(404, "Playback not found")
-        if operation not in PLAYBACK_OPERATIONS:
-            return error(400, f"Invalid operation {operation}")
-        if pb.state not in ("playing", "paused") or pb.resolved is None or not pb.resolved.controllable:
+        if operation not in CONTROL_BY_STATE.get(pb.state, frozenset()):
             return error(409, f"Can only {operation} while media is playing")
+        if (pb.state, operation) in CONTROL_NOOPS:
+            return Reply(204)
+        if not pb.controllable:
+            return error(500, f"Could not {operation} playback")
         getattr(self, f"_{operation}")(pb)
         return Reply(204)
 
@@ -227,14 +234,12 @@ class Playbacks:
                 progress = None
             if pb.state != "playing":  # a handler stopped it inside the emit (synchronous send)
                 return
-            res = resolve_media(
-                parse_media(pb.media_uri),
-                k.sounds,
-                pb.language,
-                recording=k.recordings.playable,
-            )
+            uri = parse_media(pb.media_uri)
+            res = resolve_media(uri, k.sounds, pb.language, recording=k.recordings.playable)
             pb.resolved = res
             last = pb.index + 1 >= len(pb.media)
+            if uri.scheme in CONTROLLABLE_SCHEMES and res.kind != "unsupported":
+                pb.controllable = True
             if res.kind == "unsupported":
                 # play_on_channel() hits "continue" with no final update: no Continuing, no Finished.
                 if last:
@@ -251,14 +256,19 @@ class Playbacks:
             now = k.now()
             pb.resumed_at = now
             if res.kind == "tone":
-                pb.position = 0.0
-                for lid in self._listeners(pb):
-                    seg = MediaSegment(lid, now + TONE_LEAD, None, "tone", res.tone, 0.0, pb.id, pb.media_uri)
-                    pb.segments.append(k.log_segment(lid, seg))
+                self._open_tone(pb, now)
                 return
             pb.position = pb.offset
             self._schedule(pb, now)
             return
+
+    def _open_tone(self, pb: Playback, now: float) -> None:
+        """The tone from the start of its cadence (its first sample one generator tick, TONE_LEAD, later)."""
+        assert pb.resolved is not None
+        pb.resumed_at = now
+        for lid in self._listeners(pb):
+            seg = MediaSegment(lid, now + TONE_LEAD, None, "tone", pb.resolved.tone, 0.0, pb.id, pb.media_uri)
+            pb.segments.append(self.k.log_segment(lid, seg))
 
     def _schedule(self, pb: Playback, start: float) -> None:
         """Log segments from ``pb.position`` at ``start`` and time the item's end."""
@@ -387,9 +397,11 @@ class Playbacks:
         return min(pb.resolved.content, pb.position + max(0.0, self.k.now() - pb.resumed_at))
 
     def _pause(self, pb: Playback) -> None:
-        if pb.state != "playing":
-            return
         assert pb.resolved is not None
+        if pb.resolved.kind == "tone":  # ast_control_tone stops the tone (and starts it again on unpause)
+            self._cut_segments(pb, self._stop_time(pb))
+            pb.state = "paused"
+            return
         # The frame in progress still reaches the caller, whole: audio stops on the 20 ms grid that
         # started with the audio (AUDIO.md: a pause 1.0 s in stops after source 1.020 s, sample 8160).
         end, frames = self._frame_end(pb.resumed_at)
@@ -406,12 +418,13 @@ class Playbacks:
         return audio_start + frames * FRAME, frames
 
     def _unpause(self, pb: Playback) -> None:
-        if pb.state != "paused":
-            return
         now = self.k.now()
         pb.state = "playing"
         self._emit(pb, "PlaybackStarted")
         assert pb.resolved is not None
+        if pb.resolved.kind == "tone":
+            self._open_tone(pb, now)
+            return
         # Re-opening the file sends its first frame before seeking back to the pause point.
         first = pb.resolved.parts[0] if pb.resolved.parts else None
         if first is not None:
@@ -423,27 +436,32 @@ class Playbacks:
         self._schedule(pb, now + FRAME)
 
     def _seek(self, pb: Playback, position: float) -> None:
+        """A playing file goes on from ``position`` (forward, reverse and restart are 409 while paused)."""
         assert pb.resolved is not None
         now = self.k.now()
-        paused = pb.state == "paused"
-        if not paused:
-            self._cancel_timer(pb)
-            self._cut_segments(pb, now)
+        self._cancel_timer(pb)
+        self._cut_segments(pb, now)
         pb.position = max(0.0, min(position, pb.resolved.content))
-        if not paused:
-            pb.resumed_at = now
-            self._schedule(pb, now)
+        pb.resumed_at = now
+        self._schedule(pb, now)
 
     def _restart(self, pb: Playback) -> None:
+        assert pb.resolved is not None
+        if pb.resolved.kind == "tone":  # the tone stops and starts again from the start of its cadence
+            self._cut_segments(pb, self._stop_time(pb))
+            self._open_tone(pb, self.k.now())
+            return
         self._seek(pb, 0.0)
 
     def _forward(self, pb: Playback) -> None:
-        current = pb.position if pb.state == "paused" else self._elapsed_position(pb)
-        self._seek(pb, current + pb.skip)
+        assert pb.resolved is not None
+        if pb.resolved.kind != "tone":  # a tone ignores it (app.c: "not supported for media type 'tone'")
+            self._seek(pb, self._elapsed_position(pb) + pb.skip)
 
     def _reverse(self, pb: Playback) -> None:
-        current = pb.position if pb.state == "paused" else self._elapsed_position(pb)
-        self._seek(pb, current - pb.skip)
+        assert pb.resolved is not None
+        if pb.resolved.kind != "tone":
+            self._seek(pb, self._elapsed_position(pb) - pb.skip)
 
     # -- hangup, dialplan ----------------------------------------------------------------------------------
     def channel_hungup(self, ch: Channel) -> None:

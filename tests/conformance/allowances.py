@@ -21,6 +21,7 @@ from .trace import Step, Trace
 
 __all__ = [
     "CAPTURE_LATENCIES",
+    "EVENT_VALUE_ALTERNATIVES",
     "ORDER_ALLOWANCES",
     "RACY_OUTCOMES",
     "REAL_SERVER_RACE",
@@ -29,10 +30,12 @@ __all__ = [
     "CrossSocketRace",
     "CrossThreadRace",
     "DeviceStateRace",
+    "EventValueAlternative",
     "LocalHalvesRace",
     "ResponseEventRace",
     "ValueAlternative",
     "capture_latency",
+    "event_value_alternatives",
     "order_allowance",
     "racy_extra_event",
     "racy_outcome",
@@ -291,10 +294,12 @@ ORDER_ALLOWANCES: tuple[ResponseEventRace | CrossSocketRace | LocalHalvesRace | 
         "DELETE",
         re.compile(rf"^/ari/channels/{_CH}$"),
         frozenset({"ChannelHangupRequest", "StasisEnd"}),
-        "channel",
+        "channel-or-peer",
         "traces (not in README/MORE): DELETE /channels' ChannelHangupRequest comes after the 204 in 46 "
         "captures and before it in 5 (probe-bad-scheme #20/#21), StasisEnd too "
-        "(probe-dup-playback-id #17/#18)",
+        "(probe-dup-playback-id #17/#18); the Local peer's request, sent on the same hangup path right "
+        "after, likewise (after the 204 in channel-variables #303/#309, before it when that trace was "
+        "replayed against the real Asterisk 22.10.1 on 2026-12-06)",
         evidence=(
             ("tones", 14, 15),
             ("tones", 14, 16),
@@ -527,6 +532,48 @@ VALUE_ALTERNATIVES: tuple[ValueAlternative, ...] = (
         'ASTERISK22.md (snoop-and-record): "The 201 body\'s state is either "queued" or "recording" (racy)."',
     ),
 )
+
+
+@dataclass(frozen=True)
+class EventValueAlternative:
+    """In an event ``event_type`` whose ``match`` field (dotted) has ``match_value``, ``field`` may take
+    any of ``values``."""
+
+    name: str
+    event_type: str
+    match: str
+    match_value: Any
+    field: str
+    values: frozenset[Any]
+    cite: str
+
+
+EVENT_VALUE_ALTERNATIVES: tuple[EventValueAlternative, ...] = (
+    EventValueAlternative(
+        "announcer-device-state",
+        "DeviceStateChanged",
+        "device_state.name",
+        "Announcer/ARI",
+        "device_state.state",
+        frozenset({"INUSE", "UNKNOWN"}),
+        "not in README/MORE: Asterisk works a device's state out on its device-state thread when it gets to "
+        "the change, not when the change happened; the bridge's announcer is gone right after the playback, "
+        "so the first of its two DeviceStateChanged is INUSE in bridge-basic-subscribe-all #61 and was "
+        "UNKNOWN in two replays of that trace against the real Asterisk 22.10.1 (2026-12-06)",
+    ),
+)
+
+
+def event_value_alternatives(event: dict[str, Any]) -> dict[str, frozenset[Any]]:
+    """Event field -> accepted values, for this trace event."""
+    out: dict[str, frozenset[Any]] = {}
+    for alt in EVENT_VALUE_ALTERNATIVES:
+        value: Any = event
+        for key in alt.match.split("."):
+            value = value.get(key) if isinstance(value, dict) else None
+        if event.get("type") == alt.event_type and value == alt.match_value:
+            out[alt.field] = alt.values
+    return out
 
 
 def value_alternatives(request: Step, status: int) -> dict[str, frozenset[Any]]:

@@ -22,6 +22,7 @@ from typing import Any
 
 from .allowances import (
     capture_latency,
+    event_value_alternatives,
     order_allowance,
     racy_extra_event,
     racy_outcome,
@@ -158,6 +159,8 @@ def _missing_and_content(rec: Recording) -> Iterable[Divergence]:
         if step.kind == "event":
             expected = ids.normalize(step.event, side="trace")
             got = ids.normalize(obs.data.get("event"), side="replay")
+            for key, values in event_value_alternatives(step.event).items():
+                got = _accept_alternative(expected, got, key.split("."), values)
             diffs = diff(expected, got)
             if diffs:
                 yield Divergence(

@@ -142,14 +142,22 @@ class Replayer(MediaReplay):
         record-max-duration), so the replay's t=0 must sit at the same point of its second as the capture's.
         The capture's t=0 in epoch seconds is its first event's timestamp minus that event's ``t``.
         """
-        if not (self.clock.manual and self.target.align_second):
+        if not self.target.align_second:
             return
+        if not self.clock.manual and not _follows_wall_seconds(self.trace):
+            return  # a real clock is aligned by waiting (up to 1 s): only where it matters
         for step in self.trace.steps:
             stamp = step.event.get("timestamp") if step.kind == "event" else None
             epoch = parse_time(stamp)
             if epoch is not None:
                 before = self.clock.now()
                 shift = (epoch - step.t - before) % 1.0
+                if not self.clock.manual:
+                    # A real Asterisk's seconds are the wall clock's: wait for the capture's fraction
+                    # (record-and-play's maxDurationSeconds=2 then ends 2.8 s after RecordingStarted, as
+                    # captured, instead of anywhere from 2.0 to 3.0 s).
+                    await asyncio.sleep(shift)
+                    return
                 await self.clock.advance(shift)
                 for _ in range(1000):  # the advance runs on the simulator's loop: wait until it shows
                     if self.clock.now() >= before + shift - 1e-6:
@@ -597,3 +605,10 @@ def basic_auth(user: str, password: str) -> str:
 async def replay(trace: Trace, target: Target, **options: Any) -> Recording:
     """Replay ``trace`` against ``target`` (see :class:`Replayer` for the options)."""
     return await Replayer(trace, target, **options).run()
+
+
+def _follows_wall_seconds(trace: Trace) -> bool:
+    """True when the trace asks for behaviour that follows whole wall-clock seconds (a record's
+    ``maxDurationSeconds``/``maxSilenceSeconds``: Asterisk compares ``time(NULL)`` values)."""
+    limits = ("maxDurationSeconds", "maxSilenceSeconds")
+    return any(step.kind == "request" and any(k in limits for k, _ in step.query) for step in trace.steps)

@@ -114,7 +114,8 @@ class Target:
     clock: ReplayClock
     closer: Callable[[], Awaitable[None]] | None = None
     real: bool = False  # a real Asterisk keeps state between traces: the replayer cleans up after itself
-    # A manual clock whose epoch the replay may move: it then starts at the capture's fraction of a second.
+    # Start at the capture's fraction of a wall-clock second: a manual clock is moved there, a real one
+    # waited for (only for traces whose behaviour follows whole seconds, see replay._align_second).
     align_second: bool = False
 
     async def close(self) -> None:
@@ -151,4 +152,5 @@ def real_asterisk_target() -> Target | None:
         url = url[: -len("/ari")]
     user = os.environ.get("ARINB_REAL_ARI_USER", "asterisk")
     password = os.environ.get("ARINB_REAL_ARI_PASSWORD", "asterisk")
-    return Target("real Asterisk", url, user, password, RealClock(), real=True)
+    # align_second: a trace with maxDurationSeconds starts at its capture's fraction of a wall-clock second.
+    return Target("real Asterisk", url, user, password, RealClock(), real=True, align_second=True)

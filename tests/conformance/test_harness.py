@@ -604,3 +604,17 @@ def test_matcher_pairs_local_halves_by_name_not_arrival() -> None:
     obs1 = Observation(1, "event", "main", 0.2, {"event": first.event})
     assert matcher.observe(obs2) == second.index
     assert matcher.observe(obs1) == first.index
+
+
+@pytest.mark.parametrize(("state", "accepted"), [("UNKNOWN", True), ("NOT_INUSE", False)])
+async def test_the_announcers_device_state_may_be_unknown_only(state: str, accepted: bool) -> None:
+    def mutate(d: dict[str, Any]) -> None:
+        step = d["steps"][61]
+        event = copy.deepcopy(step["event"])
+        assert event["device_state"] == {"name": "Announcer/ARI", "state": "INUSE"}
+        event["device_state"]["state"] = state
+        set_event(step, event)
+
+    original, served = mutated("bridge-basic-subscribe-all", mutate)
+    report, _, _ = await run_fake(original, served)
+    assert report.ok is accepted, report.format()

@@ -127,5 +127,3 @@ def test_tones_resolve_to_zone_specs() -> None:
 def test_recordings_resolve_through_the_callback() -> None:
     res = resolve_media(parse_media("recording:rec1"), CATALOG, recording=lambda n: (2.8, None))
     assert res.kind == "files" and res.parts[0].duration == 2.8
-    assert res.controllable
-    assert not resolve_media(parse_media("tone:busy"), CATALOG).controllable

@@ -127,6 +127,9 @@ async def test_stopping_a_queued_playback() -> None:
     assert (paused.status, paused.body) == (409, {"message": "Can only pause while media is playing"})
     assert (await h.op("playbacks.stop", {"playbackId": "b"})).status == 204
     assert (await h.op("playbacks.get", {"playbackId": "b"})).body["state"] == "done"
+    # cancelled (res_stasis_playback.c: no operation but stop in that state), even restart is refused now
+    restart = await h.op("playbacks.control", {"playbackId": "b"}, operation="restart")
+    assert (restart.status, restart.body) == (409, {"message": "Can only restart while media is playing"})
     h.advance(5)
     assert _pb_states(h) == [
         ("PlaybackStarted", "sound:tt-weasels", "playing"),
@@ -162,15 +165,41 @@ async def test_control_matrix() -> None:
     assert h.types() == ["PlaybackStarted", "PlaybackStarted", "PlaybackFinished"]
 
 
-async def test_tones_cannot_be_controlled_and_never_end() -> None:
+async def test_a_tone_never_ends_and_pauses_restarts_or_ignores_a_skip() -> None:
     h = Harness()
     cid = await h.channel()
+
+    async def control(operation: str) -> int:
+        return (await h.op("playbacks.control", {"playbackId": "busy"}, operation=operation)).status
+
     await h.play(cid, "tone:busy", "busy")
+    h.advance(0.0)
     h.advance(100)
-    assert (await h.op("playbacks.control", {"playbackId": "busy"}, operation="pause")).status == 409
     assert (await h.op("playbacks.get", {"playbackId": "busy"})).body["state"] == "playing"
+    # playback-control.json: 204 for each; pause shows "paused", unpause sends PlaybackStarted again
+    assert await control("pause") == 204
+    assert (await h.op("playbacks.get", {"playbackId": "busy"})).body["state"] == "paused"
+    assert await control("restart") == 409  # not while paused
+    h.advance(1.0)
+    unpaused = h.clock.now()
+    assert await control("unpause") == 204
+    h.advance(1.0)
+    restarted = h.clock.now()
+    for operation in ("forward", "reverse", "restart"):
+        assert await control(operation) == 204
+    h.advance(1.0)
     await h.op("playbacks.stop", {"playbackId": "busy"})
-    assert _pb_states(h)[-1] == ("PlaybackFinished", "tone:busy", "done")
+    assert [t for t, _, _ in _pb_states(h)] == ["PlaybackStarted", "PlaybackStarted", "PlaybackFinished"]
+    # app.c ast_control_tone: pause stops the tone, unpause and restart start it from its cadence's start
+    # (its first sample a generator tick later); forward and reverse do nothing
+    first, resumed, again = _segments(h, cid, "busy")
+    assert first.end - first.start == pytest.approx(100.0, abs=1e-6)  # stopped with its frame in flight
+    assert resumed.start == pytest.approx(unpaused + TONE_LEAD, abs=1e-6)
+    assert resumed.end - resumed.start == pytest.approx(
+        1.0, abs=1e-6
+    )  # 0.982 s, the frame in flight completes
+    assert again.start == pytest.approx(restarted + TONE_LEAD, abs=1e-6)
+    assert all(s.source == "480+620/500,0/500" and s.offset == 0.0 for s in (first, resumed, again))
 
 
 async def test_pause_and_unpause_timing_and_media_log() -> None:
@@ -485,30 +514,55 @@ async def test_forward_reverse_and_restart_while_playing_move_from_what_has_play
     assert all(b.start == a.end for a, b in itertools.pairwise(segs))
 
 
-async def test_forward_reverse_and_restart_while_paused_move_the_pause_point_silently() -> None:
+async def test_while_paused_only_pause_and_unpause_work_and_the_pause_point_stays() -> None:
     h = Harness()
     cid = await h.channel()
     await h.play(cid, "sound:tt-monkeys", "m", skipms=500)
 
-    async def control(operation: str) -> None:
-        assert (await h.op("playbacks.control", {"playbackId": "m"}, operation=operation)).status == 204
+    async def control(operation: str) -> tuple[int, object]:
+        reply = await h.op("playbacks.control", {"playbackId": "m"}, operation=operation)
+        return reply.status, reply.body
 
     h.advance(0.0)
     h.advance(1.0037)
-    await control("pause")  # paused 1.020 s in
-    h.advance(2.0)  # time spent paused does not count as played
-    for operation in ("forward", "forward", "reverse"):
-        await control(operation)
+    assert await control("pause") == (204, None)  # paused 1.020 s in
+    h.advance(2.0)
+    # playback-control.json: forward, reverse and restart are 409 while paused; pause again is a no-op
+    for operation in ("forward", "reverse", "restart"):
+        assert await control(operation) == (409, {"message": f"Can only {operation} while media is playing"})
+    assert await control("pause") == (204, None)
     assert len(_segments(h, cid, "m")) == 1  # nothing is sent while paused
-    await control("unpause")
-    assert _segments(h, cid, "m")[-1].offset == pytest.approx(1.52, abs=1e-9)
-    h.advance(1.0)
-    await control("pause")
-    count = len(_segments(h, cid, "m"))
-    await control("restart")
-    assert len(_segments(h, cid, "m")) == count
-    await control("unpause")
-    assert _segments(h, cid, "m")[-1].offset == 0.0
+    assert await control("unpause") == (204, None)
+    assert _segments(h, cid, "m")[-1].offset == pytest.approx(1.02, abs=1e-9)
+    assert [t for t, _, _ in _pb_states(h)] == ["PlaybackStarted", "PlaybackStarted"]
+
+
+async def test_a_queued_playback_takes_only_restart_and_a_say_sequence_cannot_be_controlled() -> None:
+    h = Harness()
+    cid = await h.channel()
+    await h.play(cid, "sound:tt-weasels", "first")
+    await h.play(cid, "number:123", "num")
+    h.advance(0.0)
+
+    async def control(operation: str, pid: str = "num") -> tuple[int, object]:
+        reply = await h.op("playbacks.control", {"playbackId": pid}, operation=operation)
+        return reply.status, reply.body
+
+    # playback-control.json: a queued playback: restart is a no-op, the rest 409
+    assert await control("restart") == (204, None)
+    for operation in ("forward", "pause", "unpause"):
+        assert await control(operation) == (409, {"message": f"Can only {operation} while media is playing"})
+    h.advance(3.0)
+    assert (await h.op("playbacks.get", {"playbackId": "num"})).body["state"] == "playing"
+    # number:, digits:, characters: are not controllable (unpause while playing is a no-op all the same)
+    for operation in ("pause", "forward", "reverse", "restart"):
+        assert await control(operation) == (500, {"message": f"Could not {operation} playback"})
+    assert await control("unpause") == (204, None)
+    # an unknown operation is refused before the playback is looked up
+    assert await control("bogus", "nope") == (400, {"message": "Invalid operation bogus"})
+    assert await control("pause", "nope") == (404, {"message": "Playback not found"})
+    h.advance(5.0)
+    assert _pb_states(h)[-1] == ("PlaybackFinished", "number:123", "done")
 
 
 async def test_skipms_defaults_to_three_seconds_and_offsetms_is_exact() -> None:
