@@ -3,11 +3,12 @@
 * REST: one ``aiohttp.ClientSession`` with HTTP Basic auth; ARI error replies become the typed errors of
   :mod:`arinb.errors` (status, ARI's message, method and path); a request that gets no answer within
   ``request_timeout`` seconds raises :class:`AriTimeoutError`; every call is a timeline row.
-* Events: ``ws(s)://host:port/ari/events?app=a,b&subscribeAll=...&api_key=user:password``. Each frame's
-  receive time is taken the moment it arrives, on the engine thread, and the frame goes straight to
-  :meth:`SessionCore.feed_frame`. When the socket is lost (server close, restart, network error) the transport
-  reconnects with exponential backoff and jitter, with the same apps, renews the subscriptions made through
-  ``session.applications.subscribe``, and writes the gap (loss, reconnect) as connection rows.
+* Events: ``ws(s)://host:port/ari/events?app=a,b&subscribeAll=...&api_key=user:password``. Receive times are
+  taken on the engine thread when the reader gets to the frames (one time for the frames that arrived
+  together), and each frame goes straight to :meth:`SessionCore.feed_frame`. When the socket is lost (server
+  close, restart, network error) the transport reconnects with exponential backoff and jitter, with the same
+  apps, renews the subscriptions made through ``session.applications.subscribe``, and writes the gap (loss,
+  reconnect) as connection rows.
 
 Nothing here ever puts the password in a message: URLs shown are stripped of credentials and ``api_key``.
 """
