@@ -16,7 +16,6 @@ import json
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -369,7 +368,14 @@ async def main(name: str, out: str) -> None:
         "started_wallclock": started,
         "steps": c.steps,
     }
-    await asyncio.to_thread(Path(out).write_text, json.dumps(trace, indent=1) + "\n")
+    write_trace(out, trace)
+
+
+def write_trace(out: str, trace: dict[str, Any]) -> None:
+    """Save ``trace`` as the captures in tests/data/ari are saved (one space of indent, a final newline)."""
+    with open(out, "w") as f:
+        json.dump(trace, f, indent=1)
+        f.write("\n")
 
 
 if __name__ == "__main__":
