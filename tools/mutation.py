@@ -130,6 +130,10 @@ def prepare(workdir: Path, pyproject: str, fresh: bool) -> None:
         shutil.rmtree(workdir / "mutants", ignore_errors=True)
     # The tests change more often than the module: always test the mutants with the current tests.
     shutil.rmtree(workdir / "mutants" / "tests", ignore_errors=True)
+    # mutmut picks each mutant's tests from its stats (which test called which function), collected once and
+    # then only for new tests: a function added or moved since would be tested by new tests alone (survivors
+    # that are not). Collect them again on every run (one traced run of the tests); verdicts stay cached.
+    (workdir / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
 
 
 def _env() -> dict[str, str]:

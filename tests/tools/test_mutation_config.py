@@ -53,3 +53,21 @@ def test_a_mutant_counts_only_when_it_matches_the_modules_globs() -> None:
     assert part.counts("arinb.x.xǁAǁcheck__mutmut_3")
     assert not part.counts("arinb.x.xǁAǁother__mutmut_3")
     assert tool.Guarded("all", "arinb/x.py", ["tests/x"]).counts("arinb.x.x_anything__mutmut_1")
+
+
+def test_each_run_keeps_the_verdicts_but_maps_tests_to_functions_again(tmp_path: Path) -> None:
+    tool = _tool()
+    shared, guarded = tool.load_config()
+    g = guarded[0]
+    pyproject = tool.module_pyproject(shared, g.module, g.tests)
+    mutants = tmp_path / "mutants"
+    mutants.mkdir()
+    (tmp_path / "pyproject.toml").write_text(pyproject, "utf-8")
+    verdict = mutants / "arinb" / "x.py.meta"
+    verdict.parent.mkdir()
+    verdict.write_text("{}", "utf-8")
+    (mutants / "mutmut-stats.json").write_text("{}", "utf-8")
+    tool.prepare(tmp_path, pyproject, fresh=False)
+    # a function added since the last run is then tested by every test that reaches it, not only new ones
+    assert not (mutants / "mutmut-stats.json").exists()
+    assert verdict.exists()
