@@ -271,11 +271,16 @@ class _Outbox:
                         batch = [item]
                         while len(batch) < WRITE_BATCH and not self.queue.empty():
                             nxt = self.queue.get_nowait()
+                            done += 1
+                            if isinstance(nxt, _Gate) and nxt.opened.is_set() and not self.replies:
+                                # An opened gate holds nothing back: the frames behind it join this write.
+                                self.gates_queued -= 1
+                                continue
                             if not isinstance(nxt, str):
                                 held.append(nxt)
+                                done -= 1  # its task_done comes when it is handled
                                 break
                             batch.append(nxt)
-                        done = len(batch)
                         self.unsent_bytes -= sum(map(len, batch))
                         if not self.ws.closed:
                             await self.server._send_frames(self.ws, batch)
