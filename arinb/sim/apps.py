@@ -355,8 +355,17 @@ class EventBus:
                 continue  # not active
             if (app.allowed or app.disallowed) and not app.wants(type_):
                 continue
-            if conn.subscribe_all or _subscribed(app, channels, bridges, devices, endpoints):
+            if conn.subscribe_all:
                 out.append(app)
+                continue
+            subs = app.channels
+            for c in channels:  # the common source: a channel the app has
+                if subs.get(c, 0) > 0:
+                    out.append(app)
+                    break
+            else:
+                if _subscribed(app, (), bridges, devices, endpoints):
+                    out.append(app)
         return out
 
 

@@ -21,7 +21,8 @@ takes that plus ~4 ms, a tone's first sample comes ~18 ms after PlaybackStarted.
 from __future__ import annotations
 
 import math
-import uuid
+import os
+import random
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +33,8 @@ from arinb.sim.media import (
     PAST_END_DURATION,
     PLAYBACK_OVERHEAD,
     TONE_LEAD,
+    MediaUri,
+    Resolved,
     parse_media,
     resolve_media,
     split_media,
@@ -45,6 +48,26 @@ if TYPE_CHECKING:
 __all__ = ["Playbacks"]
 
 
+# Play ids need to be unique, not secret: a private generator seeded from the OS (again in a forked child,
+# as the random module does for its own) spares a system call per play.
+_RANDOM = random.Random()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_RANDOM.seed)
+
+
+def _uuid4() -> str:
+    """A random (version 4) UUID's text, as ``str(uuid.uuid4())`` without the object (a play's default id).
+
+    >>> import uuid
+    >>> uuid.UUID(_uuid4()).version
+    4
+    """
+    n = _RANDOM.getrandbits(128)
+    n = (n & ~(0xF000 << 64) | (4 << 76)) & ~(0xC000 << 48) | (0x8000 << 48)  # version 4, RFC 4122 variant
+    h = f"{n:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
 class Playbacks:
     """Every playback of one engine, by id (duplicate ids allowed, as on Asterisk)."""
 
@@ -53,6 +76,7 @@ class Playbacks:
         self.by_id: dict[str, list[Playback]] = {}
         self._current: dict[str, Playback] = {}  # channel id or "bridge:<id>" -> playing now
         self._queued: dict[str, list[Playback]] = {}
+        self._sound_cache: dict[tuple[str, str], tuple[MediaUri, Resolved]] = {}  # see _resolve
 
     def ops(self) -> dict[str, Handler]:
         """Operation handlers this module answers."""
@@ -98,11 +122,10 @@ class Playbacks:
         # res_stasis_playback.c: skipms=0 means the default skip (PLAYBACK_DEFAULT_SKIPMS, 3000).
         return offsetms / 1000.0, (skipms or 3000) / 1000.0
 
-    def _new(self, req: Request, target_uri: str, language: str, media: str) -> Playback | Reply:
-        opts = self._options(req)
-        if not isinstance(opts, tuple):
-            return opts
-        pid = req.path.get("playbackId") or req.get("playbackId") or str(uuid.uuid4())
+    def _new(
+        self, req: Request, target_uri: str, language: str, media: str, opts: tuple[float, float]
+    ) -> Playback:
+        pid = req.path.get("playbackId") or req.get("playbackId") or _uuid4()
         pb = Playback(pid, split_media(media), target_uri, language, offset=opts[0], skip=opts[1])
         self.by_id.setdefault(pid, []).append(pb)
         return pb
@@ -121,9 +144,7 @@ class Playbacks:
             return opts
         if not media:
             return error(500, "Failed to queue media for playback")
-        pb = self._new(req, f"channel:{ch.id}", req.get("lang") or ch.language, media)
-        if isinstance(pb, Reply):
-            return pb
+        pb = self._new(req, f"channel:{ch.id}", req.get("lang") or ch.language, media, opts)
         pb.channel_id = ch.id
         body = pb.to_json()
         self._queued.setdefault(ch.id, []).append(pb)
@@ -144,9 +165,7 @@ class Playbacks:
             return opts
         if not media:
             return Reply(500, {"error": "Allocation failed"})
-        pb = self._new(req, f"bridge:{bridge.id}", req.get("lang") or "en", media)
-        if isinstance(pb, Reply):
-            return pb
+        pb = self._new(req, f"bridge:{bridge.id}", req.get("lang") or "en", media, opts)
         pb.bridge_id = bridge.id
         body = pb.to_json()
         k.bridges.announcer_join(bridge)
@@ -234,8 +253,7 @@ class Playbacks:
                 progress = None
             if pb.state != "playing":  # a handler stopped it inside the emit (synchronous send)
                 return
-            uri = parse_media(pb.media_uri)
-            res = resolve_media(uri, k.sounds, pb.language, recording=k.recordings.playable)
+            uri, res = self._resolve(pb.media_uri, pb.language)
             pb.resolved = res
             last = pb.index + 1 >= len(pb.media)
             if uri.scheme in CONTROLLABLE_SCHEMES and res.kind != "unsupported":
@@ -261,6 +279,19 @@ class Playbacks:
             pb.position = pb.offset
             self._schedule(pb, now)
             return
+
+    def _resolve(self, item: str, language: str) -> tuple[MediaUri, Resolved]:
+        """What one media item is and plays. A ``sound:`` item resolves the same every time (the library
+        caches its lookups), so its answer is kept: a busy simulator replays the same few sounds."""
+        key = (item, language)
+        found = self._sound_cache.get(key)
+        if found is None:
+            k = self.k
+            uri = parse_media(item)
+            found = (uri, resolve_media(uri, k.sounds, language, recording=k.recordings.playable))
+            if uri.scheme == "sound" and len(self._sound_cache) < 4096:
+                self._sound_cache[key] = found
+        return found
 
     def _open_tone(self, pb: Playback, now: float) -> None:
         """The tone from the start of its cadence (its first sample one generator tick, TONE_LEAD, later)."""

@@ -61,6 +61,13 @@ class Router:
 
     def __init__(self, operations: tuple[Operation, ...]) -> None:
         self._root = _Node()
+        # Where each operation's path parameters are: (segment index, name), found once here.
+        self._params: dict[str, tuple[tuple[int, str], ...]] = {
+            op.key: tuple(
+                (k, m.group(1)) for k, seg in enumerate(op.segments) if (m := TEMPLATE_PARAM.match(seg))
+            )
+            for op in operations
+        }
         for operation in operations:
             node = self._root
             for seg in operation.segments:
@@ -97,12 +104,7 @@ class Router:
         operation = node.methods.get(method)
         if operation is None:
             raise MethodNotAllowed(tuple(node.methods))
-        params = {
-            m.group(1): seg
-            for tpl, seg in zip(operation.segments, segments, strict=True)
-            if (m := TEMPLATE_PARAM.match(tpl))
-        }
-        return RouteMatch(operation, params)
+        return RouteMatch(operation, {name: segments[k] for k, name in self._params[operation.key]})
 
 
 ROUTER = Router(ROUTES)
