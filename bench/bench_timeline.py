@@ -12,7 +12,8 @@ way the client receives them, and appended with their frame text as ``raw``.
 * **memory**: resident memory after the appends minus before, per event, without and with the frame text
   the timeline keeps (the client holds that text anyway when the frame arrives);
 * **DataFrame**: the first ``tl.df`` at 10k / 100k / 1M rows (pandas already imported), and asking again
-  after 1,000 more rows (the incremental path);
+  after 1,000 more rows (the incremental path); and the client's worst case at 1M rows: the last 262,144
+  still queued as frame texts by ``add_frame`` (what the client's catch-up lets wait), built by that read;
 * **widget**: a live ``TimelineWidget`` (8 Hz) while a thread appends 10,000 events/s: refresh cost and the
   rate the writer kept.
 Prints a markdown table, then one JSON line with the numbers. Wall times depend on what else the machine
@@ -115,6 +116,35 @@ def bench_frame(sizes: list[int]) -> list[dict[str, float]]:
     return out
 
 
+def bench_frame_queued(n: int, queued: int) -> dict[str, float]:
+    """The client's path: intake only queues frame texts (``add_frame``) and the engine builds their rows once
+    the socket is quiet, or a quarter at a time past ``queued`` waiting (``CATCH_UP_BACKLOG``). The worst
+    first ``tl.df`` at ``n`` rows then finds ``queued`` of them still as frames; also the add_frame cost."""
+    import arinb.timeline.frame  # noqa: F401  (pandas import is not the build)
+
+    tl = _filled(n - queued)
+    now = time.time()
+    texts = [text for _data, text in _frames(queued)]
+    gc.collect()
+    c0 = time.process_time()
+    for text in texts:
+        tl.add_frame(text, now)
+    add_cpu = time.process_time() - c0
+    del texts
+    gc.collect()
+    t0, c0 = time.perf_counter(), time.process_time()
+    df = tl.df
+    first, first_cpu = time.perf_counter() - t0, time.process_time() - c0
+    assert len(df) == n and tl.pending_frames == 0
+    return {
+        "rows": n,
+        "queued": queued,
+        "add_frame_us": 1e6 * add_cpu / queued,
+        "first_df_s": first,
+        "first_df_cpu_s": first_cpu,
+    }
+
+
 def bench_widget(rate: int, seconds: float) -> dict[str, float]:
     from arinb.widgets.timeline import TimelineWidget
 
@@ -175,6 +205,9 @@ def main() -> None:
 
     append = bench_append(total)
     frames = bench_frame(sizes)
+    from arinb.client.transport import CATCH_UP_BACKLOG
+
+    queued = bench_frame_queued(total, min(total, CATCH_UP_BACKLOG))
     widget = bench_widget(10_000, 2.0 if args.quick else 4.0)
 
     print("| measure | value |")
@@ -195,11 +228,16 @@ def main() -> None:
             f"| `tl.df` again after 1,000 more rows ({row['rows']:,}) | {row['again_after_1000_ms']:.1f} ms |"
         )
     print(
+        f"| first `tl.df`, {queued['rows']:,} rows of which {queued['queued']:,} queued as frame texts (the "
+        f"client's worst case) | {queued['first_df_s'] * 1000:.0f} ms ({queued['first_df_cpu_s'] * 1000:.0f} ms "
+        f"of CPU); `add_frame` {queued['add_frame_us']:.2f} µs/event |"
+    )
+    print(
         f"| widget under {widget['flood_events_per_s']:,} events/s | writer kept {widget['writer_kept_per_s']:,.0f}/s; "
         f"{widget['refreshes']} refreshes, {widget['refresh_ms_median']:.2f} ms median, "
         f"{widget['refresh_ms_max']:.2f} ms max; {widget['rows_scanned_per_refresh']:.0f} rows read per refresh |"
     )
-    print(json.dumps({"append": append, "frames": frames, "widget": widget}))
+    print(json.dumps({"append": append, "frames": frames, "queued": queued, "widget": widget}))
 
 
 if __name__ == "__main__":

@@ -41,24 +41,28 @@ class Capture:
 
     async def connect(self, apps: str) -> None:
         query = {"app": apps, "subscribeAll": "false"}
-        self.steps.append({"kind": "ws_connect", "t": self.t(), "url": f"ws://{HOST}/ari/events", "query": query})
+        self.steps.append(
+            {"kind": "ws_connect", "t": self.t(), "url": f"ws://{HOST}/ari/events", "query": query}
+        )
         self.ws = await self.session.ws_connect(f"ws://{HOST}/ari/events?{urlencode(query)}")
         self.reader = asyncio.create_task(self._read())
 
     async def _read(self) -> None:
         async for msg in self.ws:
             event = json.loads(msg.data)
-            self.steps.append({"kind": "event", "t": self.t(), "type": event["type"], "raw": msg.data, "event": event})
+            self.steps.append(
+                {"kind": "event", "t": self.t(), "type": event["type"], "raw": msg.data, "event": event}
+            )
             await self.events.put(event)
 
-    async def wait_event(self, type_: str, timeout: float = 5.0) -> dict[str, Any]:
+    async def wait_event(self, type_: str, within: float = 5.0) -> dict[str, Any]:
         async def find() -> dict[str, Any]:
             while True:
                 event = await self.events.get()
                 if event["type"] == type_:
                     return event
 
-        return await asyncio.wait_for(find(), timeout)
+        return await asyncio.wait_for(find(), within)
 
     async def req(self, method: str, path: str, query: dict[str, str] | None = None, body: Any = None) -> Any:
         pairs = list((query or {}).items())
@@ -76,8 +80,17 @@ class Capture:
             ctype = r.headers.get("Content-Type", "").split(";")[0] or None
             parsed = json.loads(text) if text and ctype == "application/json" else None
             self.steps.append(
-                {"kind": "response", "t": self.t(), "method": method, "path": f"/ari{path}", "status": r.status,
-                 "reason": r.reason, "content_type": ctype, "body": parsed, "raw_body": text}
+                {
+                    "kind": "response",
+                    "t": self.t(),
+                    "method": method,
+                    "path": f"/ari{path}",
+                    "status": r.status,
+                    "reason": r.reason,
+                    "content_type": ctype,
+                    "body": parsed,
+                    "raw_body": text,
+                }
             )
         await asyncio.sleep(SETTLE)
         return parsed
@@ -92,8 +105,11 @@ async def channel_variables(c: Capture) -> None:
     """Get/set of variables and functions, unset and unknown ones, report_events, every error case."""
     await c.connect(c.app)
     cid = "vars-1"
-    await c.req("POST", "/channels", {"endpoint": "Local/wait@default", "app": c.app, "channelId": cid,
-                                      "otherChannelId": cid + "-b"})
+    await c.req(
+        "POST",
+        "/channels",
+        {"endpoint": "Local/wait@default", "app": c.app, "channelId": cid, "otherChannelId": cid + "-b"},
+    )
     await c.wait_event("StasisStart")
     await asyncio.sleep(SETTLE)
     ch, other = f"/channels/{cid}", f"/channels/{cid}-b"
@@ -105,13 +121,45 @@ async def channel_variables(c: Capture) -> None:
     await get("CHANNEL", other)  # not in Stasis: a read still works
     await setv({"variable": "X", "value": "1"}, other)
     await setv({"variable": "X", "value": "1"}, "/channels/nope")
-    for name in ("CHANNEL", "UNIQUEID", "EXTEN", "CONTEXT", "PRIORITY", "HANGUPCAUSE", "CALLINGPRES",
-                 "CALLINGANI2", "CALLINGTON", "CALLINGTNS", "SYSTEMNAME", "ENTITYID", "ASTVERSION", "channel"):
+    for name in (
+        "CHANNEL",
+        "UNIQUEID",
+        "EXTEN",
+        "CONTEXT",
+        "PRIORITY",
+        "HANGUPCAUSE",
+        "CALLINGPRES",
+        "CALLINGANI2",
+        "CALLINGTON",
+        "CALLINGTNS",
+        "SYSTEMNAME",
+        "ENTITYID",
+        "ASTVERSION",
+        "channel",
+    ):
         await get(name)
-    for name in ("CALLERID(name)", "CALLERID(num)", "CALLERID(number)", "CALLERID(all)", "CALLERID(bogus)",
-                 "CALLERID()", "CONNECTEDLINE(name)", "CHANNEL(name)", "CHANNEL(state)", "CHANNEL(language)",
-                 "CHANNEL(bogus)", "CHANNEL(channeltype)", "LEN(abc)", "LEN()", "TOUPPER(abc)", "NOPE(x)", "FOO)",
-                 ")", "CALLERID(", "callerid(name)"):
+    for name in (
+        "CALLERID(name)",
+        "CALLERID(num)",
+        "CALLERID(number)",
+        "CALLERID(all)",
+        "CALLERID(bogus)",
+        "CALLERID()",
+        "CONNECTEDLINE(name)",
+        "CHANNEL(name)",
+        "CHANNEL(state)",
+        "CHANNEL(language)",
+        "CHANNEL(bogus)",
+        "CHANNEL(channeltype)",
+        "LEN(abc)",
+        "LEN()",
+        "TOUPPER(abc)",
+        "NOPE(x)",
+        "FOO)",
+        ")",
+        "CALLERID(",
+        "callerid(name)",
+    ):
         await get(name)
     await setv({"variable": "FOO", "value": "bar"})
     await get("FOO")
@@ -222,8 +270,11 @@ async def channel_continue_move(c: Capture) -> None:
         nonlocal n
         n += 1
         cid = f"cont-{n}"
-        await c.req("POST", "/channels", {"endpoint": "Local/wait@default", "app": c.app, "channelId": cid,
-                                          "otherChannelId": cid + "-b"})
+        await c.req(
+            "POST",
+            "/channels",
+            {"endpoint": "Local/wait@default", "app": c.app, "channelId": cid, "otherChannelId": cid + "-b"},
+        )
         await c.wait_event("StasisStart")
         await asyncio.sleep(SETTLE)
         return f"/channels/{cid}"
@@ -309,8 +360,19 @@ async def main(name: str, out: str) -> None:
         c = Capture(session, app)
         started = c.t0
         await run(c)
-    trace = {"scenario": name, "app": app, "description": (run.__doc__ or "").strip(), "asterisk_version": "22.10.1",
-             "started_wallclock": started, "steps": c.steps}
+    trace = {
+        "scenario": name,
+        "app": app,
+        "description": (run.__doc__ or "").strip(),
+        "asterisk_version": "22.10.1",
+        "started_wallclock": started,
+        "steps": c.steps,
+    }
+    write_trace(out, trace)
+
+
+def write_trace(out: str, trace: dict[str, Any]) -> None:
+    """Save ``trace`` as the captures in tests/data/ari are saved (one space of indent, a final newline)."""
     with open(out, "w") as f:
         json.dump(trace, f, indent=1)
         f.write("\n")

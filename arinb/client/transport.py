@@ -3,11 +3,12 @@
 * REST: one ``aiohttp.ClientSession`` with HTTP Basic auth; ARI error replies become the typed errors of
   :mod:`arinb.errors` (status, ARI's message, method and path); a request that gets no answer within
   ``request_timeout`` seconds raises :class:`AriTimeoutError`; every call is a timeline row.
-* Events: ``ws(s)://host:port/ari/events?app=a,b&subscribeAll=...&api_key=user:password``. Each frame's
-  receive time is taken the moment it arrives, on the engine thread, and the frame goes straight to
-  :meth:`SessionCore.feed_frame`. When the socket is lost (server close, restart, network error) the transport
-  reconnects with exponential backoff and jitter, with the same apps, renews the subscriptions made through
-  ``session.applications.subscribe``, and writes the gap (loss, reconnect) as connection rows.
+* Events: ``ws(s)://host:port/ari/events?app=a,b&subscribeAll=...&api_key=user:password``. Receive times are
+  taken on the engine thread when the reader gets to the frames (one time for the frames that arrived
+  together), and each frame goes straight to :meth:`SessionCore.feed_frame`. When the socket is lost (server
+  close, restart, network error) the transport reconnects with exponential backoff and jitter, with the same
+  apps, renews the subscriptions made through ``session.applications.subscribe``, and writes the gap (loss,
+  reconnect) as connection rows.
 
 Nothing here ever puts the password in a message: URLs shown are stripped of credentials and ``api_key``.
 """
@@ -468,8 +469,11 @@ class Transport:
                         # network, a killed server): nobody closed it.
                         return "connection lost (no close frame)"
                     return f"closed by the server (code {code})"
+                # Nothing below gives the loop a turn (read_queued returns at once), so the socket cannot
+                # close under the drain: one look at ws.closed per batch.
+                drain = not ws.closed
+                data = msg.data
                 while True:
-                    data = msg.data
                     if lane is not None and kind is text_type and data.startswith(RESPONSE_PREFIX):
                         lane.feed(data)  # a reply to one of our RESTRequests, not an event
                     else:
@@ -479,11 +483,11 @@ class Transport:
                             log.exception("arinb: event intake failed on a frame (kept reading)")
                         if self._stop_reading:
                             return "stopped"
-                    # WSMessage is a tuple (type, data, extra): index 0 is cheaper than the property.
-                    if not buffer or buffer[0][0][0] is not text_type or ws.closed:
+                    if not (drain and buffer and buffer[0][0][0] is text_type):
                         break
                     msg = await read_queued()  # returns at once: the frame is already parsed and queued
                     kind = text_type
+                    data = msg[1]  # WSMessage is a tuple (type, data, extra): cheaper than the property
                 if self._catch_up is None and self.core.timeline_backlog():
                     self._arm_catch_up()
         finally:

@@ -149,7 +149,8 @@ class WsRequests:
 
         Nothing ever queues behind a request that may wait on media: such a request is sent only on an
         idle lane, and while it is in flight the lane takes nothing. Nor behind one held up for another
-        reason (``STALL_AFTER``), or one that timed out (it stays on the server's lane).
+        reason (``STALL_AFTER``), or one that timed out or whose caller gave up waiting (it stays on the
+        server's lane, and may hold it long: a request behind it would wait its whole timeout).
         """
         if self.waiting or not self.confirmed or not self.up:
             return False
@@ -157,6 +158,8 @@ class WsRequests:
             return True
         if may_wait(method, path):
             return False
+        if any(p.future.done() for p in self.pending.values()):
+            return False  # abandoned (timed out, cancelled): the server still runs it first
         # Held up by something (a slow server, a request that timed out): do not queue behind it.
         oldest = next(iter(self.pending.values()))
         return asyncio.get_running_loop().time() - oldest.sent < STALL_AFTER

@@ -57,7 +57,7 @@ from arinb.sim.objects import Channel, ChannelKind, Command, ControlQueue
 from arinb.sim.originate import PHONE_ANSWER_AFTER, Originate
 from arinb.sim.pbx import Pbx
 from arinb.sim.playbacks import Playbacks
-from arinb.sim.protocol import Handler, Reply, Request, error
+from arinb.sim.protocol import REPLY_GATE, Handler, Reply, ReplyGate, Request, error
 from arinb.sim.recordings import Recordings
 from arinb.sim.redirect import Redirect
 from arinb.sim.snoop import Snoop
@@ -74,7 +74,7 @@ log = logging.getLogger("arinb.sim")
 #: Simulated delay of what happens "right after the reply" (see :meth:`SimEngine.soon`): none, the real
 #: server did it within the same millisecond, and a recording then starts exactly at the request's time.
 REACTION = 0.0
-#: With a running clock, work "right after the reply" waits this much wall time (the reply's write).
+#: Work "right after the reply" waits this much wall time after the reply is written (the client reads it).
 AFTER_REPLY_WALL = 0.005
 _INVALID_STATES = ("Down", "Rsrvd", "Ringing")
 
@@ -108,7 +108,7 @@ class SimEngine:
         self._uid_seq = 0
         self._unreal_seq = 0
         self._tech_seq: dict[str, int] = {}
-        self._soon: deque[tuple[float, Callable[..., Any], tuple[Any, ...]]] = deque()
+        self._soon: deque[tuple[float, Callable[..., Any], tuple[Any, ...], ReplyGate | None]] = deque()
         # The wall-clock trigger of pending soon() work: one loop timer, kept armed across requests (a
         # busy server would otherwise schedule one per request), see soon().
         self._soon_timer: asyncio.TimerHandle | None = None
@@ -203,7 +203,7 @@ class SimEngine:
         handler = self._ops[op]
         if self.faults.rules:
             return self._handle_with_faults(handler, op, path_params, query, body)
-        self._flush_soon()  # what the previous request set off happens before this one is handled
+        self._flush_soon(everything=True)  # what earlier requests set off happens before this one is handled
         return handler(Request(op, dict(path_params or {}), dict(query or {}), body))
 
     async def _handle_with_faults(
@@ -214,7 +214,7 @@ class SimEngine:
         query: dict[str, str] | None,
         body: Any,
     ) -> Reply:
-        self._flush_soon()
+        self._flush_soon(everything=True)
         req = Request(op, dict(path_params or {}), dict(query or {}), body)
         fault = await self.faults.before(req)
         if fault is not None:
@@ -410,10 +410,18 @@ class SimEngine:
         What Asterisk does on another thread (the other Local half reacting, the control thread picking a
         play up) comes right after the reply, :data:`REACTION` later in simulated time. Pending work runs,
         in order, at whichever comes first: the next request (before it is handled), or a clock tick with a
-        manual clock (:meth:`Clock.advance`), or, with a running clock, a few wall milliseconds later, when
-        the reply is surely on the wire (its events still carry the simulated time they belong to).
+        manual clock (:meth:`Clock.advance`), or, with a running clock, a few wall milliseconds
+        (:data:`AFTER_REPLY_WALL`) later; but never before the server has written the reply of the HTTP
+        request that set it off (:class:`~arinb.sim.protocol.ReplyGate`: on a loaded machine that write may
+        take longer than the milliseconds), and then those milliseconds after it. Its events still carry the
+        simulated time they belong to.
         """
-        self._soon.append((self.clock.now() + REACTION, fn, args))
+        gate = REPLY_GATE.get()
+        if gate is not None and gate.open:
+            gate = None
+        self._soon.append((self.clock.now() + REACTION, fn, args, gate))
+        if gate is not None:
+            gate.when_open(self._flush_soon_after_reply)
         if len(self._soon) > 1:
             return  # the triggers are already set for the earlier pending work
         if self.clock.is_manual:
@@ -451,10 +459,24 @@ class SimEngine:
         else:
             self._flush_soon()
 
-    def _flush_soon(self) -> None:
+    def _flush_soon_after_reply(self) -> None:
+        # The wall delay counts from the reply's write: the client reads the reply before those events.
+        try:
+            asyncio.get_running_loop().call_later(AFTER_REPLY_WALL, self._flush_soon)
+        except RuntimeError:
+            self._flush_soon()
+
+    def _flush_soon(self, *, everything: bool = False) -> None:
+        """Run the pending work, in order, up to work whose request's reply is not written yet.
+
+        ``everything``: that too (a new request is about to be handled: what came before happens first).
+        """
         run_frozen = self.clock.run_frozen
         while self._soon:
-            due, fn, args = self._soon.popleft()
+            due, fn, args, gate = self._soon[0]
+            if gate is not None and not gate.open and not everything:
+                return  # the gate runs the rest when it opens
+            self._soon.popleft()
             try:
                 run_frozen(min(due, self.clock.now()), fn, *args)
             except Exception:  # one bad callback must not stop the simulated world
@@ -497,13 +519,17 @@ class SimEngine:
             return box[0] if box else error(404, "Channel not found")
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[Reply] = loop.create_future()
+        gate = REPLY_GATE.get()  # what the action sets off waits for this request's reply
 
         def run(done: Callable[[], None]) -> None:
+            token = REPLY_GATE.set(gate)
             try:
                 reply = action()
             except Exception as exc:  # the queue must go on
                 log.exception("queued %s failed", name)
                 reply = error(500, f"{name} failed: {exc}")
+            finally:
+                REPLY_GATE.reset(token)
             if not fut.done():
                 fut.set_result(reply)
             done()

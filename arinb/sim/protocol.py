@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Handler", "Reply", "Request", "atoi", "error"]
+__all__ = ["REPLY_GATE", "Handler", "Reply", "ReplyGate", "Request", "atoi", "error"]
 
 _LONG_MAX = 2**63 - 1
 _LONG_MIN = -(2**63)
@@ -61,6 +62,41 @@ class Reply:
     reason: str | None = None
     content_type: str | None = None
     headers: dict[str, str] | None = None
+
+
+class ReplyGate:
+    """Opens once the server has written the reply of one HTTP request (set in :data:`REPLY_GATE`).
+
+    What the request sets off "right after its reply" (``SimEngine.soon``) waits for it: a reply whose
+    write takes long (a loaded machine, events flushed first) still goes out before that work's events.
+
+    >>> gate = ReplyGate(); gate.when_open(lambda: print("after the reply")); gate.release()
+    after the reply
+    """
+
+    __slots__ = ("_waiters", "open")
+
+    def __init__(self) -> None:
+        self.open = False
+        self._waiters: list[Callable[[], None]] = []
+
+    def when_open(self, fn: Callable[[], None]) -> None:
+        """Call ``fn()`` once the gate opens (at once if it is open)."""
+        if self.open:
+            fn()
+        else:
+            self._waiters.append(fn)
+
+    def release(self) -> None:
+        """The reply is written: open, and call the waiters."""
+        self.open = True
+        waiters, self._waiters = self._waiters, []
+        for fn in waiters:
+            fn()
+
+
+#: The :class:`ReplyGate` of the HTTP request being handled in this context (None: no reply to wait for).
+REPLY_GATE: ContextVar[ReplyGate | None] = ContextVar("arinb_sim_reply_gate", default=None)
 
 
 def error(status: int, message: str, reason: str | None = None) -> Reply:

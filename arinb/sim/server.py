@@ -42,6 +42,7 @@ from arinb.credentials import Credentials
 from arinb.models import dumps, format_timestamp, loads
 from arinb.sim import apidocs, mediasocket
 from arinb.sim.fasthttp import FastConnection, FastRequest
+from arinb.sim.protocol import REPLY_GATE, ReplyGate
 from arinb.sim.routes import ROUTER, MethodNotAllowed, Operation, ResourceNotFound
 
 __all__ = ["DEFAULT_PASSWORD", "SERVER_HEADER", "AppConnection", "Engine", "SimServer", "is_loopback"]
@@ -660,6 +661,10 @@ class SimServer:
     ) -> web.StreamResponse:
         deferral = _Deferral() if operation.key in EVENTS_AFTER_REPLY else None
         token = _DEFERRAL.set(deferral)
+        # What the request sets off "right after its reply" (the other Local half going on) waits until the
+        # reply is written, however long that takes (engine.soon).
+        gate = ReplyGate()
+        gate_token = REPLY_GATE.set(gate)
         try:
             try:
                 reply = await self.engine.handle(operation.key, path_params, query, body)
@@ -672,16 +677,17 @@ class SimServer:
             response = _web(_reply_parts(reply))
             if deferral is None:
                 await self._flush_events()
-            else:
-                # Write the reply now, then let the held frames go.
-                await response.prepare(request)
-                await response.write_eof()
+            # Write the reply now; then the held frames and the work it set off may go.
+            await response.prepare(request)
+            await response.write_eof()
             return response
         finally:
+            REPLY_GATE.reset(gate_token)
             if deferral is not None:
                 # One loop turn later: a RESTRequest this request unblocked (an answer queued behind the
                 # stopped tone) answers first, as Asterisk's request thread does before stasis delivers.
                 asyncio.get_running_loop().call_soon(deferral.release)
+            gate.release()
 
     # ---- the fast lane (arinb.sim.fasthttp): the same decisions, without aiohttp's request machinery ------
 
@@ -711,6 +717,8 @@ class SimServer:
         deferral = _Deferral() if key in EVENTS_AFTER_REPLY else None
         loop = asyncio.get_running_loop()
         token = _DEFERRAL.set(deferral)
+        gate = ReplyGate()  # see _call_engine; opened where the reply is written
+        gate_token = REPLY_GATE.set(gate)
         try:
             start = getattr(self.engine, "start", None)
             try:
@@ -722,22 +730,26 @@ class SimServer:
                 parts = _error_parts(501, f"{key} is not implemented by the arinb simulator")
             else:
                 if inspect.isawaitable(result):
-                    # Its context holds the deferral, as the request's task does on aiohttp's side.
-                    return loop.create_task(self._fast_finish(conn, req, key, result, deferral))
+                    # Its context holds the deferral and the gate, as the request task does on aiohttp's side.
+                    return loop.create_task(self._fast_finish(conn, req, key, result, deferral, gate))
                 parts = _reply_parts(result)
         except BaseException:
             if deferral is not None:
                 loop.call_soon(deferral.release)
+            gate.release()
             raise
         finally:
             _DEFERRAL.reset(token)
+            REPLY_GATE.reset(gate_token)
         if deferral is not None:
             self._write_fast(conn, req, parts)
             loop.call_soon(deferral.release)
+            gate.release()
             return None
         if any(not o.slow for o in self._unsent):
-            return loop.create_task(self._fast_flush_and_write(conn, req, parts))
+            return loop.create_task(self._fast_flush_and_write(conn, req, parts, gate))
         self._write_fast(conn, req, parts)
+        gate.release()
         return None
 
     async def _fast_finish(
@@ -747,6 +759,7 @@ class SimServer:
         key: str,
         pending: Awaitable[Any],
         deferral: _Deferral | None,
+        gate: ReplyGate,
     ) -> None:
         try:
             try:
@@ -768,15 +781,21 @@ class SimServer:
         finally:
             if deferral is not None:
                 asyncio.get_running_loop().call_soon(deferral.release)
+            gate.release()
 
     @staticmethod
     def _write_fast(conn: FastConnection, req: FastRequest, parts: Parts) -> None:
         """Where every fast-lane reply is written (aiohttp's replies pass on_response_prepare instead)."""
         conn.write(parts, req.keep_alive)
 
-    async def _fast_flush_and_write(self, conn: FastConnection, req: FastRequest, parts: Parts) -> None:
-        await self._flush_events()
-        self._write_fast(conn, req, parts)
+    async def _fast_flush_and_write(
+        self, conn: FastConnection, req: FastRequest, parts: Parts, gate: ReplyGate
+    ) -> None:
+        try:
+            await self._flush_events()
+            self._write_fast(conn, req, parts)
+        finally:
+            gate.release()
 
     async def _flush_events(self, exclude: _Outbox | None = None) -> None:
         """Let the frames that the request produced go out before its reply, as Asterisk writes them.

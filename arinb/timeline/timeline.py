@@ -18,7 +18,7 @@ import threading
 import time
 from array import array
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -176,6 +176,21 @@ def _encode_row(
     raws.append(event if raw is None else raw)  # last: completes the row
 
 
+class _FrameChunk:
+    """Frames queued by ``add_frame``, from frame number ``start``: the writer fills one, then seals it."""
+
+    __slots__ = ("raws", "received", "start")
+
+    def __init__(self, start: int, received: array[float] | None = None, raws: Any = None) -> None:
+        self.start = start
+        self.received: array[float] = received if received is not None else array("d")
+        self.raws: Sequence[str] = raws if raws is not None else []
+
+    def sealed(self) -> _FrameChunk:
+        """The same frames with the texts in a tuple (never written again; the GC stops walking it)."""
+        return _FrameChunk(self.start, self.received, tuple(self.raws))
+
+
 class Timeline:
     """Every event, request and connection change of an ARI session, as rows.
 
@@ -214,15 +229,17 @@ class Timeline:
             self._q_raws,
             *(s.vocabs[name].codes for name in STRING_COLUMNS),
         )
-        # add_frame's queue of rows not built yet: whole chunks of (receive times, frame texts) and the chunk
-        # being filled. Every row in it is newer than every row in the queues above (add_frame and add_event
-        # keep that order). Chunks are tuples: the GC stops walking them after one look (see ObjectColumn).
-        # _f_lock guards the queue only (a few appends), never a build: intake never waits on a reader.
-        self._f_lock = threading.Lock()
-        self._f_chunks: deque[tuple[array[float], tuple[str, ...]]] = deque()
-        self._f_received: array[float] = array("d")
-        self._f_raws: list[str] = []
-        self._f_count = 0  # rows in the whole queue
+        # add_frame's queue of rows not built yet, lock-free on the writer's side: sealed chunks of
+        # PENDING_MAX frames and the chunk being filled (the "tail"), each starting at a frame number. Only
+        # the writer appends to the tail and seals it (the chunk goes into the deque first, then a new tail
+        # replaces it); builders never change a chunk: they count the frames built (_f_built) and skip those
+        # when the sealed copy of a tail they already read comes round. Every queued row is newer than every
+        # row in the queues above (add_frame and add_event keep that order). Sealed texts are tuples: the
+        # GC stops walking them after one look (see ObjectColumn).
+        self._f_chunks: deque[_FrameChunk] = deque()
+        self._f_tail = _FrameChunk(0)
+        self._f_added = 0  # frames ever queued (the writer's count)
+        self._f_built = 0  # frames whose rows are built (builders', under _flush_lock)
         # Serialises flushes and the rare direct appends (requests, connections). add_event and add_frame
         # never take it.
         self._flush_lock = threading.Lock()
@@ -233,8 +250,8 @@ class Timeline:
     @property
     def _s(self) -> ColumnStore:
         """The column store, with every event added so far in it (readers such as the widget use this)."""
-        if self._q_raws or self._f_count or self._flush_lock.locked():
-            self._flush()  # (locked: a build may hold frames that left the queue, not yet published)
+        if self._q_raws or self._f_added != self._f_built or self._flush_lock.locked():
+            self._flush()  # (locked: a build may be publishing rows right now)
         return self._store
 
     # ------------------------------------------------------------------ write side (engine thread)
@@ -247,7 +264,7 @@ class Timeline:
         subscript each: a new value gets its code inside the lookup) and queues the row; the columns are
         filled a batch at a time, when :attr:`PENDING_MAX` rows wait or anything reads the timeline.
         """
-        if self._f_count:
+        if self._f_added != self._f_built:
             self._flush()  # frames queued before this event become rows first (arrival order)
         _encode_row(self._hot, self._store.odd_row, event, received_at, raw)
         if len(self._q_raws) >= self.PENDING_MAX:
@@ -268,55 +285,62 @@ class Timeline:
         """
         if self._q_raws:
             self._flush()  # events queued by add_event before this frame become rows first
-        with self._f_lock:
-            raws = self._f_raws
-            self._f_received.append(received_at)
-            raws.append(raw)
-            self._f_count += 1
-            if len(raws) >= self.PENDING_MAX:
-                self._f_chunks.append((self._f_received, tuple(raws)))
-                self._f_received = array("d")
-                self._f_raws = []
+        tail = self._f_tail
+        tail.received.append(received_at)
+        raws: Any = tail.raws  # a list until the tail is sealed
+        raws.append(raw)
+        self._f_added += 1
+        if len(raws) >= self.PENDING_MAX:
+            self._f_chunks.append(tail.sealed())  # before the new tail: see _take_frames
+            self._f_tail = _FrameChunk(self._f_added)
 
     @property
     def pending_frames(self) -> int:
         """How many frames ``add_frame`` queued whose rows are not built yet."""
-        return self._f_count
+        return self._f_added - self._f_built
 
     def build_frames(self, limit: int | None = None) -> int:
-        """Build the rows of queued frames (about the oldest ``limit`` of them, in whole chunks of
-        :attr:`PENDING_MAX`, or all); returns how many it built.
+        """Build the rows of queued frames (about the oldest ``limit`` of them, a chunk of
+        :attr:`PENDING_MAX` at a time, or all); returns how many it built.
 
         Any thread; readers and the other writers call it as needed. The client calls it when the events
         socket has been quiet for a moment, so a later ``tl.df`` finds the columns ready.
         """
-        if not self._f_count:
+        if self._f_added == self._f_built:
             return 0
         with self._flush_lock:
             self._flush_queue_locked()  # add_event's rows are older than every queued frame
             return self._build_frames_locked(limit)
 
-    def _take_frames(self) -> tuple[array[float], tuple[str, ...]] | None:
-        """The oldest chunk of queued frames, out of the queue (the chunk being filled if it is the last)."""
-        with self._f_lock:
+    def _take_frames(self) -> tuple[array[float], Sequence[str], int] | None:
+        """The oldest queued frames not built yet: (receive times, texts, index of the first one to build).
+
+        Lock held; the writer may be appending meanwhile. Sealed chunks go first; the tail is read only when
+        no chunk is queued after reading it (a seal puts its chunk in the deque before it replaces the tail),
+        so frames are always taken in order, and a tail read before it was sealed comes round again as a
+        chunk whose first frames are skipped.
+        """
+        built = self._f_built
+        while True:
             if self._f_chunks:
                 chunk = self._f_chunks.popleft()
-            elif self._f_raws:
-                chunk = (self._f_received, tuple(self._f_raws))
-                self._f_received = array("d")
-                self._f_raws = []
             else:
+                chunk = self._f_tail
+                if self._f_chunks:
+                    continue  # sealed meanwhile: its chunk comes first
+            skip = built - chunk.start
+            count = len(chunk.raws)  # before the times: the writer appends the time first
+            if skip < count:
+                return chunk.received[:count], chunk.raws[:count], skip
+            if chunk is self._f_tail:
                 return None
-            self._f_count -= len(chunk[1])
-            return chunk
 
     def _build_frames_locked(self, limit: int | None = None) -> int:
         """Parse queued frames and append their rows, a chunk at a time (lock held, add_event's queue empty).
 
         Each frame is encoded exactly as ``add_event`` encodes a freshly parsed event, into a scratch queue
-        of this call's own (the engine thread may append to the timeline meanwhile). ``len`` and every
-        reader take the lock this runs under, so none sees a chunk after it left the queue and before its
-        rows are published.
+        of this call's own. ``len`` and every reader take the lock this runs under, and the built count moves
+        with the published rows, so none sees a row twice or not at all.
         """
         received: array[float] = array("d")
         codes: array[int] = array("i")
@@ -326,17 +350,21 @@ class Timeline:
         odd_row = self._store.odd_row
         done = 0
         while limit is None or done < limit:
-            chunk = self._take_frames()
-            if chunk is None:
+            taken = self._take_frames()
+            if taken is None:
                 break
-            for at, raw in zip(*chunk, strict=True):
+            times, texts, first = taken
+            for i in range(first, len(texts)):
+                raw = texts[i]
                 try:
                     event: Any = loads(raw)
                 except ValueError:  # not JSON after all (add_frame's caller checked it): kept as text
                     event = {"type": "MalformedFrame", "error": "invalid JSON"}
-                _encode_row(hot, odd_row, event, at, raw)
+                _encode_row(hot, odd_row, event, times[i], raw)
             self._store.append_batch(received, codes, stamps, raws)
-            done += len(raws)
+            count = len(raws)
+            self._f_built += count
+            done += count
             del received[:], codes[:], stamps[:], raws[:]
         return done
 
@@ -352,7 +380,7 @@ class Timeline:
 
     def _flush_locked(self) -> None:
         self._flush_queue_locked()
-        if self._f_count:
+        if self._f_added != self._f_built:
             self._build_frames_locked()
 
     def _flush_queue_locked(self) -> None:
@@ -472,7 +500,7 @@ class Timeline:
     def __len__(self) -> int:
         # Every row added so far, queued ones included, without building them (intake may count in a loop).
         with self._flush_lock:
-            return self._offset + self._store.n + len(self._q_raws) + self._f_count
+            return self._offset + self._store.n + len(self._q_raws) + self._f_added - self._f_built
 
     def __repr__(self) -> str:
         return f"<Timeline {len(self)} rows>"
@@ -483,7 +511,7 @@ class Timeline:
 
         Built incrementally: a second access only converts the rows added since the first.
         """
-        if self._q_raws or self._f_count or self._flush_lock.locked():
+        if self._q_raws or self._f_added != self._f_built or self._flush_lock.locked():
             self._flush()
         frame: pd.DataFrame = self._frames().frame()
         return frame

@@ -109,6 +109,7 @@ class FakeAri:
         self.ws_rest = False
         self.rest_mode = "http"  # what a parametrized test passes as connect(rest=...)
         self.ws_requests = 0  # how many RESTRequests the sockets answered
+        self.ws_received = 0  # how many RESTRequests the sockets received (answered or still queued)
         self.on_connect: list[dict[str, Any]] = []  # sent once, right after the next WebSocket connects
 
     # ------------------------------------------------------------------ lifecycle
@@ -268,6 +269,7 @@ class FakeAri:
         try:
             async for msg in ws:
                 if self.ws_rest and msg.type == WSMsgType.TEXT:
+                    self.ws_received += not _is_probe(msg.data)
                     inbox.put_nowait(msg.data)
         finally:
             worker.cancel()
@@ -281,7 +283,7 @@ class FakeAri:
         query = [(q["name"], q["value"]) for q in msg.get("query_strings") or []]
         body = json.loads(msg["message_body"]) if msg.get("message_body") else None
         req = FakeRequest(msg.get("method", ""), "/" + unquote(uri), query, body, raw_query=raw_query)
-        probe = str(msg.get("transaction_id", "")).endswith("-probe")  # arinb's connect-time probe
+        probe = _is_probe(text)
         self.ws_requests += not probe
         reply = await self._answer(req, record=not probe)
         out: dict[str, Any] = {
@@ -345,3 +347,12 @@ class FakeAri:
         """A handler that never answers (until the server stops)."""
         await self._hang.wait()
         return Reply(500, {"message": "server stopped"})
+
+
+def _is_probe(text: str) -> bool:
+    """Whether a RESTRequest frame is arinb's connect-time probe (its id ends in ``-probe``)."""
+    try:
+        msg = json.loads(text)
+    except ValueError:
+        return False
+    return isinstance(msg, dict) and str(msg.get("transaction_id", "")).endswith("-probe")

@@ -9,7 +9,8 @@ Compared, after normalization (``normalize.py``):
 * timing, in target time: each observation's delay after the client action that precedes it in the trace
   (the request that caused it) within ``max(50 ms, 5 %)`` of the capture's; each event's ``timestamp``
   and each ``creationtime`` made during the scenario, relative to the scenario start, within the same
-  tolerance;
+  tolerance; on a running clock, plus the time the replay's own loop stood still in between (from the
+  action that made the value: ``Recording.stalls``, a loaded machine, not the target, made that delay);
 * WebSocket connect attempts (handshake status) and the socket states some notes recorded.
 """
 
@@ -416,27 +417,33 @@ def _timing(rec: Recording) -> Iterable[Divergence]:
             continue
         gap = step.t - anchor.t
         got = obs.t - rec.action_times[anchor.index]
-        if abs(got - gap) > tolerance(gap):
+        lost = rec.stalled(rec.action_times[anchor.index], obs.t)
+        if abs(got - gap) > tolerance(gap) + lost:
             yield Divergence(
                 index,
                 "timing",
                 index,
                 f"{rec.ids.trace_text(step.label())}: came {got:.3f} s after the preceding client "
-                f"action, expected {gap:.3f} s (tolerance {tolerance(gap) * 1000:.0f} ms)",
+                f"action, expected {gap:.3f} s (tolerance {tolerance(gap) * 1000:.0f} ms"
+                + (f" + {lost * 1000:.0f} ms the replay stood still)" if lost else ")"),
                 (f"preceding action: {rec.ids.trace_text(anchor.label())}",),
             )
         # The server's own clock: time values relative to the same client action (on the target's scale).
         origin = (rec.trace.started_wallclock + anchor.t, rec.epoch0 + rec.action_times[anchor.index])
         if step.kind == "event":
-            yield from _times(rec, index, origin, step.event, (obs.data.get("event") or {}), "")
+            yield from _times(rec, index, origin, step.event, (obs.data.get("event") or {}), "", obs.t)
         elif step.kind == "response" and isinstance(step.data.get("body"), dict | list):
-            yield from _times(rec, index, origin, step.data["body"], obs.data.get("body"), "")
+            yield from _times(rec, index, origin, step.data["body"], obs.data.get("body"), "", obs.t)
 
 
 def _times(
-    rec: Recording, index: int, origin: tuple[float, float], want: Any, have: Any, path: str
+    rec: Recording, index: int, origin: tuple[float, float], want: Any, have: Any, path: str, seen: float
 ) -> Iterable[Divergence]:
-    """Timestamps (and creation times made by this action) after the client action, against the trace's."""
+    """Timestamps (and creation times made by this action) after the client action, against the trace's.
+
+    ``seen``: the replay time the observation came; the replay's stalls since the value was made (since the
+    action that made it, which may be before the anchor) and until then are not held against the target.
+    """
     if isinstance(want, dict) and isinstance(have, dict):
         for key, value in want.items():
             sub = f"{path}.{key}" if path else key
@@ -447,8 +454,13 @@ def _times(
                 offset_want, offset_have = t_want - origin[0], t_have - origin[1]
                 if key != "timestamp" and not -0.002 <= offset_want <= 1.0:
                     continue  # made before this action (or long after): says nothing about this step
+                maker = rec.trace.action_by(index, t_want - rec.trace.started_wallclock)
+                since = origin[1] - rec.epoch0
+                if maker is not None and maker.index in rec.action_times:
+                    since = min(since, rec.action_times[maker.index])
+                lost = rec.stalled(since, seen)
                 # Timestamps have millisecond resolution: one more ms of slack.
-                if abs(offset_have - offset_want) > tolerance(offset_want) + 0.001:
+                if abs(offset_have - offset_want) > tolerance(offset_want) + 0.001 + lost:
                     step = rec.trace.steps[index]
                     yield Divergence(
                         index,
@@ -458,9 +470,9 @@ def _times(
                         f"preceding client action, expected {offset_want:.3f} s",
                     )
             elif key in have:
-                yield from _times(rec, index, origin, value, have[key], sub)
+                yield from _times(rec, index, origin, value, have[key], sub, seen)
     elif isinstance(want, list) and isinstance(have, list) and len(want) == len(have) == 1:
-        yield from _times(rec, index, origin, want[0], have[0], f"{path}[0]")
+        yield from _times(rec, index, origin, want[0], have[0], f"{path}[0]", seen)
 
 
 # -- connect attempts and notes ------------------------------------------------------------------------

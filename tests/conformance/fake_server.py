@@ -8,6 +8,11 @@ that preceded it in the trace, on the fake's own manual clock (``now``, ``next_d
 :class:`~targets.ReplayClock` protocol). Frames and bodies are the captured ``raw`` text, so a trace replayed
 unchanged must conform, and a mutated trace (see test_harness.py) must not.
 
+With ``realtime=True`` the fake's clock is the wall clock. The replayer's actions then come a little later
+than the capture's (scheduling), and that lateness adds up over a trace; a server stamps what it sends with
+its own clock, so the fake moves each time value it sends (``timestamp``, ``creationtime``...) by as much as
+the action that made it came late: each stays as far after that client action as in the capture.
+
 >>> server = TraceServer(load_trace("tones"))          # doctest: +SKIP
 >>> target = await server.start()                      # doctest: +SKIP
 """
@@ -17,17 +22,25 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import datetime as dt
+import re
 import time
 from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from .normalize import TIME_KEYS
 from .targets import Target
 from .trace import Step, Trace
 
 __all__ = ["TraceServer"]
 
 USER, PASSWORD = "asterisk", "asterisk"
+
+#: A time value in a captured frame or body (normalize.TIMESTAMP_RE's format, under one of TIME_KEYS).
+_TIME_VALUE = re.compile(
+    '"(' + "|".join(sorted(TIME_KEYS)) + r')":"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3})([+-]\d{4})"'
+)
 
 
 class TraceServer:
@@ -152,20 +165,39 @@ class TraceServer:
             if step.kind == "event":
                 box = self._outboxes.get(step.socket)
                 if box is not None:
-                    box.put_nowait(step.data["raw"])
+                    box.put_nowait(self._stamped(step, step.data["raw"]))
             elif step.kind == "media_ws" or (
                 step.kind == "media_ws_closed" and step.data.get("close_code") is not None
             ):
                 media = self._media_boxes.get(step.socket)
                 if media is not None:
                     if step.kind == "media_ws":
-                        media.put_nowait(("text", step.data["raw"]))
+                        media.put_nowait(("text", self._stamped(step, step.data["raw"])))
                     else:
                         media.put_nowait(("close", int(step.data["close_code"])))
             elif step.index in self._waiters:
                 fut = self._waiters.pop(step.index)
                 if not fut.done():
                     fut.set_result(step)
+
+    def _stamped(self, step: Step, text: str) -> str:
+        """``text`` (what ``step`` sends) with each time value moved as late as the action that made it came.
+
+        Real time only (see the module docstring); a value older than every action stays as it is.
+        """
+        if self.manual:
+            return text  # the capture's own schedule: its values are right as they are
+        wall0 = self.trace.started_wallclock
+
+        def moved(m: re.Match[str]) -> str:
+            at = dt.datetime.strptime(m[2] + m[3], "%Y-%m-%dT%H:%M:%S.%f%z")
+            maker = self.trace.action_by(step.index, at.timestamp() - wall0)
+            if maker is None or maker.index not in self._seen:
+                return m[0]
+            at += dt.timedelta(seconds=self._seen[maker.index] - (wall0 + maker.t))
+            return f'"{m[1]}":"{at.strftime("%Y-%m-%dT%H:%M:%S.")}{at.microsecond // 1000:03d}{m[3]}"'
+
+        return _TIME_VALUE.sub(moved, text)
 
     def _expect(self, step_index: int) -> asyncio.Future[Any]:
         fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
@@ -234,6 +266,7 @@ class TraceServer:
             raw = _summary_body(d["body_summary"])
         if not raw:
             return web.Response(status=d["status"], reason=d["reason"], headers=headers)
+        raw = self._stamped(step, raw)
         response = web.Response(status=d["status"], reason=d["reason"], text=raw, headers=headers)
         if d.get("content_type"):
             response.content_type = d["content_type"]

@@ -17,6 +17,9 @@ Rules (all in target time, see ``targets.py``):
   then advances the clock straight to the next due action or target timer, so events carry exact times.
 * An observation that does not come within ``max(1 s, 50 %)`` of its expected time ends the replay; the
   comparer reports it as missing.
+* With a running clock, a watcher notes every time the replay's event loop could not run when it should
+  have (a loaded machine): ``Recording.stalls``. The comparer does not count time the replay itself lost
+  against the target.
 """
 
 from __future__ import annotations
@@ -46,6 +49,11 @@ __all__ = ["Recording", "Replayer", "replay"]
 #: due within this many target seconds is waited for by moving the clock rather than by waiting.
 IMMINENT = 0.005
 
+#: The stall watcher's period, and the lateness beyond it that counts as a stall (an idle loop wakes well
+#: within a millisecond of its timer).
+STALL_PERIOD = 0.005
+STALL_MIN = 0.001
+
 
 @dataclass
 class NoteCheck:
@@ -74,6 +82,16 @@ class Recording:
     frame_checks: list[FrameCheck] = field(default_factory=list)  # media binary-frame summaries (media.py)
     # racy records the capture's won and the replay's lost (allowances.lost_racy_recording): never started
     lost_recordings: set[str] = field(default_factory=set)
+    # running clocks: (replay t when the loop ran again, seconds it could not run) of each stall
+    stalls: list[tuple[float, float]] = field(default_factory=list)
+
+    def stalled(self, start: float, end: float) -> float:
+        """Seconds the replay's loop stood still between replay times ``start`` and ``end``.
+
+        >>> rec.stalls = [(1.10, 0.06), (3.0, 0.02)]; rec.stalled(1.0, 2.0)   # doctest: +SKIP
+        0.06
+        """
+        return sum(lost for at, lost in self.stalls if at - lost < end and at > start)
 
     @property
     def ids(self) -> IdMap:
@@ -174,6 +192,7 @@ class Replayer(MediaReplay):
         self._t0 = self.rec.epoch0 = self.clock.now()
         started = time.monotonic()
         self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None))
+        watcher = None if self.clock.manual else asyncio.ensure_future(self._watch_stalls())
         try:
             while (i := self._first_pending()) is not None:
                 if time.monotonic() - started > self.real_timeout:
@@ -208,9 +227,21 @@ class Replayer(MediaReplay):
                     await self._pass_time(give_up)
             await self._settle()
         finally:
+            if watcher is not None:
+                watcher.cancel()
             await self._shutdown()
         self.rec.observations.sort(key=lambda o: o.seq)
         return self.rec
+
+    async def _watch_stalls(self) -> None:
+        """Running clocks: note each time this loop woke later than asked (it could not run meanwhile)."""
+        loop = asyncio.get_running_loop()
+        while True:
+            before = loop.time()
+            await asyncio.sleep(STALL_PERIOD)
+            late = loop.time() - before - STALL_PERIOD
+            if late > STALL_MIN:
+                self.rec.stalls.append((self.now(), late))
 
     def _first_pending(self) -> int | None:
         lost = frozenset(self.rec.lost_recordings)

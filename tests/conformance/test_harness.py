@@ -13,6 +13,7 @@ import copy
 import datetime as dt
 import json
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -114,6 +115,58 @@ async def test_real_time_replay_still_catches_a_late_event() -> None:
     original, served = mutated("probe-hangup-reason", lambda d: delay(d["steps"], 11, 0.3))
     report, _, _ = await run_fake(original, served, realtime=True)
     assert report.first is not None and report.first.kind in ("timing", "timestamp"), report.format()
+
+
+class FreezingServer(TraceServer):
+    """The faithful fake, on a machine that freezes ``seconds`` when the request of step ``at`` arrives
+    (``before`` the fake notes its time, or after)."""
+
+    def __init__(self, trace: Trace, at: int, seconds: float, *, before: bool) -> None:
+        super().__init__(trace, realtime=True)
+        self.at, self.seconds, self.before = at, seconds, before
+
+    def _saw(self, index: int) -> None:
+        # time.sleep: the loop the replayer shares stands still, as a loaded machine's would.
+        if index == self.at and self.before:
+            time.sleep(self.seconds)
+        super()._saw(index)
+        if index == self.at and not self.before:
+            time.sleep(self.seconds)
+
+
+@pytest.mark.parametrize(
+    ("request_path", "before"),
+    [
+        # the answer is seen 0.2 s late: its ChannelStateChange comes late, with a late timestamp
+        ("/answer", True),
+        # the originate's answer is 0.2 s late, and so the client's answer request: the channel's
+        # creationtime (made by the originate) is 0.2 s further before the answer than in the capture
+        ("/ari/channels", False),
+    ],
+)
+async def test_real_time_replay_does_not_blame_the_target_for_its_own_stall(
+    request_path: str, before: bool
+) -> None:
+    trace = load_trace("probe-hangup-reason")
+    frozen = next(s.index for s in trace.steps if s.kind == "request" and s.path.endswith(request_path))
+    answer = next(s.index for s in trace.steps if s.kind == "request" and s.path.endswith("/answer"))
+    server = FreezingServer(trace, frozen, 0.2, before=before)
+    target = await server.start()
+    try:
+        rec = await replay(trace, target)
+    finally:
+        await server.close()
+    state_change = answer + 1
+    assert trace.steps[state_change].event["type"] == "ChannelStateChange"
+    came = rec.matcher.paired[state_change].t
+    # It came 0.2 s later than the capture says (far beyond the tolerance)...
+    assert (
+        came - rec.action_times[frozen] > 0.2 > tolerance(trace.steps[state_change].t - trace.steps[frozen].t)
+    )
+    # ...and the replay knows it stood still that long meanwhile: not the target's doing.
+    assert rec.stalled(rec.action_times[frozen], came) >= 0.19
+    report = compare(rec)
+    assert report.ok, report.format()
 
 
 async def test_requests_carry_learned_ids_encoded_as_captured() -> None:

@@ -208,6 +208,18 @@ class Trace:
                 return s
         return None
 
+    def action_by(self, index: int, t: float) -> Step | None:
+        """The latest client action before step ``index`` that the capture had sent by its time ``t``.
+
+        The action a time value in step ``index`` (``t`` = that value in capture seconds) can come from: a
+        ``creationtime`` slightly before the anchor action was made by an earlier one.
+        """
+        for j in range(index - 1, -1, -1):
+            s = self.steps[j]
+            if s.is_action and s.kind != "note" and s.t <= t:
+                return s
+        return None
+
 
 _CLEANUP = re.compile(r"^cleanup pass \(not part of the scenario\) removed: (.+)$")
 _CLEANUP_PATHS = {"bridge": "/ari/bridges/{}", "channel": "/ari/channels/{}"}

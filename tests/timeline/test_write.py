@@ -387,7 +387,7 @@ def test_the_frames_kept_are_not_walked_by_the_garbage_collector() -> None:
     for i in range(3 * Timeline.PENDING_MAX):
         tl.add_frame(_frame(i), float(i))
     gc.collect()
-    queued = [chunk for chunk in gc.get_referents(tl._f_chunks) if isinstance(chunk, tuple)]
-    assert queued and not any(gc.is_tracked(texts) for _, texts in queued)
+    queued = [chunk.raws for chunk in tl._f_chunks]
+    assert len(queued) == 3 and not any(gc.is_tracked(texts) for texts in queued)
     tl.build_frames()
     assert not gc.is_tracked(tl._s.raw[0 : len(tl)])
