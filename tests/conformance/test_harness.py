@@ -112,9 +112,13 @@ async def test_real_time_replay_conforms(name: str) -> None:
 
 
 async def test_real_time_replay_still_catches_a_late_event() -> None:
-    original, served = mutated("probe-hangup-reason", lambda d: delay(d["steps"], 11, 0.3))
+    # 0.9 s late: the time the replay's loop stands still on a loaded machine is not held against the target
+    # (Recording.stalls), so the lateness must be more than a starved process loses in that while. Past
+    # the replay's 1 s wait it counts as missing: caught all the same.
+    original, served = mutated("probe-hangup-reason", lambda d: delay(d["steps"], 11, 0.9))
     report, _, _ = await run_fake(original, served, realtime=True)
-    assert report.first is not None and report.first.kind in ("timing", "timestamp"), report.format()
+    assert report.first is not None, report.format()
+    assert report.first.kind in ("timing", "timestamp", "missing"), report.format()
 
 
 class FreezingServer(TraceServer):
