@@ -194,6 +194,7 @@ class FastConnection(asyncio.Protocol):
         self._busy = False  # a request is being answered asynchronously
         self._closed = False
         self._write_paused = False
+        self._read_paused = False
 
     # -- asyncio.Protocol ----------------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -208,6 +209,11 @@ class FastConnection(asyncio.Protocol):
         self._buffer += data
         if not self._busy:
             self._next()
+        elif len(self._buffer) > self._max_body + MAX_HEAD and not self._read_paused:
+            # A client pipelining far ahead of a request that waits: stop reading until it is answered.
+            self._read_paused = True
+            if self._transport is not None:
+                self._transport.pause_reading()
 
     def eof_received(self) -> bool | None:
         if self._delegate is not None:
@@ -248,6 +254,10 @@ class FastConnection(asyncio.Protocol):
 
     def _request_done(self, task: asyncio.Future[Any]) -> None:
         self._busy = False
+        if self._read_paused:
+            self._read_paused = False
+            if self._transport is not None and not self._closed:
+                self._transport.resume_reading()
         if not task.cancelled() and task.exception() is not None:
             self.close()  # never happens (serve_fast answers 500); if it did, do not leave the client hanging
             return

@@ -31,9 +31,10 @@ import logging
 import re
 import warnings
 import weakref
+from collections import deque
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 from urllib.parse import parse_qsl, unquote, unquote_plus
 
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -164,13 +165,74 @@ class _Capture:
 _WS_CAPTURE: ContextVar[_Capture | None] = ContextVar("arinb_sim_ws_capture", default=None)
 
 
+_T = TypeVar("_T")
+
+
+class _FrameQueue(Generic[_T]):
+    """The part of ``asyncio.Queue`` an outbox uses (one reader; ``join``), without its per-item
+    bookkeeping: a busy socket queues every event frame, so each put and get should cost next to nothing."""
+
+    __slots__ = ("_getter", "_items", "_joiners", "_unfinished")
+
+    def __init__(self) -> None:
+        self._items: deque[_T] = deque()
+        self._unfinished = 0  # put and not yet task_done
+        self._getter: asyncio.Future[None] | None = None  # the reader, waiting for an item
+        self._joiners: list[asyncio.Future[None]] = []
+
+    def put_nowait(self, item: _T) -> None:
+        self._items.append(item)
+        self._unfinished += 1
+        getter = self._getter
+        if getter is not None:
+            self._getter = None
+            if not getter.done():
+                getter.set_result(None)
+
+    def empty(self) -> bool:
+        return not self._items
+
+    def get_nowait(self) -> _T:
+        return self._items.popleft()
+
+    async def get(self) -> _T:
+        while not self._items:
+            getter = self._getter = asyncio.get_running_loop().create_future()
+            try:
+                await getter
+            finally:
+                if self._getter is getter:
+                    self._getter = None
+        return self._items.popleft()
+
+    def task_done(self) -> None:
+        self._unfinished -= 1
+        if self._unfinished <= 0 and self._joiners:
+            joiners, self._joiners = self._joiners, []
+            for joiner in joiners:
+                if not joiner.done():
+                    joiner.set_result(None)
+
+    async def join(self) -> None:
+        """Return once every item put so far (and since) was marked done."""
+        if self._unfinished <= 0:
+            return
+        joiner = asyncio.get_running_loop().create_future()
+        self._joiners.append(joiner)
+        try:
+            await joiner
+        finally:
+            if joiner in self._joiners:  # cancelled (a reply stopped waiting): forget it
+                self._joiners.remove(joiner)
+
+
 class _Outbox:
     """One events WebSocket's frames, written in order by one task."""
 
     def __init__(self, server: SimServer, ws: web.WebSocketResponse) -> None:
         self.server = server
         self.ws = ws
-        self.queue: asyncio.Queue[str | _Gate | None] = asyncio.Queue()
+        self.queue: _FrameQueue[str | _Gate | None] = _FrameQueue()
         self.slow = False  # its client stopped reading: replies no longer wait for it
         # RESTResponses that arrived while a gate was queued: Asterisk writes a RESTResponse from the thread
         # that ran the request, so it does not wait behind frames held for another request's HTTP reply.
@@ -272,11 +334,16 @@ class _Outbox:
                         batch = [item]
                         while len(batch) < WRITE_BATCH and not self.queue.empty():
                             nxt = self.queue.get_nowait()
+                            done += 1
+                            if isinstance(nxt, _Gate) and nxt.opened.is_set() and not self.replies:
+                                # An opened gate holds nothing back: the frames behind it join this write.
+                                self.gates_queued -= 1
+                                continue
                             if not isinstance(nxt, str):
                                 held.append(nxt)
+                                done -= 1  # its task_done comes when it is handled
                                 break
                             batch.append(nxt)
-                        done = len(batch)
                         self.unsent_bytes -= sum(map(len, batch))
                         if not self.ws.closed:
                             await self.server._send_frames(self.ws, batch)

@@ -36,6 +36,7 @@ from typing import Any
 import aiohttp
 from yarl import URL
 
+from .allowances import about_lost_recording, lost_racy_recording
 from .matching import Matcher, Observation, next_seq
 from .media import FrameCheck, MediaReplay
 from .normalize import IdMap, parse_time
@@ -79,6 +80,8 @@ class Recording:
     real: bool = False  # replayed on a real Asterisk (allowances.CrossThreadRace applies)
     blocked: list[int] = field(default_factory=list)  # requests still unanswered when time had to move on
     frame_checks: list[FrameCheck] = field(default_factory=list)  # media binary-frame summaries (media.py)
+    # racy records the capture's won and the replay's lost (allowances.lost_racy_recording): never started
+    lost_recordings: set[str] = field(default_factory=set)
     # running clocks: (replay t when the loop ran again, seconds it could not run) of each stall
     stalls: list[tuple[float, float]] = field(default_factory=list)
 
@@ -241,15 +244,22 @@ class Replayer(MediaReplay):
                 self.rec.stalls.append((self.now(), late))
 
     def _first_pending(self) -> int | None:
+        lost = frozenset(self.rec.lost_recordings)
         for s in self.trace.steps:
             if s.index not in self.performed and not self.matcher.is_done(s.index):
+                if not s.is_action and about_lost_recording(s, None, lost):
+                    continue  # the events of a racy recording that never started here do not come
                 return s.index
         return None
 
     def _due(self, i: int) -> float:
         if i == 0:
             return self.trace.steps[0].t
-        prev = self.trace.steps[i - 1]
+        lost = frozenset(self.rec.lost_recordings)
+        k = i - 1
+        while k > 0 and self.rec.time_of(k) is None and about_lost_recording(self.trace.steps[k], None, lost):
+            k -= 1  # an event of a racy recording that never started here: time from the step before it
+        prev = self.trace.steps[k]
         at = self.rec.time_of(prev.index)
         assert at is not None  # every step before i has happened
         return at + (self.trace.steps[i].t - prev.t)
@@ -450,6 +460,9 @@ class Replayer(MediaReplay):
         except (aiohttp.ClientError, OSError) as exc:
             seq, at = next_seq() if seq is None else seq, self.now()
             data["error"] = f"{type(exc).__name__}: {exc}"
+        lost = lost_racy_recording(self.trace, step, int(data.get("status") or 0))
+        if lost is not None:
+            self.rec.lost_recordings.add(lost)
         # A synthetic request (the capture's unrecorded cleanup) has no response to compare with.
         synthetic = bool(step.data.get("synthetic"))
         self._record(

@@ -675,3 +675,28 @@ async def test_the_announcers_device_state_may_be_unknown_only(state: str, accep
     original, served = mutated("bridge-basic-subscribe-all", mutate)
     report, _, _ = await run_fake(original, served)
     assert report.ok is accepted, report.format()
+
+
+@pytest.mark.parametrize("lost_race", [True, False])
+async def test_a_racy_record_the_replay_lost_excuses_its_recording(lost_race: bool) -> None:
+    # snoop-and-record #13: a record sent right after the snoop's 200, before its StasisStart, got 201 in the
+    # capture; a server whose snoop is not in Stasis yet answers 409, and then the recording never exists.
+    def mutate(d: dict[str, Any]) -> None:
+        steps = d["steps"]
+        assert steps[14]["status"] == 201 and [steps[i]["type"] for i in (19, 20)] == [
+            "RecordingStarted",
+            "RecordingFinished",
+        ]
+        if lost_race:
+            conflict = {"message": "Channel not in Stasis application"}
+            steps[14].update(status=409, reason="Conflict", body=conflict)
+            steps[14]["raw_body"] = json.dumps(steps[14]["body"])
+        for i in (18, 22):  # stop and DELETE of the recording find nothing
+            steps[i].update(status=404, reason="Not Found", body={"message": "Recording not found"})
+            steps[i]["raw_body"] = json.dumps(steps[i]["body"])
+            steps[i]["content_type"] = "application/json"
+        del steps[19:21]
+
+    original, served = mutated("snoop-and-record", mutate)
+    report, _, _ = await run_fake(original, served)
+    assert report.ok is lost_race, report.format()

@@ -247,3 +247,40 @@ def test_what_the_parser_leaves_to_aiohttp() -> None:
     ):
         assert parse_request(other) is HAND_OVER, other[:60]
     assert parse_request(b"POST /ari/channels HTTP/1.1\r\nContent-Length: 5\r\n\r\n", max_body=4) is HAND_OVER
+
+
+async def test_a_client_pipelining_far_ahead_of_a_waiting_request_is_paused() -> None:
+    class _Transport(asyncio.Transport):
+        def __init__(self) -> None:
+            super().__init__()
+            self.paused = False
+            self.written = b""
+
+        def pause_reading(self) -> None:
+            self.paused = True
+
+        def resume_reading(self) -> None:
+            self.paused = False
+
+        def is_closing(self) -> bool:
+            return False
+
+        def write(self, data: bytes | bytearray | memoryview) -> None:
+            self.written += bytes(data)
+
+    pending: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    served: list[FastRequest] = []
+
+    def serve(conn: FastConnection, req: FastRequest) -> asyncio.Future[None] | None:
+        served.append(req)
+        return pending if len(served) == 1 else None  # the first one waits (a queued answer)
+
+    conn = FastConnection(serve, asyncio.Protocol, set(), server_header="x", max_body=100)
+    transport = _Transport()
+    conn.connection_made(transport)
+    conn.data_received(_req("POST /ari/channels/c1/answer HTTP/1.1", AUTH))
+    conn.data_received(_req("GET /ari/asterisk/ping HTTP/1.1", AUTH) * 100)  # far beyond max_body + MAX_HEAD
+    assert len(served) == 1 and transport.paused
+    pending.set_result(None)
+    await asyncio.sleep(0)
+    assert not transport.paused and len(served) == 101  # answered in order once the first one was
