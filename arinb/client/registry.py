@@ -407,13 +407,6 @@ class Registry:
             self.playbacks[playback_id] = rec
         return rec
 
-    def running_playbacks(self) -> list[PlaybackRecord]:
-        """Every playback not settled yet, queued same-id plays included."""
-        out = [pb for pb in self.playbacks.values() if pb.outcome is None]
-        for queue in self.queued_playbacks.values():
-            out.extend(pb for pb in queue if pb.outcome is None)
-        return out
-
     def queued_behind(self, pb: PlaybackRecord) -> PlaybackRecord | None:
         queue = self.queued_playbacks.get(pb.id)
         return queue[0] if queue else None
@@ -456,8 +449,8 @@ class Registry:
             self._lose(rec, why)
 
     def _target_left(self, target: str, why: str | None) -> None:
-        # Every StasisEnd comes here: pick the few playbacks on that target in one pass (running_playbacks
-        # would copy every running playback of the session first), then settle them.
+        # Every StasisEnd comes here: pick the few playbacks on that target in one pass (not a copy of every
+        # running playback of the session first), then settle them.
         hits = [
             pb for pb in self.playbacks.values() if pb.outcome is None and pb.json.get("target_uri") == target
         ]

@@ -396,3 +396,60 @@ def test_a_playbacks_target_channel_is_the_registered_record() -> None:
     again = reg.target_channel(pb)
     assert again is not first and again is not None and reg.channels["1.1"] is again
     assert reg.target_channel(reg.register_play("b", "sound:a", "bridge:b1")) is None
+
+
+def test_a_channels_creation_reply_keeps_what_newer_events_said(reg: Registry) -> None:
+    # Over the WebSocket lane the StasisStart of an originate can beat its reply: the reply's "Down" JSON
+    # must not overwrite the newer event's.
+    ch = reg.observe_channel({"id": "c1", "state": "Up", "name": "Local/1000@default-1;2"})
+    assert ch is not None
+    got = reg.channel_created("c1", {"id": "c1", "state": "Down", "name": "Local/1000@default-1;2"})
+    assert got is ch and ch.json["state"] == "Up"
+    # Two fields are an event's JSON too (only an id-only placeholder counts as nothing said yet).
+    two = reg.observe_channel({"id": "c2", "state": "Ring"})
+    assert two is not None
+    reply = {"id": "c2", "state": "Down", "x": 1}
+    assert reg.channel_created("c2", reply).json == {"id": "c2", "state": "Ring"}
+    # A record that knows nothing but the id takes the reply's JSON.
+    placeholder = reg.channel("c3", {"id": "c3"})
+    created = reg.channel_created("c3", {"id": "c3", "state": "Down"})
+    assert created is placeholder and created.id == "c3" and created.json == {"id": "c3", "state": "Down"}
+    # A channel the session never saw: a new record with the reply's JSON, under its id.
+    fresh = reg.channel_created("c4", {"id": "c4", "state": "Down"})
+    assert fresh is reg.channels["c4"] and fresh.id == "c4" and fresh.json == {"id": "c4", "state": "Down"}
+
+
+def test_a_creation_reply_for_the_id_of_a_gone_or_destroyed_channel_takes_the_reply(reg: Registry) -> None:
+    gone = _in_stasis(reg, "g1")
+    reg.channel_gone_in_gap(gone)
+    assert gone.gone is not None
+    reply = {"id": "g1", "state": "Down", "name": "Local/x"}
+    assert reg.channel_created("g1", reply).json == reply
+    dead = _in_stasis(reg, "d1")
+    dead.destroyed = True
+    reply2 = {"id": "d1", "state": "Down", "name": "Local/y"}
+    assert reg.channel_created("d1", reply2).json == reply2
+
+
+def test_ended_bridges_are_given_back_for_the_last_64_only(reg: Registry) -> None:
+    # A handle asked for after its bridge was destroyed gets the ended record (its outcome), for the 64 most
+    # recently ended bridges; older ones are forgotten oldest first.
+    ended = []
+    for i in range(70):
+        rec = reg.bridge(f"b{i}", {"id": f"b{i}"})
+        reg.bridge_destroyed(rec)
+        ended.append(rec)
+    for i in range(70):
+        again = reg.bridge(f"b{i}")
+        assert (again is ended[i]) == (i >= 6), i
+
+
+def test_a_channel_leaving_settles_only_its_own_queued_playbacks(reg: Registry) -> None:
+    a = _in_stasis(reg, "1.1")
+    _in_stasis(reg, "2.2", "PJSIP/b-2")
+    first = reg.register_play("p", "sound:a", "channel:2.2")
+    queued = reg.register_play("p", "sound:b", "channel:2.2")
+    reg.playback_accepted(queued, None)
+    reg.playback_started(first)
+    reg.stasis_end(a)
+    assert first.outcome is None and queued.outcome is None and not queued.target_gone

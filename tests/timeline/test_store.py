@@ -17,7 +17,7 @@ import pytest
 
 from arinb.models import parse_timestamp
 from arinb.timeline import Timeline
-from arinb.timeline._store import STRING_COLUMNS, ColumnStore, Vocab
+from arinb.timeline._store import STRING_COLUMNS, ColumnStore, ObjectColumn, Vocab
 
 
 def _expected(text: Any) -> float:
@@ -224,3 +224,24 @@ def test_a_value_and_its_text_share_one_code() -> None:
     assert vocab.add(["x"]) == vocab.add("['x']")  # unhashable: keyed by its text
     assert len(vocab) == 4  # None, "5", "7", "['x']"
     assert vocab.strings == [None, "5", "7", "['x']"]
+
+
+@pytest.mark.parametrize("batch", [0, 1, 2, 3, 700])
+def test_object_column_keeps_every_value_in_order_across_growth(batch: int) -> None:
+    # The raw frame texts of the timeline: batches of every size (one frame, two, many) and growth past the
+    # first capacity must keep each value once, in order; a tuple or list value stays one value.
+    col = ObjectColumn()
+    expected: list[Any] = []
+    k = 0
+    while len(expected) < 2600:
+        values: list[Any] = [f"frame-{k + i}" for i in range(batch)]
+        if batch >= 2:
+            values[1] = ("a", "tuple")
+        col.extend(values)
+        expected.extend(values)
+        col.append(["one", "list"])
+        expected.append(["one", "list"])
+        k += batch + 1
+    assert len(col) == len(expected)
+    assert list(col[0 : len(col)]) == expected
+    assert list(col[5:9]) == expected[5:9]
