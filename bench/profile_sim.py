@@ -23,20 +23,11 @@ import pstats
 import time
 from typing import Any
 
+from bench_sim import APP, DIALPLAN, MEDIA  # the same world as the socket bench
+
 from arinb.sim.clock import Clock
 from arinb.sim.engine import SimEngine
 
-APP = "bench-sim"
-MEDIA = "sound:tt-monkeys,sound:beep"
-DIALPLAN = """\
-[default]
-exten => 1000,1,NoOp()
- same => n,Stasis(bench-sim)
- same => n,Hangup()
-exten => wait,1,Answer()
- same => n,Wait(3000)
- same => n,Hangup()
-"""
 STEP = 0.02  # simulated seconds per clock move: Asterisk's frame
 
 

@@ -209,23 +209,13 @@ class Variables:
         func, arg = m.group(1), m.group(2).strip().lower()
         k = self.k
         if func == "CALLERID" and arg in ("name", "num", "number", "all"):
-            if arg == "name":
-                ch.caller_name = value
-            elif arg in ("num", "number"):
-                ch.caller_number = value
-            else:
-                parsed = re.match(r'^\s*"?([^"<]*?)"?\s*<([^>]*)>\s*$', value)
-                ch.caller_name, ch.caller_number = parsed.groups() if parsed else ("", value)
+            ch.caller_name, ch.caller_number = _id_write(arg, value, ch.caller_name, ch.caller_number)
             self._snapshot(ch)
             k.emit_channel("ChannelCallerId", ch, _PRESENTATION)
         elif func == "CONNECTEDLINE" and arg in ("name", "num", "number", "all"):
-            if arg == "name":
-                ch.connected_name = value
-            elif arg in ("num", "number"):
-                ch.connected_number = value
-            else:
-                parsed = re.match(r'^\s*"?([^"<]*?)"?\s*<([^>]*)>\s*$', value)
-                ch.connected_name, ch.connected_number = parsed.groups() if parsed else ("", value)
+            ch.connected_name, ch.connected_number = _id_write(
+                arg, value, ch.connected_name, ch.connected_number
+            )
             self._snapshot(ch)
             k.emit_channel("ChannelConnectedLine", ch)
             peer = _local_peer(ch)
@@ -346,6 +336,27 @@ class Variables:
             return Reply(204)
 
         return await k.run_queued(ch, "setChannelVar", setvar)
+
+
+_NAME_AND_NUMBER = re.compile(r'^\s*"?([^"<]*?)"?\s*<([^>]*)>\s*$')
+
+
+def _id_write(arg: str, value: str, name: str, number: str) -> tuple[str, str]:
+    """(name, number) after writing ``value`` to ``CALLERID(arg)`` or ``CONNECTEDLINE(arg)``.
+
+    ``all`` takes ``"Name" <number>``; anything else there is a number with no name.
+
+    >>> _id_write("all", '"Alice" <1001>', "", "")
+    ('Alice', '1001')
+    >>> _id_write("num", "42", "Bob", "7")
+    ('Bob', '42')
+    """
+    if arg == "name":
+        return value, number
+    if arg in ("num", "number"):
+        return name, value
+    parsed = _NAME_AND_NUMBER.match(value)
+    return (parsed.group(1), parsed.group(2)) if parsed else ("", value)
 
 
 def _bare(name: str) -> str:
