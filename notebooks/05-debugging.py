@@ -105,7 +105,7 @@ second = channel.play("sound:beep", playback_id="second")
 await first
 await second
 await second.finished(timeout=60)
-session.timeline.playbacks()[["playback_id", "media", "state", "queued", "started", "finished"]]
+session.timeline.playbacks()[["playback_id", "media", "state", "started", "finished", "duration"]]
 
 # %% [markdown]
 # ## 3 · An answer blocked behind an endless tone
