@@ -55,6 +55,14 @@ class Capture:
             )
             await self.events.put(event)
 
+    async def local_pair(self, cid: str) -> str:
+        """Originate ``Local/wait@default`` into the app as ``cid`` (its peer ``cid-b``); its path once in."""
+        ids = {"channelId": cid, "otherChannelId": cid + "-b"}
+        await self.req("POST", "/channels", {"endpoint": "Local/wait@default", "app": self.app, **ids})
+        await self.wait_event("StasisStart")
+        await asyncio.sleep(SETTLE)
+        return f"/channels/{cid}"
+
     async def wait_event(self, type_: str, within: float = 5.0) -> dict[str, Any]:
         async def find() -> dict[str, Any]:
             while True:
@@ -105,14 +113,8 @@ async def channel_variables(c: Capture) -> None:
     """Get/set of variables and functions, unset and unknown ones, report_events, every error case."""
     await c.connect(c.app)
     cid = "vars-1"
-    await c.req(
-        "POST",
-        "/channels",
-        {"endpoint": "Local/wait@default", "app": c.app, "channelId": cid, "otherChannelId": cid + "-b"},
-    )
-    await c.wait_event("StasisStart")
-    await asyncio.sleep(SETTLE)
-    ch, other = f"/channels/{cid}", f"/channels/{cid}-b"
+    ch = await c.local_pair(cid)
+    other = f"/channels/{cid}-b"
     get = lambda name, path=ch: c.req("GET", path + "/variable", {"variable": name})  # noqa: E731
     setv = lambda q, path=ch: c.req("POST", path + "/variable", q)  # noqa: E731
     await c.req("GET", ch + "/variable")
@@ -269,15 +271,7 @@ async def channel_continue_move(c: Capture) -> None:
     async def fresh() -> str:
         nonlocal n
         n += 1
-        cid = f"cont-{n}"
-        await c.req(
-            "POST",
-            "/channels",
-            {"endpoint": "Local/wait@default", "app": c.app, "channelId": cid, "otherChannelId": cid + "-b"},
-        )
-        await c.wait_event("StasisStart")
-        await asyncio.sleep(SETTLE)
-        return f"/channels/{cid}"
+        return await c.local_pair(f"cont-{n}")
 
     ch = await fresh()
     await c.req("POST", "/channels/nope/continue")
